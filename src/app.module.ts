@@ -1,0 +1,36 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { ApiVersionInterceptor } from './common/api-version/api-version.interceptor';
+import { ApiKeyGuard } from './common/auth/api-key.guard';
+import { API_KEYS, ApiKey } from './common/auth/api-keys';
+import { ErrorFilter } from './common/errors/error.filter';
+import { ApiValidationPipe } from './common/errors/validation.pipe';
+import { DatabaseModule } from './database/database.module';
+import { DatabaseSettings, dataSourceOptions } from './database/data-source';
+import { HealthController } from './health/health.controller';
+import { MessagesModule } from './messages/messages.module';
+import { ThreadsModule } from './threads/threads.module';
+
+export interface AppModuleOptions {
+  database: DatabaseSettings;
+  apiKeys: readonly ApiKey[];
+}
+
+@Module({})
+export class AppModule {
+  static forRoot(options: AppModuleOptions): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [TypeOrmModule.forRoot(dataSourceOptions(options.database)), DatabaseModule, ThreadsModule, MessagesModule],
+      controllers: [HealthController],
+      providers: [
+        { provide: API_KEYS, useValue: options.apiKeys },
+        { provide: APP_GUARD, useClass: ApiKeyGuard },
+        { provide: APP_INTERCEPTOR, useClass: ApiVersionInterceptor },
+        { provide: APP_PIPE, useClass: ApiValidationPipe },
+        { provide: APP_FILTER, useClass: ErrorFilter },
+      ],
+    };
+  }
+}

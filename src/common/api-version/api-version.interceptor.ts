@@ -1,0 +1,38 @@
+import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
+import { Observable } from 'rxjs';
+import { ApiError } from '../errors/api-error';
+import { ApiRequest, dialectOf, isApiPath, Shape } from './api-request';
+import { AZURE_API_VERSIONS, OPENAI_BETA_SHAPES } from './supported-versions';
+
+const AZURE_LIST = [...AZURE_API_VERSIONS.keys()].join(', ');
+
+function azureShape(version: unknown): Shape {
+  const shape = typeof version === 'string' ? AZURE_API_VERSIONS.get(version) : undefined;
+  if (shape) return shape;
+  const problem = version === undefined ? 'Missing required query parameter' : `Unsupported value '${String(version)}' for query parameter`;
+  throw ApiError.badRequest(`${problem} 'api-version'. Supported versions: ${AZURE_LIST}.`, 'api-version', 'invalid_api_version');
+}
+
+function openAiShape(header: string | string[] | undefined): Shape {
+  if (header === undefined || header === '') return 'v2';
+  const value = Array.isArray(header) ? header.join(',') : header;
+  const shape = OPENAI_BETA_SHAPES.get(value.trim());
+  if (shape) return shape;
+  throw ApiError.badRequest(
+    `Invalid 'OpenAI-Beta' header: '${value}'. Use 'assistants=v2' (the default) or 'assistants=v1'.`,
+    'OpenAI-Beta',
+    'invalid_beta',
+  );
+}
+
+/** Records on the request which shape (v1 or v2) the response takes, from the dialect's version signal. */
+@Injectable()
+export class ApiVersionInterceptor implements NestInterceptor {
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    const request = context.switchToHttp().getRequest<ApiRequest>();
+    if (!isApiPath(request.path)) return next.handle();
+    request.shape =
+      dialectOf(request.path) === 'azure' ? azureShape(request.query['api-version']) : openAiShape(request.headers['openai-beta']);
+    return next.handle();
+  }
+}

@@ -1,0 +1,60 @@
+import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import { timingSafeEqual } from 'node:crypto';
+import { ApiRequest, dialectOf, isApiPath } from '../api-version/api-request';
+import { ApiError } from '../errors/api-error';
+import { API_KEYS, ApiKey, hashKey, maskKey } from './api-keys';
+
+function presentedKey(request: ApiRequest, azure: boolean): string | undefined {
+  const apiKey = azure ? request.headers['api-key'] : undefined;
+  if (typeof apiKey === 'string' && apiKey !== '') return apiKey;
+  const authorization = request.headers.authorization;
+  if (typeof authorization !== 'string') return undefined;
+  const match = /^Bearer\s+(.+)$/i.exec(authorization.trim());
+  return match ? match[1].trim() : undefined;
+}
+
+/** Every key is compared, each in constant time, so the answer's timing says nothing about which key came close. */
+function tenantOf(keys: readonly ApiKey[], secret: string): string | undefined {
+  const hash = hashKey(secret);
+  let tenant: string | undefined;
+  for (const key of keys) {
+    if (timingSafeEqual(key.hash, hash)) tenant ??= key.tenant;
+  }
+  return tenant;
+}
+
+function unauthorized(azure: boolean, secret: string | undefined): ApiError {
+  if (azure) {
+    return new ApiError(401, {
+      code: '401',
+      message:
+        'Access denied due to invalid subscription key or wrong API endpoint. Make sure to provide a valid key for an active subscription and use a correct regional API endpoint for your resource.',
+    });
+  }
+  const message =
+    secret === undefined
+      ? "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY)."
+      : `Incorrect API key provided: ${maskKey(secret)}. You can find your API key in the configuration of this service.`;
+  return new ApiError(401, {
+    message,
+    type: 'invalid_request_error',
+    param: null,
+    code: 'invalid_api_key',
+  });
+}
+
+@Injectable()
+export class ApiKeyGuard implements CanActivate {
+  constructor(@Inject(API_KEYS) private readonly keys: readonly ApiKey[]) {}
+
+  canActivate(context: ExecutionContext): boolean {
+    const request = context.switchToHttp().getRequest<ApiRequest>();
+    if (!isApiPath(request.path)) return true;
+    const azure = dialectOf(request.path) === 'azure';
+    const secret = presentedKey(request, azure);
+    const tenant = secret === undefined ? undefined : tenantOf(this.keys, secret);
+    if (tenant === undefined) throw unauthorized(azure, secret);
+    request.tenant = tenant;
+    return true;
+  }
+}

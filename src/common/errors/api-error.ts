@@ -1,0 +1,41 @@
+import { HttpException } from '@nestjs/common';
+
+export type ErrorType = 'invalid_request_error' | 'authentication_error' | 'server_error' | 'rate_limit_error';
+
+export interface ErrorBody {
+  message: string;
+  type: ErrorType | string;
+  param: string | null;
+  code: string | null;
+}
+
+/** Azure's own body for a rejected key. */
+export interface AzureErrorBody {
+  code: string;
+  message: string;
+}
+
+/** An error whose body is the error envelope `{"error": {...}}`. */
+export class ApiError extends HttpException {
+  constructor(
+    status: number,
+    readonly body: ErrorBody | AzureErrorBody,
+  ) {
+    super({ error: body }, status);
+  }
+
+  static badRequest(message: string, param: string | null = null, code: string | null = null): ApiError {
+    return new ApiError(400, { message, type: 'invalid_request_error', param, code });
+  }
+
+  static unknownParameter(param: string, hint = ''): ApiError {
+    return ApiError.badRequest(`Unknown parameter: '${param}'.${hint}`, param, 'unknown_parameter');
+  }
+
+  static notFound(message: string): ApiError {
+    return new ApiError(404, { message, type: 'invalid_request_error', param: null, code: null });
+  }
+}
+
+export const threadNotFound = (id: string): ApiError => ApiError.notFound(`No thread found with id '${id}'.`);
+export const messageNotFound = (id: string): ApiError => ApiError.notFound(`No message found with id '${id}'.`);

@@ -1,0 +1,89 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { QueryFailedError } from 'typeorm';
+import { ApiError, ErrorBody } from './api-error';
+
+const SERVER_ERROR: ErrorBody = {
+  message: 'The server had an error while processing your request. Sorry about that!',
+  type: 'server_error',
+  param: null,
+  code: null,
+};
+
+const UNAVAILABLE: ErrorBody = {
+  message: 'The service is temporarily unable to reach its database. Please retry your request shortly.',
+  type: 'server_error',
+  param: null,
+  code: 'service_unavailable',
+};
+
+/** Errors raised below the app (body parser, database driver) carry these instead of an HttpException. */
+interface LowLevelError {
+  status?: number;
+  type?: string;
+  code?: string;
+}
+
+const CONNECTION_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', '57P01', '57P02', '57P03', '08006', '08001', '08003', '08004']);
+
+function isConnectionFailure(error: unknown): boolean {
+  const code = (error as LowLevelError | undefined)?.code;
+  if (code && CONNECTION_ERRORS.has(code)) return true;
+  const message = error instanceof Error ? error.message : '';
+  return /Connection terminated|timeout exceeded when trying to connect|Connection is not established|connection timeout/i.test(message);
+}
+
+export function toErrorResponse(error: unknown, request: Pick<Request, 'method' | 'originalUrl'>): { status: number; body: object } {
+  if (error instanceof ApiError) return { status: error.getStatus(), body: { error: error.body } };
+  const lowLevel = error as LowLevelError;
+  if (lowLevel?.type === 'entity.too.large') {
+    return { status: 413, body: { error: { message: 'Request body too large.', type: 'invalid_request_error', param: null, code: 'request_too_large' } } };
+  }
+  if (lowLevel?.type === 'entity.parse.failed') {
+    return {
+      status: 400,
+      body: {
+        error: {
+          message: 'We could not parse the JSON body of your request. The API expects a JSON payload, but what was sent was not valid JSON.',
+          type: 'invalid_request_error',
+          param: null,
+          code: 'invalid_json',
+        },
+      },
+    };
+  }
+  if (error instanceof HttpException) {
+    const status = error.getStatus();
+    if (status === 404) {
+      const path = request.originalUrl.split('?')[0];
+      return { status, body: { error: { message: `Invalid URL (${request.method} ${path})`, type: 'invalid_request_error', param: null, code: null } } };
+    }
+    if (status === 503) return { status, body: { error: UNAVAILABLE } };
+    if (status < 500) {
+      return { status, body: { error: { message: error.message, type: 'invalid_request_error', param: null, code: null } } };
+    }
+  }
+  if (isConnectionFailure(error) || (error instanceof QueryFailedError && isConnectionFailure(error.driverError))) {
+    return { status: 503, body: { error: UNAVAILABLE } };
+  }
+  if (typeof lowLevel?.status === 'number' && lowLevel.status >= 400 && lowLevel.status < 500) {
+    return { status: lowLevel.status, body: { error: { message: 'Invalid request.', type: 'invalid_request_error', param: null, code: null } } };
+  }
+  return { status: 500, body: { error: SERVER_ERROR } };
+}
+
+/** The one place an error becomes a response: the error envelope, never a stack trace or SQL. */
+@Catch()
+export class ErrorFilter implements ExceptionFilter {
+  private readonly logger = new Logger('ErrorFilter');
+
+  catch(error: unknown, host: ArgumentsHost): void {
+    const context = host.switchToHttp();
+    const request = context.getRequest<Request>();
+    const response = context.getResponse<Response>();
+    const { status, body } = toErrorResponse(error, request);
+    if (status >= 500) this.logger.error(error instanceof Error ? error.stack : String(error));
+    if (response.headersSent) return;
+    response.status(status).type('application/json').send(JSON.stringify(body));
+  }
+}

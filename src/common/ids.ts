@@ -1,0 +1,20 @@
+import { randomBytes } from 'node:crypto';
+
+const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+const ID_LENGTH = 24;
+
+/** Uniform base62 from crypto: bytes of 248 and above are dropped so that no letter is favoured. */
+export function randomBase62(length: number): string {
+  let out = '';
+  while (out.length < length) {
+    for (const byte of randomBytes(length * 2)) {
+      if (byte < 248 && out.length < length) out += ALPHABET[byte % 62];
+    }
+  }
+  return out;
+}
+
+export const newThreadId = (): string => `thread_${randomBase62(ID_LENGTH)}`;
+export const newMessageId = (): string => `msg_${randomBase62(ID_LENGTH)}`;
+
+export const nowSeconds = (): number => Math.floor(Date.now() / 1000);

@@ -1,0 +1,39 @@
+import { Injectable } from '@nestjs/common';
+import { createHash } from 'node:crypto';
+import type { Pool } from 'pg';
+import { DataSource } from 'typeorm';
+
+/** A parameterised statement, prepared once per connection under a name derived from its text. */
+export interface Statement {
+  name: string;
+  text: string;
+}
+
+const statements = new Map<string, Statement>();
+
+export function statement(text: string): Statement {
+  let found = statements.get(text);
+  if (!found) {
+    found = { name: `s_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`, text };
+    statements.set(text, found);
+  }
+  return found;
+}
+
+/**
+ * The hot paths' access to PostgreSQL: one parameterised statement, one round trip, on the
+ * pool of the TypeORM data source (no query runner, no ORM hydration).
+ */
+@Injectable()
+export class Sql {
+  private readonly pool: Pool;
+
+  constructor(dataSource: DataSource) {
+    this.pool = (dataSource.driver as unknown as { master: Pool }).master;
+  }
+
+  async rows<T>(query: Statement, values: unknown[]): Promise<T[]> {
+    const result = await this.pool.query({ name: query.name, text: query.text, values });
+    return result.rows as T[];
+  }
+}

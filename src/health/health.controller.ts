@@ -1,0 +1,25 @@
+import { Controller, Get, HttpCode, ServiceUnavailableException } from '@nestjs/common';
+import { Sql, statement } from '../database/sql';
+
+const PING = statement('SELECT 1');
+
+@Controller()
+export class HealthController {
+  constructor(private readonly sql: Sql) {}
+
+  @Get('healthz')
+  @HttpCode(200)
+  alive() {
+    return { status: 'ok' };
+  }
+
+  @Get('readyz')
+  async ready() {
+    try {
+      await this.sql.rows(PING, []);
+    } catch {
+      throw new ServiceUnavailableException();
+    }
+    return { status: 'ok', database: 'reachable' };
+  }
+}

@@ -1,0 +1,70 @@
+import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
+import { Metadata, ThreadEntity } from '../threads/thread.entity';
+
+export type MessageRole = 'user' | 'assistant';
+export type MessageStatus = 'in_progress' | 'incomplete' | 'completed';
+
+export type MessageContentPart =
+  | { type: 'text'; text: { value: string; annotations: unknown[] } }
+  | { type: 'image_url'; image_url: { url: string; detail?: string } }
+  | { type: 'image_file'; image_file: { file_id: string; detail?: string } };
+
+export interface MessageAttachment {
+  file_id: string;
+  tools: { type: 'code_interpreter' | 'file_search' }[];
+}
+
+/** The primary key (thread_id, seq) is the keyset index that orders a thread's messages. */
+@Entity({ name: 'messages' })
+@Index('messages_thread_id_id_key', ['threadId', 'id'], { unique: true })
+@Index('messages_thread_run_seq_idx', ['threadId', 'runId', 'seq'], { where: 'run_id IS NOT NULL' })
+export class MessageEntity {
+  @PrimaryColumn({ name: 'thread_id', type: 'varchar', length: 64 })
+  threadId: string;
+
+  @PrimaryGeneratedColumn('identity', { type: 'bigint', generatedIdentity: 'ALWAYS' })
+  seq: number;
+
+  @Column({ type: 'varchar', length: 64 })
+  id: string;
+
+  @Column({ name: 'tenant_id', type: 'varchar', length: 128 })
+  tenantId: string;
+
+  @Column({ name: 'created_at', type: 'bigint' })
+  createdAt: number;
+
+  @Column({ type: 'varchar', length: 16 })
+  role: MessageRole;
+
+  @Column({ type: 'json' })
+  content: MessageContentPart[];
+
+  @Column({ type: 'json', default: () => "'[]'" })
+  attachments: MessageAttachment[];
+
+  @Column({ name: 'assistant_id', type: 'varchar', length: 64, nullable: true })
+  assistantId: string | null;
+
+  @Column({ name: 'run_id', type: 'varchar', length: 64, nullable: true })
+  runId: string | null;
+
+  @Column({ type: 'varchar', length: 16, default: 'completed' })
+  status: MessageStatus;
+
+  @Column({ name: 'incomplete_details', type: 'json', nullable: true })
+  incompleteDetails: { reason: string } | null;
+
+  @Column({ name: 'completed_at', type: 'bigint', nullable: true })
+  completedAt: number | null;
+
+  @Column({ name: 'incomplete_at', type: 'bigint', nullable: true })
+  incompleteAt: number | null;
+
+  @Column({ type: 'json', default: () => "'{}'" })
+  metadata: Metadata;
+
+  @ManyToOne(() => ThreadEntity, { onDelete: 'CASCADE', createForeignKeyConstraints: true })
+  @JoinColumn({ name: 'thread_id' })
+  thread?: ThreadEntity;
+}

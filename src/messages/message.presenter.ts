@@ -1,0 +1,86 @@
+import { Shape } from '../common/api-version/api-request';
+import { Metadata } from '../threads/thread.entity';
+import { MessageAttachment, MessageContentPart, MessageEntity, MessageRole, MessageStatus } from './message.entity';
+
+export interface MessageObjectV2 {
+  id: string;
+  object: 'thread.message';
+  created_at: number;
+  thread_id: string;
+  status: MessageStatus;
+  incomplete_details: { reason: string } | null;
+  completed_at: number | null;
+  incomplete_at: number | null;
+  role: MessageRole;
+  content: MessageContentPart[];
+  assistant_id: string | null;
+  run_id: string | null;
+  attachments: MessageAttachment[];
+  metadata: Metadata;
+}
+
+export interface MessageObjectV1 {
+  id: string;
+  object: 'thread.message';
+  created_at: number;
+  thread_id: string;
+  role: MessageRole;
+  content: MessageContentPart[];
+  assistant_id: string | null;
+  run_id: string | null;
+  file_ids: string[];
+  metadata: Metadata;
+}
+
+export interface MessageFileObject {
+  id: string;
+  object: 'thread.message.file';
+  created_at: number;
+  message_id: string;
+}
+
+export function presentMessage(message: MessageEntity, shape: Shape): MessageObjectV1 | MessageObjectV2 {
+  if (shape === 'v1') {
+    return {
+      id: message.id,
+      object: 'thread.message',
+      created_at: message.createdAt,
+      thread_id: message.threadId,
+      role: message.role,
+      content: message.content,
+      assistant_id: message.assistantId,
+      run_id: message.runId,
+      file_ids: message.attachments.map((a) => a.file_id),
+      metadata: message.metadata,
+    };
+  }
+  return {
+    id: message.id,
+    object: 'thread.message',
+    created_at: message.createdAt,
+    thread_id: message.threadId,
+    status: message.status,
+    incomplete_details: message.incompleteDetails,
+    completed_at: message.completedAt,
+    incomplete_at: message.incompleteAt,
+    role: message.role,
+    content: message.content,
+    assistant_id: message.assistantId,
+    run_id: message.runId,
+    attachments: message.attachments,
+    metadata: message.metadata,
+  };
+}
+
+export function presentMessageFiles(message: MessageEntity): MessageFileObject[] {
+  return message.attachments.map((a) => ({
+    id: a.file_id,
+    object: 'thread.message.file',
+    created_at: message.createdAt,
+    message_id: message.id,
+  }));
+}
+
+export function presentMessageDeleted(id: string) {
+  return { id, object: 'thread.message.deleted' as const, deleted: true as const };
+}

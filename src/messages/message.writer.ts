@@ -1,0 +1,77 @@
+import { Injectable } from '@nestjs/common';
+import { Sql, statement } from '../database/sql';
+import { threadNotFound } from '../common/errors/api-error';
+import { FOREIGN_KEY_VIOLATION, sqlState } from '../common/errors/pg-errors';
+import { THREAD_COLUMNS } from '../threads/thread.columns';
+import { Metadata, ThreadEntity, ToolResources } from '../threads/thread.entity';
+import { messageColumns } from './message.columns';
+import { MessageEntity } from './message.entity';
+import { NewMessage } from './new-message';
+
+const NOW = 'extract(epoch from now())::bigint';
+
+const INSERT_INTO_THREAD = statement(`
+  INSERT INTO messages (thread_id, id, tenant_id, created_at, completed_at, role, content, attachments, metadata)
+  SELECT t.id, $3, t.tenant_id, ${NOW}, ${NOW}, $4, $5::json, $6::json, $7::json
+  FROM threads t WHERE t.id = $1 AND t.tenant_id = $2
+  RETURNING ${messageColumns('messages')}`);
+
+const INSERT_THREAD_TEXT = `
+  INSERT INTO threads (id, tenant_id, created_at, metadata, tool_resources)
+  VALUES ($1, $2, ${NOW}, $3::json, $4::json)
+  RETURNING ${THREAD_COLUMNS}`;
+
+const INSERT_THREAD = statement(INSERT_THREAD_TEXT);
+
+/** Thread and messages in one statement: all or nothing, messages keyed in the order given. */
+const INSERT_THREAD_WITH_MESSAGES = statement(`
+  WITH thread AS (${INSERT_THREAD_TEXT}),
+  inserted AS (
+    INSERT INTO messages (thread_id, id, tenant_id, created_at, completed_at, role, content, attachments, metadata)
+    SELECT thread.id, m.id, $2, thread."createdAt", thread."createdAt", m.role, m.content, m.attachments, m.metadata
+    FROM thread,
+      ROWS FROM (json_to_recordset($5::json) AS (id text, role text, content json, attachments json, metadata json))
+      WITH ORDINALITY AS m(id, role, content, attachments, metadata, ord)
+    ORDER BY m.ord
+  )
+  SELECT thread.* FROM thread`);
+
+export interface NewThread {
+  id: string;
+  tenantId: string;
+  metadata: Metadata;
+  toolResources: ToolResources;
+}
+
+/** Writes messages; knows the threads table only to check ownership and to create a thread with its first messages. */
+@Injectable()
+export class MessageWriter {
+  constructor(private readonly sql: Sql) {}
+
+  async insertIntoThread(tenantId: string, threadId: string, message: NewMessage): Promise<MessageEntity> {
+    let rows: MessageEntity[];
+    try {
+      rows = await this.sql.rows<MessageEntity>(INSERT_INTO_THREAD, [
+        threadId,
+        tenantId,
+        message.id,
+        message.role,
+        JSON.stringify(message.content),
+        JSON.stringify(message.attachments),
+        JSON.stringify(message.metadata),
+      ]);
+    } catch (error) {
+      if (sqlState(error) === FOREIGN_KEY_VIOLATION) throw threadNotFound(threadId);
+      throw error;
+    }
+    if (rows.length === 0) throw threadNotFound(threadId);
+    return rows[0];
+  }
+
+  async createThread(thread: NewThread, messages: NewMessage[]): Promise<ThreadEntity> {
+    const params: unknown[] = [thread.id, thread.tenantId, JSON.stringify(thread.metadata), JSON.stringify(thread.toolResources)];
+    if (messages.length === 0) return (await this.sql.rows<ThreadEntity>(INSERT_THREAD, params))[0];
+    params.push(JSON.stringify(messages));
+    return (await this.sql.rows<ThreadEntity>(INSERT_THREAD_WITH_MESSAGES, params))[0];
+  }
+}

@@ -1,0 +1,74 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiShape, Shape, Tenant } from '../common/api-version/api-request';
+import { ApiError } from '../common/errors/api-error';
+import { ListQueryDto } from '../common/pagination/list-query.dto';
+import { CreateMessageDto } from './dto/create-message.dto';
+import { ListMessagesQueryDto } from './dto/list-messages-query.dto';
+import { ModifyMessageDto } from './dto/modify-message.dto';
+import { MessagesService } from './messages.service';
+
+const onlyInV1 = (shape: Shape, method: string, path: string) => {
+  if (shape !== 'v1') throw ApiError.notFound(`Invalid URL (${method} ${path})`);
+};
+
+@Controller(['v1/threads/:threadId/messages', 'openai/threads/:threadId/messages'])
+export class MessagesController {
+  constructor(private readonly messages: MessagesService) {}
+
+  @Post()
+  @HttpCode(200)
+  create(@Tenant() tenant: string, @ApiShape() shape: Shape, @Param('threadId') threadId: string, @Body() body: CreateMessageDto) {
+    return this.messages.create(tenant, shape, threadId, body);
+  }
+
+  @Get()
+  list(@Tenant() tenant: string, @ApiShape() shape: Shape, @Param('threadId') threadId: string, @Query() query: ListMessagesQueryDto) {
+    return this.messages.list(tenant, shape, threadId, query);
+  }
+
+  @Get(':messageId')
+  retrieve(@Tenant() tenant: string, @ApiShape() shape: Shape, @Param('threadId') threadId: string, @Param('messageId') messageId: string) {
+    return this.messages.retrieve(tenant, shape, threadId, messageId);
+  }
+
+  @Post(':messageId')
+  @HttpCode(200)
+  modify(
+    @Tenant() tenant: string,
+    @ApiShape() shape: Shape,
+    @Param('threadId') threadId: string,
+    @Param('messageId') messageId: string,
+    @Body() body: ModifyMessageDto,
+  ) {
+    return this.messages.modify(tenant, shape, threadId, messageId, body);
+  }
+
+  @Delete(':messageId')
+  delete(@Tenant() tenant: string, @Param('threadId') threadId: string, @Param('messageId') messageId: string) {
+    return this.messages.delete(tenant, threadId, messageId);
+  }
+
+  @Get(':messageId/files')
+  listFiles(
+    @Tenant() tenant: string,
+    @ApiShape() shape: Shape,
+    @Param('threadId') threadId: string,
+    @Param('messageId') messageId: string,
+    @Query() query: ListQueryDto,
+  ) {
+    onlyInV1(shape, 'GET', `/threads/${threadId}/messages/${messageId}/files`);
+    return this.messages.listFiles(tenant, threadId, messageId, query);
+  }
+
+  @Get(':messageId/files/:fileId')
+  retrieveFile(
+    @Tenant() tenant: string,
+    @ApiShape() shape: Shape,
+    @Param('threadId') threadId: string,
+    @Param('messageId') messageId: string,
+    @Param('fileId') fileId: string,
+  ) {
+    onlyInV1(shape, 'GET', `/threads/${threadId}/messages/${messageId}/files/${fileId}`);
+    return this.messages.retrieveFile(tenant, threadId, messageId, fileId);
+  }
+}

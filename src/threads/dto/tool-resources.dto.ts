@@ -1,0 +1,35 @@
+import { Type } from 'class-transformer';
+import { ArrayMaxSize, IsArray, IsOptional, IsString, MaxLength, ValidateNested } from 'class-validator';
+
+const tooMany = (max: number) => (a: { property: string; value: unknown[] }) =>
+  `Invalid '${a.property}': array too long. Expected an array with maximum length ${max}, but got an array with length ${a.value.length} instead.`;
+
+export class CodeInterpreterResourcesDto {
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(20, { message: tooMany(20) })
+  @IsString({ each: true })
+  @MaxLength(128, { each: true })
+  file_ids?: string[];
+}
+
+export class FileSearchResourcesDto {
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(1, { message: tooMany(1) })
+  @IsString({ each: true })
+  @MaxLength(128, { each: true })
+  vector_store_ids?: string[];
+}
+
+export class ToolResourcesDto {
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => CodeInterpreterResourcesDto)
+  code_interpreter?: CodeInterpreterResourcesDto;
+
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => FileSearchResourcesDto)
+  file_search?: FileSearchResourcesDto;
+}

@@ -1,0 +1,32 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { ApiShape, Shape, Tenant } from '../common/api-version/api-request';
+import { CreateThreadDto } from './dto/create-thread.dto';
+import { ModifyThreadDto } from './dto/modify-thread.dto';
+import { ThreadsService } from './threads.service';
+
+@Controller(['v1/threads', 'openai/threads'])
+export class ThreadsController {
+  constructor(private readonly threads: ThreadsService) {}
+
+  @Post()
+  @HttpCode(200)
+  create(@Tenant() tenant: string, @ApiShape() shape: Shape, @Body() body: CreateThreadDto) {
+    return this.threads.create(tenant, shape, body);
+  }
+
+  @Get(':threadId')
+  retrieve(@Tenant() tenant: string, @ApiShape() shape: Shape, @Param('threadId') threadId: string) {
+    return this.threads.retrieve(tenant, shape, threadId);
+  }
+
+  @Post(':threadId')
+  @HttpCode(200)
+  modify(@Tenant() tenant: string, @ApiShape() shape: Shape, @Param('threadId') threadId: string, @Body() body: ModifyThreadDto) {
+    return this.threads.modify(tenant, shape, threadId, body);
+  }
+
+  @Delete(':threadId')
+  delete(@Tenant() tenant: string, @Param('threadId') threadId: string) {
+    return this.threads.delete(tenant, threadId);
+  }
+}

@@ -1,0 +1,35 @@
+import 'reflect-metadata';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createDataSource } from '../../src/database/data-source';
+import { EmbeddedPostgres } from '../../src/database/embedded-postgres';
+import { ADMIN_URL_ENV, databaseUrl, RUN_PREFIX_ENV, TEMPLATE_ENV, withAdmin } from './test-database';
+
+declare global {
+  var embeddedTestPostgres: EmbeddedPostgres | undefined;
+}
+
+/**
+ * DATABASE_URL when set (its server hosts the test databases), else an embedded PostgreSQL in a
+ * temporary directory. One template database is migrated; every test file clones it.
+ */
+export default async function globalSetup(): Promise<void> {
+  let adminUrl = process.env.DATABASE_URL;
+  if (!adminUrl) {
+    const embedded = new EmbeddedPostgres({ dataDir: mkdtempSync(join(tmpdir(), 'threads-test-')), ephemeral: true, settings: { fsync: 'off' } });
+    adminUrl = await embedded.start();
+    globalThis.embeddedTestPostgres = embedded;
+  }
+  const prefix = `tt_${randomBytes(4).toString('hex')}_`;
+  const template = `${prefix}template`;
+  await withAdmin(adminUrl, (client) => client.query(`CREATE DATABASE ${client.escapeIdentifier(template)}`));
+  const dataSource = createDataSource({ url: databaseUrl(adminUrl, template) });
+  await dataSource.initialize();
+  await dataSource.runMigrations({ transaction: 'each' });
+  await dataSource.destroy();
+  process.env[ADMIN_URL_ENV] = adminUrl;
+  process.env[TEMPLATE_ENV] = template;
+  process.env[RUN_PREFIX_ENV] = prefix;
+}

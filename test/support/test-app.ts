@@ -1,0 +1,64 @@
+import 'reflect-metadata';
+import { INestApplication } from '@nestjs/common';
+import { Pool } from 'pg';
+import request from 'supertest';
+import { createApp } from '../../src/app.factory';
+import { parseApiKeys } from '../../src/common/auth/api-keys';
+import { cloneTestDatabase } from './test-database';
+
+export const KEY_A = 'sk-test-tenant-a-0123456789abcdefghijklmnop';
+export const KEY_B = 'sk-test-tenant-b-0123456789abcdefghijklmnop';
+/** A second key of tenant A: keys that share a name share a tenant. */
+export const KEY_A2 = 'sk-test-tenant-a2-0123456789abcdefghijklmno';
+
+export interface TestApp {
+  app: INestApplication;
+  http: ReturnType<typeof request>;
+  /** Direct access to the test database, to check what was (not) stored. */
+  db: Pool;
+  close(): Promise<void>;
+}
+
+export interface TestAppOptions {
+  bodyLimitBytes?: number;
+  listen?: boolean;
+}
+
+/** The production app (same factory as main.ts) on a database of its own. */
+export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp & { url?: string }> {
+  const database = await cloneTestDatabase();
+  const app = await createApp({
+    database: { url: database.url, poolSize: 10, migrationsRun: true },
+    apiKeys: parseApiKeys(`alpha:${KEY_A},beta:${KEY_B},alpha:${KEY_A2}`),
+    bodyLimitBytes: options.bodyLimitBytes ?? 10 * 1024 * 1024,
+    logLevel: 'silent',
+  });
+  let url: string | undefined;
+  if (options.listen) {
+    await app.listen(0, '127.0.0.1');
+    url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  }
+  const db = new Pool({ connectionString: database.url, max: 2 });
+  return {
+    app,
+    url,
+    http: request(app.getHttpServer()),
+    db,
+    async close() {
+      await db.end();
+      await app.close();
+      await database.drop();
+    },
+  };
+}
+
+export const bearer = (key: string) => ({ Authorization: `Bearer ${key}` });
+
+/** Row counts and a checksum of both tables: equal before and after means nothing was written. */
+export async function snapshot(db: Pool): Promise<string> {
+  const { rows } = await db.query(`
+    SELECT (SELECT count(*) FROM threads) AS threads, (SELECT count(*) FROM messages) AS messages,
+      (SELECT md5(coalesce(string_agg(t::text, '|' ORDER BY id), '')) FROM threads t) AS threads_sum,
+      (SELECT md5(coalesce(string_agg(m::text, '|' ORDER BY thread_id, seq), '')) FROM messages m) AS messages_sum`);
+  return JSON.stringify(rows[0]);
+}

@@ -1,0 +1,49 @@
+import { randomBytes } from 'node:crypto';
+import { Client } from 'pg';
+
+/** Set by the global setup: the server every test database lives on, and the migrated template to clone. */
+export const ADMIN_URL_ENV = 'TEST_ADMIN_URL';
+export const TEMPLATE_ENV = 'TEST_TEMPLATE_DB';
+export const RUN_PREFIX_ENV = 'TEST_RUN_PREFIX';
+
+export function databaseUrl(adminUrl: string, database: string): string {
+  const url = new URL(adminUrl);
+  url.pathname = `/${database}`;
+  return url.toString();
+}
+
+export async function withAdmin<T>(adminUrl: string, work: (client: Client) => Promise<T>): Promise<T> {
+  const client = new Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/** A fresh database cloned from the migrated template: each test file gets its own. */
+export async function cloneTestDatabase(): Promise<{ url: string; name: string; drop: () => Promise<void> }> {
+  const adminUrl = process.env[ADMIN_URL_ENV];
+  const template = process.env[TEMPLATE_ENV];
+  const prefix = process.env[RUN_PREFIX_ENV];
+  if (!adminUrl || !template || !prefix) throw new Error('the jest global setup did not run');
+  const name = `${prefix}${randomBytes(6).toString('hex')}`;
+  await withAdmin(adminUrl, async (client) => {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await client.query(`CREATE DATABASE ${client.escapeIdentifier(name)} TEMPLATE ${client.escapeIdentifier(template)}`);
+        return;
+      } catch (error) {
+        // 55006: the template is briefly in use by another clone being made.
+        if ((error as { code?: string }).code !== '55006' || attempt >= 50) throw error;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    }
+  });
+  return {
+    url: databaseUrl(adminUrl, name),
+    name,
+    drop: () => withAdmin(adminUrl, (client) => client.query(`DROP DATABASE IF EXISTS ${client.escapeIdentifier(name)} WITH (FORCE)`)).then(() => undefined),
+  };
+}
