@@ -1,0 +1,43 @@
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError } from '../../config/app.config';
+import { hashKey, loadApiKeys, maskKey, parseApiKeys } from './api-keys';
+
+describe('API keys', () => {
+  it('names tenants, derives one for a bare key, and lets keys share a tenant by name', () => {
+    const keys = parseApiKeys('team:sk-first-key-123, sk-bare-key-4567 ,team:sk-second-key-89');
+    expect(keys.map((k) => k.tenant)).toEqual(['team', expect.stringMatching(/^key-[0-9a-f]{16}$/), 'team']);
+    expect(keys[1].hash.equals(hashKey('sk-bare-key-4567'))).toBe(true);
+    expect(parseApiKeys('sk-bare-key-4567')[0].tenant).toBe(keys[1].tenant);
+  });
+
+  it('rejects short keys and empty lists', () => {
+    expect(() => parseApiKeys('a:short')).toThrow(ConfigError);
+    expect(() => parseApiKeys(' , ')).toThrow(ConfigError);
+  });
+
+  it('generates a key once, keeps it private in DATA_DIR and accepts it after a restart', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'keys-'));
+    try {
+      const first = loadApiKeys(undefined, dir);
+      expect(first.source).toBe('generated');
+      expect(first.newSecret).toMatch(/^sk-[0-9A-Za-z]{48}$/);
+      expect(statSync(join(dir, 'api-key')).mode & 0o077).toBe(0);
+      const second = loadApiKeys(undefined, dir);
+      expect(second.source).toBe('stored');
+      expect(second.newSecret).toBeUndefined();
+      expect(second.keys[0].hash.equals(hashKey(first.newSecret as string))).toBe(true);
+      expect(readFileSync(join(dir, 'api-key'), 'utf8').trim()).toBe(first.newSecret);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('masks all but the first 3 and last 4 characters', () => {
+    const masked = maskKey('sk-abcdefghijklmnopqrstuvwxyz1234');
+    expect(masked.startsWith('sk-')).toBe(true);
+    expect(masked.endsWith('1234')).toBe(true);
+    expect(masked).not.toContain('abcdefgh');
+  });
+});

@@ -1,0 +1,58 @@
+import { resolve } from 'node:path';
+import { ConfigError, loadConfig } from './app.config';
+
+describe('loadConfig', () => {
+  it('has the documented defaults', () => {
+    expect(loadConfig({})).toEqual({
+      port: 8080,
+      host: '127.0.0.1',
+      databaseUrl: undefined,
+      dataDir: resolve('./data'),
+      apiKeys: undefined,
+      bodyLimitBytes: 10 * 1024 * 1024,
+      logLevel: 'info',
+      dbPoolSize: 10,
+      migrationsRun: true,
+    });
+  });
+
+  it('reads every variable', () => {
+    const config = loadConfig({
+      PORT: '9000',
+      HOST: '0.0.0.0',
+      DATABASE_URL: 'postgres://u:p@db:5432/x',
+      DATA_DIR: '/tmp/d',
+      API_KEYS: 'a:sk-aaaaaaaaaaaa',
+      BODY_LIMIT: '512kb',
+      LOG_LEVEL: 'DEBUG',
+      DB_POOL_SIZE: '25',
+      MIGRATIONS_RUN: 'false',
+    });
+    expect(config).toEqual({
+      port: 9000,
+      host: '0.0.0.0',
+      databaseUrl: 'postgres://u:p@db:5432/x',
+      dataDir: '/tmp/d',
+      apiKeys: 'a:sk-aaaaaaaaaaaa',
+      bodyLimitBytes: 512 * 1024,
+      logLevel: 'debug',
+      dbPoolSize: 25,
+      migrationsRun: false,
+    });
+  });
+
+  it.each([
+    ['PORT', 'abc'],
+    ['PORT', '70000'],
+    ['DATABASE_URL', 'mysql://x'],
+    ['DATABASE_URL', 'not a url'],
+    ['BODY_LIMIT', 'lots'],
+    ['BODY_LIMIT', '0'],
+    ['LOG_LEVEL', 'loud'],
+    ['DB_POOL_SIZE', '0'],
+    ['MIGRATIONS_RUN', 'maybe'],
+  ])('rejects %s=%s with a message naming the variable', (name, value) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
+    expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^${name} `));
+  });
+});

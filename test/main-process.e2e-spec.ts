@@ -1,0 +1,62 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from '../src/database/embedded-postgres';
+import { MAIN, runService, waitForOutput } from './support/service-process';
+
+/** The built service as `npm start` runs it: embedded PostgreSQL, generated key, restart, SIGTERM. */
+describe('service process', () => {
+  let dataDir: string;
+
+  beforeAll(() => {
+    if (!existsSync(MAIN)) throw new Error('dist/main.js is missing: npm test builds it first (npm run build)');
+    dataDir = mkdtempSync(join(tmpdir(), 'threads-main-'));
+  });
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('stops at start-up on a bad setting, naming the variable', async () => {
+    const service = runService({ PORT: 'eighty', DATA_DIR: dataDir });
+    expect(await service.exited).toBe(1);
+    expect(service.output()).toContain('PORT');
+    expect(existsSync(join(dataDir, 'pg'))).toBe(false);
+  });
+
+  it('serves on embedded PostgreSQL with a generated key that survives a restart, and stops cleanly on SIGTERM', async () => {
+    const port = await freePort();
+    const env = { PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'info' };
+    const base = `http://127.0.0.1:${port}`;
+
+    const first = runService(env);
+    const banner = await waitForOutput(first, /API key \(generated now[^\n]*\n\n {2}(sk-[0-9A-Za-z]+)\n/);
+    const key = /\n {2}(sk-[0-9A-Za-z]{32,})\n/.exec(banner)?.[1] as string;
+    expect(key).toMatch(/^sk-[0-9A-Za-z]{32,}$/);
+    expect(banner).toContain(`Listening on ${base}`);
+    expect(banner).toContain(`embedded PostgreSQL in ${dataDir}`);
+    const password = readFileSync(join(dataDir, 'pg-password'), 'utf8').trim();
+    expect(password.length).toBeGreaterThanOrEqual(24);
+    expect(password).not.toBe('password');
+
+    const created = await fetch(`${base}/v1/threads`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ metadata: { kept: 'yes' } }),
+    });
+    expect(created.status).toBe(200);
+    const thread = (await created.json()) as { id: string };
+    expect((await fetch(`${base}/readyz`)).status).toBe(200);
+
+    first.child.kill('SIGTERM');
+    expect(await first.exited).toBe(0);
+    expect(first.output()).not.toMatch(/ERROR|Error:/);
+
+    const second = runService(env);
+    const banner2 = await waitForOutput(second, 'Listening on');
+    expect(banner2).not.toContain(key);
+    expect(banner2).toContain('generated on first start');
+    const again = await fetch(`${base}/v1/threads/${thread.id}`, { headers: { Authorization: `Bearer ${key}` } });
+    expect(again.status).toBe(200);
+    expect(await again.json()).toMatchObject({ id: thread.id, metadata: { kept: 'yes' } });
+    second.child.kill('SIGTERM');
+    expect(await second.exited).toBe(0);
+  });
+});
