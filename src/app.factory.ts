@@ -6,6 +6,7 @@ import { AppModule, AppModuleOptions } from './app.module';
 import { ApiError } from './common/errors/api-error';
 import { toErrorResponse } from './common/errors/error.filter';
 import { LogLevel } from './config/app.config';
+import { setupApiDocs } from './docs/api-docs';
 
 export interface AppOptions extends AppModuleOptions {
   bodyLimitBytes: number;
@@ -57,6 +58,7 @@ export async function createApp(options: AppOptions, logger?: LoggerService): Pr
   app.use(requireJsonBody);
   app.use(json({ limit: options.bodyLimitBytes, strict: true, type: 'application/json' }));
   app.use(parserErrors);
+  setupApiDocs(app);
   await app.init();
   return app;
 }

@@ -11,62 +11,62 @@ const onlyInV1 = (shape: Shape, method: string, path: string) => {
   if (shape !== 'v1') throw ApiError.notFound(`Invalid URL (${method} ${path})`);
 };
 
-@Controller(['v1/threads/:threadId/messages', 'openai/threads/:threadId/messages'])
+@Controller(['v1/threads/:thread_id/messages', 'openai/threads/:thread_id/messages'])
 export class MessagesController {
   constructor(private readonly messages: MessagesService) {}
 
   @Post()
   @HttpCode(200)
-  create(@Tenant() tenant: string, @ApiShape() shape: Shape, @Param('threadId') threadId: string, @Body() body: CreateMessageDto) {
+  create(@Tenant() tenant: string, @ApiShape() shape: Shape, @Param('thread_id') threadId: string, @Body() body: CreateMessageDto) {
     return this.messages.create(tenant, shape, threadId, body);
   }
 
   @Get()
-  list(@Tenant() tenant: string, @ApiShape() shape: Shape, @Param('threadId') threadId: string, @Query() query: ListMessagesQueryDto) {
+  list(@Tenant() tenant: string, @ApiShape() shape: Shape, @Param('thread_id') threadId: string, @Query() query: ListMessagesQueryDto) {
     return this.messages.list(tenant, shape, threadId, query);
   }
 
-  @Get(':messageId')
-  retrieve(@Tenant() tenant: string, @ApiShape() shape: Shape, @Param('threadId') threadId: string, @Param('messageId') messageId: string) {
+  @Get(':message_id')
+  retrieve(@Tenant() tenant: string, @ApiShape() shape: Shape, @Param('thread_id') threadId: string, @Param('message_id') messageId: string) {
     return this.messages.retrieve(tenant, shape, threadId, messageId);
   }
 
-  @Post(':messageId')
+  @Post(':message_id')
   @HttpCode(200)
   modify(
     @Tenant() tenant: string,
     @ApiShape() shape: Shape,
-    @Param('threadId') threadId: string,
-    @Param('messageId') messageId: string,
+    @Param('thread_id') threadId: string,
+    @Param('message_id') messageId: string,
     @Body() body: ModifyMessageDto,
   ) {
     return this.messages.modify(tenant, shape, threadId, messageId, body);
   }
 
-  @Delete(':messageId')
-  delete(@Tenant() tenant: string, @Param('threadId') threadId: string, @Param('messageId') messageId: string) {
+  @Delete(':message_id')
+  delete(@Tenant() tenant: string, @Param('thread_id') threadId: string, @Param('message_id') messageId: string) {
     return this.messages.delete(tenant, threadId, messageId);
   }
 
-  @Get(':messageId/files')
+  @Get(':message_id/files')
   listFiles(
     @Tenant() tenant: string,
     @ApiShape() shape: Shape,
-    @Param('threadId') threadId: string,
-    @Param('messageId') messageId: string,
+    @Param('thread_id') threadId: string,
+    @Param('message_id') messageId: string,
     @Query() query: ListQueryDto,
   ) {
     onlyInV1(shape, 'GET', `/threads/${threadId}/messages/${messageId}/files`);
     return this.messages.listFiles(tenant, threadId, messageId, query);
   }
 
-  @Get(':messageId/files/:fileId')
+  @Get(':message_id/files/:file_id')
   retrieveFile(
     @Tenant() tenant: string,
     @ApiShape() shape: Shape,
-    @Param('threadId') threadId: string,
-    @Param('messageId') messageId: string,
-    @Param('fileId') fileId: string,
+    @Param('thread_id') threadId: string,
+    @Param('message_id') messageId: string,
+    @Param('file_id') fileId: string,
   ) {
     onlyInV1(shape, 'GET', `/threads/${threadId}/messages/${messageId}/files/${fileId}`);
     return this.messages.retrieveFile(tenant, threadId, messageId, fileId);

@@ -14,19 +14,19 @@ export class ThreadsController {
     return this.threads.create(tenant, shape, body);
   }
 
-  @Get(':threadId')
-  retrieve(@Tenant() tenant: string, @ApiShape() shape: Shape, @Param('threadId') threadId: string) {
+  @Get(':thread_id')
+  retrieve(@Tenant() tenant: string, @ApiShape() shape: Shape, @Param('thread_id') threadId: string) {
     return this.threads.retrieve(tenant, shape, threadId);
   }
 
-  @Post(':threadId')
+  @Post(':thread_id')
   @HttpCode(200)
-  modify(@Tenant() tenant: string, @ApiShape() shape: Shape, @Param('threadId') threadId: string, @Body() body: ModifyThreadDto) {
+  modify(@Tenant() tenant: string, @ApiShape() shape: Shape, @Param('thread_id') threadId: string, @Body() body: ModifyThreadDto) {
     return this.threads.modify(tenant, shape, threadId, body);
   }
 
-  @Delete(':threadId')
-  delete(@Tenant() tenant: string, @Param('threadId') threadId: string) {
+  @Delete(':thread_id')
+  delete(@Tenant() tenant: string, @Param('thread_id') threadId: string) {
     return this.threads.delete(tenant, threadId);
   }
 }

@@ -1,9 +1,11 @@
+import { ApiHideProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 
 export type SortOrder = 'asc' | 'desc';
 
 export class ListQueryDto {
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 100, default: 20 })
   @IsOptional()
   @Type(() => Number)
   @IsInt({ message: (a) => `Invalid type for '${a.property}': expected an integer, but got '${String(a.value)}' instead.` })
@@ -11,20 +13,24 @@ export class ListQueryDto {
   @Max(100, { message: (a) => `Invalid '${a.property}': integer above maximum value. Expected a value <= 100, but got ${a.value} instead.` })
   limit?: number;
 
+  @ApiPropertyOptional({ enum: ['asc', 'desc'], default: 'desc' })
   @IsOptional()
   @IsIn(['asc', 'desc'], { message: (a) => `Invalid value for '${a.property}': expected one of 'asc' or 'desc', but got '${String(a.value)}' instead.` })
   order?: SortOrder;
 
+  @ApiPropertyOptional({ description: 'An object id: the page right after it' })
   @IsOptional()
   @IsString()
   @MaxLength(128)
   after?: string;
 
+  @ApiPropertyOptional({ description: 'An object id: the page right before it' })
   @IsOptional()
   @IsString()
   @MaxLength(128)
   before?: string;
 
+  @ApiHideProperty()
   @IsOptional()
   @IsString()
   'api-version'?: string;

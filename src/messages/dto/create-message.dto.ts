@@ -1,3 +1,5 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import type { SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsDefined, IsIn, IsNotEmpty, IsOptional, IsString, MaxLength, ValidateNested } from 'class-validator';
 import { IsMetadata } from '../../common/metadata/is-metadata';
@@ -7,22 +9,52 @@ import { IsMessageContent } from './message-content.validator';
 
 export const MAX_MESSAGE_FILES = 10;
 
+const DETAIL: SchemaObject = { type: 'string', enum: ['auto', 'low', 'high'] };
+const CONTENT_SCHEMA: SchemaObject[] = [
+  { type: 'string', minLength: 1, maxLength: 256000 },
+  {
+    type: 'array',
+    minItems: 1,
+    items: {
+      oneOf: [
+        { type: 'object', required: ['type', 'text'], properties: { type: { enum: ['text'] }, text: { type: 'string' } } },
+        {
+          type: 'object',
+          required: ['type', 'image_url'],
+          properties: { type: { enum: ['image_url'] }, image_url: { type: 'object', required: ['url'], properties: { url: { type: 'string' }, detail: DETAIL } } },
+        },
+        {
+          type: 'object',
+          required: ['type', 'image_file'],
+          properties: {
+            type: { enum: ['image_file'] },
+            image_file: { type: 'object', required: ['file_id'], properties: { file_id: { type: 'string' }, detail: DETAIL } },
+          },
+        },
+      ],
+    },
+  },
+];
+
 const oneOf = (values: string[]) => (a: { property: string; value: unknown }) =>
   `Invalid value for '${a.property}': expected one of ${values.map((v) => `'${v}'`).join(' or ')}, but got '${String(a.value)}' instead.`;
 
 export class AttachmentToolDto {
+  @ApiProperty({ enum: ['code_interpreter', 'file_search'] })
   @IsDefined()
   @IsIn(['code_interpreter', 'file_search'], { message: oneOf(['code_interpreter', 'file_search']) })
   type: 'code_interpreter' | 'file_search';
 }
 
 export class AttachmentDto {
+  @ApiProperty({ maxLength: 128 })
   @IsDefined()
   @IsString()
   @IsNotEmpty()
   @MaxLength(128)
   file_id: string;
 
+  @ApiProperty({ type: () => [AttachmentToolDto] })
   @IsDefined()
   @IsArray()
   @ArrayMaxSize(2)
@@ -36,14 +68,17 @@ export class AttachmentDto {
  * `file_ids` and string content. The service rejects the fields of the other edition.
  */
 export class CreateMessageDto {
+  @ApiProperty({ enum: ['user', 'assistant'] })
   @IsDefined()
   @IsIn(['user', 'assistant'], { message: oneOf(['user', 'assistant']) })
   role: MessageRole;
 
+  @ApiProperty({ oneOf: CONTENT_SCHEMA, description: 'v1: a string only' })
   @IsDefined()
   @IsMessageContent()
   content: unknown;
 
+  @ApiPropertyOptional({ type: () => [AttachmentDto], maxItems: MAX_MESSAGE_FILES, nullable: true, description: 'v2 only' })
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(MAX_MESSAGE_FILES, {
@@ -53,6 +88,7 @@ export class CreateMessageDto {
   @Type(() => AttachmentDto)
   attachments?: AttachmentDto[] | null;
 
+  @ApiPropertyOptional({ type: [String], maxItems: MAX_MESSAGE_FILES, description: 'v1 only' })
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(MAX_MESSAGE_FILES, {
@@ -63,6 +99,7 @@ export class CreateMessageDto {
   @MaxLength(128, { each: true })
   file_ids?: string[];
 
+  @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'string', maxLength: 512 }, maxProperties: 16, nullable: true, description: 'At most 16 keys of at most 64 characters; string values of at most 512 characters.' })
   @IsMetadata()
   metadata?: Metadata | null;
 }

@@ -1,3 +1,4 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsOptional, ValidateNested } from 'class-validator';
 import { IsMetadata } from '../../common/metadata/is-metadata';
@@ -9,6 +10,7 @@ import { ToolResourcesDto } from './tool-resources.dto';
 export const MAX_THREAD_MESSAGES = 100;
 
 export class CreateThreadDto {
+  @ApiPropertyOptional({ type: () => [CreateMessageDto], maxItems: MAX_THREAD_MESSAGES })
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(MAX_THREAD_MESSAGES, {
@@ -18,11 +20,13 @@ export class CreateThreadDto {
   @Type(() => CreateMessageDto)
   messages?: CreateMessageDto[];
 
+  @ApiPropertyOptional({ type: () => ToolResourcesDto, nullable: true, description: 'v2 only' })
   @IsOptional()
   @ValidateNested()
   @Type(() => ToolResourcesDto)
   tool_resources?: ToolResourcesDto | null;
 
+  @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'string', maxLength: 512 }, maxProperties: 16, nullable: true, description: 'At most 16 keys of at most 64 characters; string values of at most 512 characters.' })
   @IsMetadata()
   metadata?: Metadata | null;
 }

@@ -1,3 +1,4 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsOptional, IsString, MaxLength, ValidateNested } from 'class-validator';
 
@@ -5,6 +6,7 @@ const tooMany = (max: number) => (a: { property: string; value: unknown[] }) =>
   `Invalid '${a.property}': array too long. Expected an array with maximum length ${max}, but got an array with length ${a.value.length} instead.`;
 
 export class CodeInterpreterResourcesDto {
+  @ApiPropertyOptional({ type: [String], maxItems: 20 })
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(20, { message: tooMany(20) })
@@ -14,6 +16,7 @@ export class CodeInterpreterResourcesDto {
 }
 
 export class FileSearchResourcesDto {
+  @ApiPropertyOptional({ type: [String], maxItems: 1 })
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(1, { message: tooMany(1) })
@@ -23,11 +26,13 @@ export class FileSearchResourcesDto {
 }
 
 export class ToolResourcesDto {
+  @ApiPropertyOptional({ type: () => CodeInterpreterResourcesDto })
   @IsOptional()
   @ValidateNested()
   @Type(() => CodeInterpreterResourcesDto)
   code_interpreter?: CodeInterpreterResourcesDto;
 
+  @ApiPropertyOptional({ type: () => FileSearchResourcesDto })
   @IsOptional()
   @ValidateNested()
   @Type(() => FileSearchResourcesDto)

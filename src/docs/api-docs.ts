@@ -1,0 +1,58 @@
+import { INestApplication } from '@nestjs/common';
+import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import type { OperationObject, ParameterObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
+import { AZURE_API_VERSIONS } from '../common/api-version/supported-versions';
+
+const API_VERSION: ParameterObject = {
+  name: 'api-version',
+  in: 'query',
+  required: true,
+  description: '2024-02-15-preview, 2024-03-01-preview and 2024-04-01-preview answer in v1 shapes; later versions in v2 shapes.',
+  schema: { type: 'string', enum: [...AZURE_API_VERSIONS.keys()] },
+};
+
+const OPENAI_BETA: ParameterObject = {
+  name: 'OpenAI-Beta',
+  in: 'header',
+  required: false,
+  description: 'assistants=v2 (the default) or assistants=v1 (v1 shapes)',
+  schema: { type: 'string', enum: ['assistants=v2', 'assistants=v1'] },
+};
+
+const METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;
+
+/** Each API route appears once per dialect, with that dialect's auth scheme and version signal. */
+function describeDialects(document: OpenAPIObject): OpenAPIObject {
+  for (const [path, item] of Object.entries(document.paths)) {
+    const azure = path.startsWith('/openai/');
+    if (!azure && !path.startsWith('/v1/')) continue;
+    for (const method of METHODS) {
+      const operation = item[method] as OperationObject | undefined;
+      if (!operation) continue;
+      operation.tags = [azure ? 'Azure OpenAI dialect' : 'OpenAI dialect'];
+      operation.security = azure ? [{ 'api-key': [] }, { bearer: [] }] : [{ bearer: [] }];
+      operation.parameters = [...(operation.parameters ?? []), azure ? API_VERSION : OPENAI_BETA];
+      operation.operationId = `${azure ? 'azure' : 'openai'}_${operation.operationId}`;
+    }
+  }
+  return document;
+}
+
+export function buildApiDocument(app: INestApplication): OpenAPIObject {
+  const config = new DocumentBuilder()
+    .setTitle('Assistants threads and messages')
+    .setDescription(
+      'The OpenAI Assistants API threads and messages, in the OpenAI dialect (/v1) and the Azure OpenAI dialect (/openai). ' +
+        'Every success is 200; every error is {"error":{"message","type","param","code"}}.',
+    )
+    .setVersion('1')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'Authorization: Bearer KEY' }, 'bearer')
+    .addApiKey({ type: 'apiKey', in: 'header', name: 'api-key', description: 'Azure dialect: api-key: KEY' }, 'api-key')
+    .build();
+  return describeDialects(SwaggerModule.createDocument(app, config));
+}
+
+/** `GET /openapi.json` and the docs page at `/docs`. */
+export function setupApiDocs(app: INestApplication): void {
+  SwaggerModule.setup('docs', app, buildApiDocument(app), { jsonDocumentUrl: 'openapi.json', yamlDocumentUrl: 'openapi.yaml' });
+}
