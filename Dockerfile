@@ -1,5 +1,3 @@
-# syntax=docker/dockerfile:1
-
 # ---- build: compile TypeScript to dist/ ---------------------------------------
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
@@ -16,7 +14,7 @@ RUN npm run build
 FROM node:20-bookworm-slim AS runtime
 WORKDIR /app
 
-ENV NODE_ENV=production
+ENV HOST=0.0.0.0 PORT=8080 NODE_ENV=production DATA_DIR=/data
 
 # embedded-postgres is a dependency and is installed too; it is used only when
 # DATABASE_URL is unset, which a container deployment should not do.
@@ -27,8 +25,6 @@ COPY --from=build /app/dist ./dist
 
 # The service keeps its generated API key (when API_KEYS is unset) in DATA_DIR.
 RUN mkdir -p /data && chown node:node /data
-
-ENV HOST=0.0.0.0 PORT=8080 NODE_ENV=production DATA_DIR=/data
 
 USER node
 EXPOSE 8080
