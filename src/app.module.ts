@@ -4,6 +4,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { ApiVersionInterceptor } from './common/api-version/api-version.interceptor';
 import { ApiKeyGuard } from './common/auth/api-key.guard';
 import { API_KEYS, ApiKey } from './common/auth/api-keys';
+import { IdempotencyModule } from './common/idempotency/idempotency.module';
 import { ErrorFilter } from './common/errors/error.filter';
 import { ApiValidationPipe } from './common/errors/validation.pipe';
 import { DatabaseModule } from './database/database.module';
@@ -22,7 +23,7 @@ export class AppModule {
   static forRoot(options: AppModuleOptions): DynamicModule {
     return {
       module: AppModule,
-      imports: [TypeOrmModule.forRoot(dataSourceOptions(options.database)), DatabaseModule, ThreadsModule, MessagesModule],
+      imports: [TypeOrmModule.forRoot(dataSourceOptions(options.database)), DatabaseModule, IdempotencyModule, ThreadsModule, MessagesModule],
       controllers: [HealthController],
       providers: [
         { provide: API_KEYS, useValue: options.apiKeys },

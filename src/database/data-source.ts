@@ -1,9 +1,10 @@
 import { DataSource, DataSourceOptions } from 'typeorm';
+import { IdempotencyKeyEntity } from '../common/idempotency/idempotency-key.entity';
 import { MessageEntity } from '../messages/message.entity';
 import { ThreadEntity } from '../threads/thread.entity';
 import { migrations } from './migrations';
 
-export const entities = [ThreadEntity, MessageEntity];
+export const entities = [ThreadEntity, MessageEntity, IdempotencyKeyEntity];
 
 export interface DatabaseSettings {
   url: string;

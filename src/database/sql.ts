@@ -1,12 +1,17 @@
 import { Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
-import type { Pool } from 'pg';
+import type { Pool, QueryConfig, QueryResult } from 'pg';
 import { DataSource } from 'typeorm';
 
 /** A parameterised statement, prepared once per connection under a name derived from its text. */
 export interface Statement {
   name: string;
   text: string;
+}
+
+/** The pool, or one connection inside a transaction. */
+export interface Queryable {
+  query(config: QueryConfig): Promise<QueryResult>;
 }
 
 const statements = new Map<string, Statement>();
@@ -32,8 +37,25 @@ export class Sql {
     this.pool = (dataSource.driver as unknown as { master: Pool }).master;
   }
 
-  async rows<T>(query: Statement, values: unknown[]): Promise<T[]> {
-    const result = await this.pool.query({ name: query.name, text: query.text, values });
+  async rows<T>(query: Statement, values: unknown[], on: Queryable = this.pool): Promise<T[]> {
+    const result = await on.query({ name: query.name, text: query.text, values });
     return result.rows as T[];
+  }
+
+  /** Runs `work` in one transaction on one connection: committed if it resolves, rolled back if it throws. */
+  async transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    let broken: Error | undefined;
+    try {
+      await client.query('BEGIN');
+      const result = await work(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
+      throw error;
+    } finally {
+      client.release(broken);
+    }
   }
 }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Sql, statement } from '../database/sql';
+import { Queryable, Sql, statement } from '../database/sql';
 import { threadNotFound } from '../common/errors/api-error';
 import { FOREIGN_KEY_VIOLATION, sqlState } from '../common/errors/pg-errors';
 import { THREAD_COLUMNS } from '../threads/thread.columns';
@@ -48,7 +48,7 @@ export interface NewThread {
 export class MessageWriter {
   constructor(private readonly sql: Sql) {}
 
-  async insertIntoThread(tenantId: string, threadId: string, message: NewMessage): Promise<MessageEntity> {
+  async insertIntoThread(tenantId: string, threadId: string, message: NewMessage, on?: Queryable): Promise<MessageEntity> {
     let rows: MessageEntity[];
     try {
       rows = await this.sql.rows<MessageEntity>(INSERT_INTO_THREAD, [
@@ -59,7 +59,7 @@ export class MessageWriter {
         JSON.stringify(message.content),
         JSON.stringify(message.attachments),
         JSON.stringify(message.metadata),
-      ]);
+      ], on);
     } catch (error) {
       if (sqlState(error) === FOREIGN_KEY_VIOLATION) throw threadNotFound(threadId);
       throw error;
@@ -68,10 +68,10 @@ export class MessageWriter {
     return rows[0];
   }
 
-  async createThread(thread: NewThread, messages: NewMessage[]): Promise<ThreadEntity> {
+  async createThread(thread: NewThread, messages: NewMessage[], on?: Queryable): Promise<ThreadEntity> {
     const params: unknown[] = [thread.id, thread.tenantId, JSON.stringify(thread.metadata), JSON.stringify(thread.toolResources)];
-    if (messages.length === 0) return (await this.sql.rows<ThreadEntity>(INSERT_THREAD, params))[0];
+    if (messages.length === 0) return (await this.sql.rows<ThreadEntity>(INSERT_THREAD, params, on))[0];
     params.push(JSON.stringify(messages));
-    return (await this.sql.rows<ThreadEntity>(INSERT_THREAD_WITH_MESSAGES, params))[0];
+    return (await this.sql.rows<ThreadEntity>(INSERT_THREAD_WITH_MESSAGES, params, on))[0];
   }
 }

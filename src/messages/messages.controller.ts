@@ -1,6 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiShape, Shape, Tenant } from '../common/api-version/api-request';
 import { ApiError } from '../common/errors/api-error';
+import { Idempotency, IdempotentRequest } from '../common/idempotency/idempotency-key.decorator';
 import { ListQueryDto } from '../common/pagination/list-query.dto';
 import { CreateMessageDto } from './dto/create-message.dto';
 import { ListMessagesQueryDto } from './dto/list-messages-query.dto';
@@ -17,8 +18,14 @@ export class MessagesController {
 
   @Post()
   @HttpCode(200)
-  create(@Tenant() tenant: string, @ApiShape() shape: Shape, @Param('thread_id') threadId: string, @Body() body: CreateMessageDto) {
-    return this.messages.create(tenant, shape, threadId, body);
+  create(
+    @Tenant() tenant: string,
+    @ApiShape() shape: Shape,
+    @Param('thread_id') threadId: string,
+    @Body() body: CreateMessageDto,
+    @Idempotency() idempotency?: IdempotentRequest,
+  ) {
+    return this.messages.create(tenant, shape, threadId, body, idempotency);
   }
 
   @Get()

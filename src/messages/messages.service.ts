@@ -2,6 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { Sql, statement } from '../database/sql';
 import { Shape } from '../common/api-version/api-request';
 import { ApiError, messageNotFound, threadNotFound } from '../common/errors/api-error';
+import { IdempotencyService } from '../common/idempotency/idempotency.service';
+import { IdempotentRequest } from '../common/idempotency/idempotency-key.decorator';
 import { listEnvelope, ListEnvelope } from '../common/pagination/list-envelope';
 import { DEFAULT_LIMIT, planKeyset, takePage } from '../common/pagination/keyset';
 import { ListQueryDto } from '../common/pagination/list-query.dto';
@@ -42,11 +44,14 @@ export class MessagesService {
   constructor(
     private readonly sql: Sql,
     private readonly writer: MessageWriter,
+    private readonly idempotency: IdempotencyService,
   ) {}
 
-  async create(tenant: string, shape: Shape, threadId: string, dto: CreateMessageDto) {
-    const message = await this.writer.insertIntoThread(tenant, threadId, toNewMessage(dto, shape));
-    return presentMessage(message, shape);
+  async create(tenant: string, shape: Shape, threadId: string, dto: CreateMessageDto, idempotency?: IdempotentRequest) {
+    const message = toNewMessage(dto, shape);
+    return this.idempotency.run(tenant, idempotency, async (on) =>
+      presentMessage(await this.writer.insertIntoThread(tenant, threadId, message, on), shape),
+    );
   }
 
   async retrieve(tenant: string, shape: Shape, threadId: string, messageId: string) {

@@ -1,5 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiShape, Shape, Tenant } from '../common/api-version/api-request';
+import { Idempotency, IdempotentRequest } from '../common/idempotency/idempotency-key.decorator';
 import { CreateThreadDto } from './dto/create-thread.dto';
 import { ModifyThreadDto } from './dto/modify-thread.dto';
 import { ThreadsService } from './threads.service';
@@ -10,8 +11,8 @@ export class ThreadsController {
 
   @Post()
   @HttpCode(200)
-  create(@Tenant() tenant: string, @ApiShape() shape: Shape, @Body() body: CreateThreadDto) {
-    return this.threads.create(tenant, shape, body);
+  create(@Tenant() tenant: string, @ApiShape() shape: Shape, @Body() body: CreateThreadDto, @Idempotency() idempotency?: IdempotentRequest) {
+    return this.threads.create(tenant, shape, body, idempotency);
   }
 
   @Get(':thread_id')

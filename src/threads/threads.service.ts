@@ -3,6 +3,8 @@ import { Sql, statement } from '../database/sql';
 import { Shape } from '../common/api-version/api-request';
 import { ApiError, threadNotFound } from '../common/errors/api-error';
 import { newThreadId } from '../common/ids';
+import { IdempotentRequest } from '../common/idempotency/idempotency-key.decorator';
+import { IdempotencyService } from '../common/idempotency/idempotency.service';
 import { MessageWriter } from '../messages/message.writer';
 import { toNewMessage } from '../messages/new-message';
 import { CreateThreadDto } from './dto/create-thread.dto';
@@ -34,16 +36,16 @@ export class ThreadsService {
   constructor(
     private readonly sql: Sql,
     private readonly messages: MessageWriter,
+    private readonly idempotency: IdempotencyService,
   ) {}
 
-  async create(tenant: string, shape: Shape, dto: CreateThreadDto) {
+  async create(tenant: string, shape: Shape, dto: CreateThreadDto, idempotency?: IdempotentRequest) {
     if (shape === 'v1' && dto.tool_resources !== undefined) throw ApiError.unknownParameter('tool_resources');
     const messages = (dto.messages ?? []).map((message, i) => toNewMessage(message, shape, `messages[${i}].`));
-    const thread = await this.messages.createThread(
-      { id: newThreadId(), tenantId: tenant, metadata: dto.metadata ?? {}, toolResources: toolResources(dto.tool_resources) },
-      messages,
+    const thread = { tenantId: tenant, metadata: dto.metadata ?? {}, toolResources: toolResources(dto.tool_resources) };
+    return this.idempotency.run(tenant, idempotency, async (on) =>
+      presentThread(await this.messages.createThread({ ...thread, id: newThreadId() }, messages, on), shape),
     );
-    return presentThread(thread, shape);
   }
 
   async retrieve(tenant: string, shape: Shape, threadId: string) {

@@ -32,6 +32,10 @@ export class ApiError extends HttpException {
     return ApiError.badRequest(`Unknown parameter: '${param}'.${hint}`, param, 'unknown_parameter');
   }
 
+  static conflict(message: string): ApiError {
+    return new ApiError(409, { message, type: 'invalid_request_error', param: null, code: 'conflict' });
+  }
+
   static notFound(message: string): ApiError {
     return new ApiError(404, { message, type: 'invalid_request_error', param: null, code: null });
   }
