@@ -3,16 +3,19 @@ import { Logger } from '@nestjs/common';
 import { createApp } from './app.factory';
 import { loadApiKeys } from './common/auth/api-keys';
 import { ConfigError, loadConfig } from './config/app.config';
+import { runMigrations } from './database/data-source';
 import { openDatabase } from './database/embedded-database';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const keys = loadApiKeys(config.apiKeys, config.dataDir);
   const database = await openDatabase(config);
+  if (config.migrationsRun) await runMigrations(database.url);
   const app = await createApp({
-    database: { url: database.url, poolSize: config.dbPoolSize, migrationsRun: config.migrationsRun },
+    database: { url: database.url, poolSize: config.dbPoolSize, queryTimeoutMs: config.requestTimeoutMs },
     apiKeys: keys.keys,
     bodyLimitBytes: config.bodyLimitBytes,
+    requestTimeoutMs: config.requestTimeoutMs,
     logLevel: config.logLevel,
   });
   await app.listen(config.port, config.host);

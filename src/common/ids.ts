@@ -18,3 +18,8 @@ export const newThreadId = (): string => `thread_${randomBase62(ID_LENGTH)}`;
 export const newMessageId = (): string => `msg_${randomBase62(ID_LENGTH)}`;
 
 export const nowSeconds = (): number => Math.floor(Date.now() / 1000);
+
+/** Ids are printable ASCII; anything else (a NUL byte, spaces, 200 characters) cannot name an object. */
+export function isWellFormedId(id: string): boolean {
+  return id.length > 0 && id.length <= 128 && /^[\x21-\x7e]+$/.test(id);
+}

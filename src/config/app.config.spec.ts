@@ -13,6 +13,7 @@ describe('loadConfig', () => {
       logLevel: 'info',
       dbPoolSize: 10,
       migrationsRun: true,
+      requestTimeoutMs: 30000,
     });
   });
 
@@ -27,6 +28,7 @@ describe('loadConfig', () => {
       LOG_LEVEL: 'DEBUG',
       DB_POOL_SIZE: '25',
       MIGRATIONS_RUN: 'false',
+      REQUEST_TIMEOUT_MS: '5000',
     });
     expect(config).toEqual({
       port: 9000,
@@ -38,6 +40,7 @@ describe('loadConfig', () => {
       logLevel: 'debug',
       dbPoolSize: 25,
       migrationsRun: false,
+      requestTimeoutMs: 5000,
     });
   });
 
@@ -51,6 +54,7 @@ describe('loadConfig', () => {
     ['LOG_LEVEL', 'loud'],
     ['DB_POOL_SIZE', '0'],
     ['MIGRATIONS_RUN', 'maybe'],
+    ['REQUEST_TIMEOUT_MS', '10'],
   ])('rejects %s=%s with a message naming the variable', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^${name} `));

@@ -12,6 +12,7 @@ export interface AppConfig {
   logLevel: LogLevel;
   dbPoolSize: number;
   migrationsRun: boolean;
+  requestTimeoutMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -80,5 +81,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     logLevel,
     dbPoolSize: integer(env, 'DB_POOL_SIZE', 10, 1, 1000),
     migrationsRun: boolean(env, 'MIGRATIONS_RUN', true),
+    requestTimeoutMs: integer(env, 'REQUEST_TIMEOUT_MS', 30000, 100, 3600000),
   };
 }

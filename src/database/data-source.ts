@@ -9,7 +9,8 @@ export const entities = [ThreadEntity, MessageEntity, IdempotencyKeyEntity];
 export interface DatabaseSettings {
   url: string;
   poolSize?: number;
-  migrationsRun?: boolean;
+  /** Server-side statement_timeout and the driver's read timeout; unset for migrations. */
+  queryTimeoutMs?: number;
 }
 
 export function dataSourceOptions(settings: DatabaseSettings): DataSourceOptions {
@@ -18,19 +19,30 @@ export function dataSourceOptions(settings: DatabaseSettings): DataSourceOptions
     url: settings.url,
     entities,
     migrations,
-    migrationsRun: settings.migrationsRun ?? false,
     migrationsTransactionMode: 'each',
     synchronize: false,
     parseInt8: true,
     logging: false,
     extra: {
       max: settings.poolSize ?? 10,
-      connectionTimeoutMillis: 5000,
+      connectionTimeoutMillis: 3000,
       application_name: 'assistants-threads',
+      ...(settings.queryTimeoutMs ? { statement_timeout: settings.queryTimeoutMs, query_timeout: settings.queryTimeoutMs + 1000 } : {}),
     },
   };
 }
 
 export function createDataSource(settings: DatabaseSettings): DataSource {
   return new DataSource(dataSourceOptions(settings));
+}
+
+/** Applies pending migrations on a connection of its own, without the request time limits. */
+export async function runMigrations(url: string): Promise<void> {
+  const dataSource = createDataSource({ url, poolSize: 1 });
+  await dataSource.initialize();
+  try {
+    await dataSource.runMigrations({ transaction: 'each' });
+  } finally {
+    await dataSource.destroy();
+  }
 }

@@ -1,16 +1,13 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { MessageIdPipe, ThreadIdPipe } from '../common/id.pipes';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, UseInterceptors } from '@nestjs/common';
 import { ApiShape, Shape, Tenant } from '../common/api-version/api-request';
-import { ApiError } from '../common/errors/api-error';
 import { Idempotency, IdempotentRequest } from '../common/idempotency/idempotency-key.decorator';
 import { ListQueryDto } from '../common/pagination/list-query.dto';
 import { CreateMessageDto } from './dto/create-message.dto';
 import { ListMessagesQueryDto } from './dto/list-messages-query.dto';
 import { ModifyMessageDto } from './dto/modify-message.dto';
 import { MessagesService } from './messages.service';
-
-const onlyInV1 = (shape: Shape, method: string, path: string) => {
-  if (shape !== 'v1') throw ApiError.notFound(`Invalid URL (${method} ${path})`);
-};
+import { V1OnlyInterceptor } from './v1-only.interceptor';
 
 @Controller(['v1/threads/:thread_id/messages', 'openai/threads/:thread_id/messages'])
 export class MessagesController {
@@ -21,7 +18,7 @@ export class MessagesController {
   create(
     @Tenant() tenant: string,
     @ApiShape() shape: Shape,
-    @Param('thread_id') threadId: string,
+    @Param('thread_id', ThreadIdPipe) threadId: string,
     @Body() body: CreateMessageDto,
     @Idempotency() idempotency?: IdempotentRequest,
   ) {
@@ -29,12 +26,12 @@ export class MessagesController {
   }
 
   @Get()
-  list(@Tenant() tenant: string, @ApiShape() shape: Shape, @Param('thread_id') threadId: string, @Query() query: ListMessagesQueryDto) {
+  list(@Tenant() tenant: string, @ApiShape() shape: Shape, @Param('thread_id', ThreadIdPipe) threadId: string, @Query() query: ListMessagesQueryDto) {
     return this.messages.list(tenant, shape, threadId, query);
   }
 
   @Get(':message_id')
-  retrieve(@Tenant() tenant: string, @ApiShape() shape: Shape, @Param('thread_id') threadId: string, @Param('message_id') messageId: string) {
+  retrieve(@Tenant() tenant: string, @ApiShape() shape: Shape, @Param('thread_id', ThreadIdPipe) threadId: string, @Param('message_id', MessageIdPipe) messageId: string) {
     return this.messages.retrieve(tenant, shape, threadId, messageId);
   }
 
@@ -43,39 +40,37 @@ export class MessagesController {
   modify(
     @Tenant() tenant: string,
     @ApiShape() shape: Shape,
-    @Param('thread_id') threadId: string,
-    @Param('message_id') messageId: string,
+    @Param('thread_id', ThreadIdPipe) threadId: string,
+    @Param('message_id', MessageIdPipe) messageId: string,
     @Body() body: ModifyMessageDto,
   ) {
     return this.messages.modify(tenant, shape, threadId, messageId, body);
   }
 
   @Delete(':message_id')
-  delete(@Tenant() tenant: string, @Param('thread_id') threadId: string, @Param('message_id') messageId: string) {
+  delete(@Tenant() tenant: string, @Param('thread_id', ThreadIdPipe) threadId: string, @Param('message_id', MessageIdPipe) messageId: string) {
     return this.messages.delete(tenant, threadId, messageId);
   }
 
   @Get(':message_id/files')
+  @UseInterceptors(V1OnlyInterceptor)
   listFiles(
     @Tenant() tenant: string,
-    @ApiShape() shape: Shape,
-    @Param('thread_id') threadId: string,
-    @Param('message_id') messageId: string,
+    @Param('thread_id', ThreadIdPipe) threadId: string,
+    @Param('message_id', MessageIdPipe) messageId: string,
     @Query() query: ListQueryDto,
   ) {
-    onlyInV1(shape, 'GET', `/threads/${threadId}/messages/${messageId}/files`);
     return this.messages.listFiles(tenant, threadId, messageId, query);
   }
 
   @Get(':message_id/files/:file_id')
+  @UseInterceptors(V1OnlyInterceptor)
   retrieveFile(
     @Tenant() tenant: string,
-    @ApiShape() shape: Shape,
-    @Param('thread_id') threadId: string,
-    @Param('message_id') messageId: string,
+    @Param('thread_id', ThreadIdPipe) threadId: string,
+    @Param('message_id', MessageIdPipe) messageId: string,
     @Param('file_id') fileId: string,
   ) {
-    onlyInV1(shape, 'GET', `/threads/${threadId}/messages/${messageId}/files/${fileId}`);
     return this.messages.retrieveFile(tenant, threadId, messageId, fileId);
   }
 }

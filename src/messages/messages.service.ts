@@ -72,8 +72,7 @@ export class MessagesService {
   async list(tenant: string, shape: Shape, threadId: string, query: ListMessagesQueryDto) {
     const order = query.order ?? 'desc';
     const plan = planKeyset(order, query.after ? 'after' : query.before ? 'before' : 'none', query.limit ?? DEFAULT_LIMIT);
-    const runId = shape === 'v2' ? query.run_id : undefined;
-    const { sql, params } = listMessagesSql({ order, plan, threadId, tenant, after: query.after, before: query.before, runId });
+    const { sql, params } = listMessagesSql({ order, plan, threadId, tenant, after: query.after, before: query.before, runId: query.run_id });
     const rows: (ThreadScopedRow & { afterSeq: string | null; beforeSeq: string | null })[] = await this.sql.rows(statement(sql), params);
     if (rows.length === 0) throw threadNotFound(threadId);
     if (query.after && rows[0].afterSeq === null) throw invalidCursor('after', query.after);

@@ -1,3 +1,4 @@
+import { ThreadIdPipe } from '../common/id.pipes';
 import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiShape, Shape, Tenant } from '../common/api-version/api-request';
 import { Idempotency, IdempotentRequest } from '../common/idempotency/idempotency-key.decorator';
@@ -16,18 +17,18 @@ export class ThreadsController {
   }
 
   @Get(':thread_id')
-  retrieve(@Tenant() tenant: string, @ApiShape() shape: Shape, @Param('thread_id') threadId: string) {
+  retrieve(@Tenant() tenant: string, @ApiShape() shape: Shape, @Param('thread_id', ThreadIdPipe) threadId: string) {
     return this.threads.retrieve(tenant, shape, threadId);
   }
 
   @Post(':thread_id')
   @HttpCode(200)
-  modify(@Tenant() tenant: string, @ApiShape() shape: Shape, @Param('thread_id') threadId: string, @Body() body: ModifyThreadDto) {
+  modify(@Tenant() tenant: string, @ApiShape() shape: Shape, @Param('thread_id', ThreadIdPipe) threadId: string, @Body() body: ModifyThreadDto) {
     return this.threads.modify(tenant, shape, threadId, body);
   }
 
   @Delete(':thread_id')
-  delete(@Tenant() tenant: string, @Param('thread_id') threadId: string) {
+  delete(@Tenant() tenant: string, @Param('thread_id', ThreadIdPipe) threadId: string) {
     return this.threads.delete(tenant, threadId);
   }
 }

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createDataSource } from '../../src/database/data-source';
+import { runMigrations } from '../../src/database/data-source';
 import { EmbeddedPostgres } from '../../src/database/embedded-postgres';
 import { ADMIN_URL_ENV, databaseUrl, RUN_PREFIX_ENV, TEMPLATE_ENV, withAdmin } from './test-database';
 
@@ -25,10 +25,7 @@ export default async function globalSetup(): Promise<void> {
   const prefix = `tt_${randomBytes(4).toString('hex')}_`;
   const template = `${prefix}template`;
   await withAdmin(adminUrl, (client) => client.query(`CREATE DATABASE ${client.escapeIdentifier(template)}`));
-  const dataSource = createDataSource({ url: databaseUrl(adminUrl, template) });
-  await dataSource.initialize();
-  await dataSource.runMigrations({ transaction: 'each' });
-  await dataSource.destroy();
+  await runMigrations(databaseUrl(adminUrl, template));
   process.env[ADMIN_URL_ENV] = adminUrl;
   process.env[TEMPLATE_ENV] = template;
   process.env[RUN_PREFIX_ENV] = prefix;

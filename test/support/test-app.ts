@@ -21,6 +21,7 @@ export interface TestApp {
 
 export interface TestAppOptions {
   bodyLimitBytes?: number;
+  requestTimeoutMs?: number;
   listen?: boolean;
 }
 
@@ -28,9 +29,10 @@ export interface TestAppOptions {
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp & { url?: string }> {
   const database = await cloneTestDatabase();
   const app = await createApp({
-    database: { url: database.url, poolSize: 10, migrationsRun: true },
+    database: { url: database.url, poolSize: 10, queryTimeoutMs: options.requestTimeoutMs ?? 30000 },
     apiKeys: parseApiKeys(`alpha:${KEY_A},beta:${KEY_B},alpha:${KEY_A2}`),
     bodyLimitBytes: options.bodyLimitBytes ?? 10 * 1024 * 1024,
+    requestTimeoutMs: options.requestTimeoutMs ?? 30000,
     logLevel: 'silent',
   });
   let url: string | undefined;

@@ -1,7 +1,8 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
-import type { Request, Response } from 'express';
+import type { NextFunction, Request, Response } from 'express';
 import { QueryFailedError } from 'typeorm';
 import { ApiError, ErrorBody } from './api-error';
+import { QUERY_CANCELED, sqlState } from './pg-errors';
 
 const SERVER_ERROR: ErrorBody = {
   message: 'The server had an error while processing your request. Sorry about that!',
@@ -23,6 +24,8 @@ interface LowLevelError {
   type?: string;
   code?: string;
 }
+
+const TIMEOUT: ErrorBody = { message: 'The request timed out.', type: 'timeout', param: null, code: 'timeout' };
 
 const CONNECTION_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', '57P01', '57P02', '57P03', '08006', '08001', '08003', '08004']);
 
@@ -63,6 +66,9 @@ export function toErrorResponse(error: unknown, request: Pick<Request, 'method' 
       return { status, body: { error: { message: error.message, type: 'invalid_request_error', param: null, code: null } } };
     }
   }
+  if (sqlState(error) === QUERY_CANCELED || (error instanceof Error && /Query read timeout/.test(error.message))) {
+    return { status: 504, body: { error: TIMEOUT } };
+  }
   if (isConnectionFailure(error) || (error instanceof QueryFailedError && isConnectionFailure(error.driverError))) {
     return { status: 503, body: { error: UNAVAILABLE } };
   }
@@ -70,6 +76,18 @@ export function toErrorResponse(error: unknown, request: Pick<Request, 'method' 
     return { status: lowLevel.status, body: { error: { message: 'Invalid request.', type: 'invalid_request_error', param: null, code: null } } };
   }
   return { status: 500, body: { error: SERVER_ERROR } };
+}
+
+/** Writes the error envelope for any error. */
+export function sendError(response: Response, request: Request, error: unknown): void {
+  const { status, body } = toErrorResponse(error, request);
+  response.status(status).type('application/json').send(JSON.stringify(body));
+}
+
+/** Errors raised by Express middleware (body parser, content type, depth), before Nest's router sees the request. */
+export function expressErrorHandler(error: unknown, request: Request, response: Response, next: NextFunction): void {
+  if (response.headersSent) return next(error);
+  sendError(response, request, error);
 }
 
 /** The one place an error becomes a response: the error envelope, never a stack trace or SQL. */

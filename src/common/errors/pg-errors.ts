@@ -5,3 +5,5 @@ export function sqlState(error: unknown): string | undefined {
 }
 
 export const FOREIGN_KEY_VIOLATION = '23503';
+/** Raised by statement_timeout. */
+export const QUERY_CANCELED = '57014';

@@ -1,7 +1,32 @@
 import { ArgumentMetadata, Injectable, ValidationError, ValidationPipe } from '@nestjs/common';
 import { ApiError } from './api-error';
 
-const TYPE_CONSTRAINTS = new Set(['isString', 'isObject', 'isArray', 'isInt', 'isNumber', 'isBoolean', 'nestedValidation']);
+/** The type each type constraint expects, for messages like OpenAI's "expected an array, but got a string instead". */
+const TYPE_CONSTRAINTS = new Map([
+  ['isString', 'a string'],
+  ['isObject', 'an object'],
+  ['isArray', 'an array'],
+  ['isInt', 'an integer'],
+  ['isNumber', 'a number'],
+  ['isBoolean', 'a boolean'],
+  ['nestedValidation', 'an object'],
+]);
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object') return 'an object';
+  if (typeof value === 'number' && Number.isInteger(value)) return 'an integer';
+  return `a ${typeof value}`;
+}
+
+/** Messages of the custom validators start by naming the field they are about. */
+const NAMED_PARAM = /^(Invalid type for |Invalid value for |Invalid |Unknown parameter: |Missing required parameter: )'([^']+)'/;
+const CODE_OF_PREFIX: Record<string, string> = {
+  'Invalid type for ': 'invalid_type',
+  'Unknown parameter: ': 'unknown_parameter',
+  'Missing required parameter: ': 'missing_required_parameter',
+};
 
 function join(path: string, property: string): string {
   if (/^\d+$/.test(property)) return `${path}[${property}]`;
@@ -21,9 +46,26 @@ export function toApiError(errors: ValidationError[]): ApiError {
   const constraints = error.constraints ?? {};
   if (constraints.whitelistValidation) return ApiError.unknownParameter(path);
   if (constraints.isDefined) return ApiError.badRequest(`Missing required parameter: '${path}'.`, path, 'missing_required_parameter');
-  const [name, message] = Object.entries(constraints)[0] ?? ['', 'invalid value'];
+  const entries = Object.entries(constraints);
+  const [name, message] = entries.find(([constraint]) => TYPE_CONSTRAINTS.has(constraint)) ?? entries[0] ?? ['', 'invalid value'];
+  const named = NAMED_PARAM.exec(message);
+  if (named && named[2].startsWith(error.property)) {
+    // A custom validator named a field inside this one, e.g. 'content[0].type' inside 'messages[1].content'.
+    const param = path.slice(0, path.length - error.property.length) + named[2];
+    const text = message.replace(`'${named[2]}'`, `'${param}'`);
+    return ApiError.badRequest(text, param, CODE_OF_PREFIX[named[1]] ?? (TYPE_CONSTRAINTS.has(name) ? 'invalid_type' : 'invalid_value'));
+  }
+  const expected = TYPE_CONSTRAINTS.get(name);
+  if (expected && !message.startsWith('Invalid')) {
+    const each = message.startsWith('each value');
+    return ApiError.badRequest(
+      `Invalid type for '${path}': expected ${each ? `an array of ${expected.replace(/^an? /, '')}s` : expected}, but got ${describe(error.value)} instead.`,
+      path,
+      'invalid_type',
+    );
+  }
   const text = message.startsWith('Invalid') ? message : `Invalid value for '${path}': ${message}.`;
-  return ApiError.badRequest(text, path, TYPE_CONSTRAINTS.has(name) ? 'invalid_type' : 'invalid_value');
+  return ApiError.badRequest(text, path, expected ? 'invalid_type' : 'invalid_value');
 }
 
 /** The global pipe: DTOs validated and transformed, unknown fields rejected, a body that is not an object refused. */
@@ -35,7 +77,7 @@ export class ApiValidationPipe extends ValidationPipe {
       forbidNonWhitelisted: true,
       transform: true,
       forbidUnknownValues: false,
-      validationError: { target: false, value: false },
+      validationError: { target: false, value: true },
       exceptionFactory: toApiError,
     });
   }

@@ -1,6 +1,8 @@
 import { ApiHideProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+
+const ID_PATTERN = /^[\x21-\x7e]+$/;
 
 export type SortOrder = 'asc' | 'desc';
 
@@ -22,12 +24,14 @@ export class ListQueryDto {
   @IsOptional()
   @IsString()
   @MaxLength(128)
+  @Matches(ID_PATTERN, { message: (a) => `Invalid '${a.property}': expected an object id.` })
   after?: string;
 
   @ApiPropertyOptional({ description: 'An object id: the page right before it' })
   @IsOptional()
   @IsString()
   @MaxLength(128)
+  @Matches(ID_PATTERN, { message: (a) => `Invalid '${a.property}': expected an object id.` })
   before?: string;
 
   @ApiHideProperty()

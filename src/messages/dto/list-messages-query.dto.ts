@@ -1,5 +1,5 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import { ListQueryDto } from '../../common/pagination/list-query.dto';
 
 export class ListMessagesQueryDto extends ListQueryDto {
@@ -7,5 +7,6 @@ export class ListMessagesQueryDto extends ListQueryDto {
   @IsOptional()
   @IsString()
   @MaxLength(128)
+  @Matches(/^[\x21-\x7e]+$/, { message: "Invalid 'run_id': expected a run id." })
   run_id?: string;
 }

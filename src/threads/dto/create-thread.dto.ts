@@ -1,6 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsOptional, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsObject, IsOptional, ValidateNested } from 'class-validator';
 import { IsMetadata } from '../../common/metadata/is-metadata';
 import { Metadata } from '../thread.entity';
 import { CreateMessageDto } from '../../messages/dto/create-message.dto';
@@ -22,6 +22,7 @@ export class CreateThreadDto {
 
   @ApiPropertyOptional({ type: () => ToolResourcesDto, nullable: true, description: 'v2 only' })
   @IsOptional()
+  @IsObject()
   @ValidateNested()
   @Type(() => ToolResourcesDto)
   tool_resources?: ToolResourcesDto | null;

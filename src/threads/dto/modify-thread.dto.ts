@@ -1,6 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsOptional, ValidateNested } from 'class-validator';
+import { IsObject, IsOptional, ValidateNested } from 'class-validator';
 import { IsMetadata } from '../../common/metadata/is-metadata';
 import { Metadata } from '../thread.entity';
 import { ToolResourcesDto } from './tool-resources.dto';
@@ -8,6 +8,7 @@ import { ToolResourcesDto } from './tool-resources.dto';
 export class ModifyThreadDto {
   @ApiPropertyOptional({ type: () => ToolResourcesDto, nullable: true, description: 'v2 only' })
   @IsOptional()
+  @IsObject()
   @ValidateNested()
   @Type(() => ToolResourcesDto)
   tool_resources?: ToolResourcesDto | null;

@@ -1,6 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsOptional, IsString, MaxLength, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsObject, IsOptional, IsString, MaxLength, ValidateNested } from 'class-validator';
 
 const tooMany = (max: number) => (a: { property: string; value: unknown[] }) =>
   `Invalid '${a.property}': array too long. Expected an array with maximum length ${max}, but got an array with length ${a.value.length} instead.`;
@@ -28,12 +28,14 @@ export class FileSearchResourcesDto {
 export class ToolResourcesDto {
   @ApiPropertyOptional({ type: () => CodeInterpreterResourcesDto })
   @IsOptional()
+  @IsObject()
   @ValidateNested()
   @Type(() => CodeInterpreterResourcesDto)
   code_interpreter?: CodeInterpreterResourcesDto;
 
   @ApiPropertyOptional({ type: () => FileSearchResourcesDto })
   @IsOptional()
+  @IsObject()
   @ValidateNested()
   @Type(() => FileSearchResourcesDto)
   file_search?: FileSearchResourcesDto;
