@@ -4,6 +4,7 @@ import { NestExpressApplication } from '@nestjs/platform-express';
 import { json } from 'express';
 import { AppModule, AppModuleOptions } from './app.module';
 import { expressErrorHandler } from './common/errors/error.filter';
+import { closeConnectionsWhenDraining, DrainState } from './common/http/drain';
 import { checkJsonStructure, requireJsonBody } from './common/http/json-body.middleware';
 import { requestTimeout } from './common/http/request-timeout.middleware';
 import { LogLevel } from './config/app.config';
@@ -33,6 +34,7 @@ export async function createApp(options: AppOptions, logger?: LoggerService): Pr
   });
   app.disable('x-powered-by');
   app.set('etag', false);
+  app.use(closeConnectionsWhenDraining(app.get(DrainState)));
   app.use(requestTimeout(options.requestTimeoutMs));
   app.use(requireJsonBody);
   app.use(json({ limit: options.bodyLimitBytes, strict: true, type: 'application/json' }));

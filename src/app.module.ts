@@ -5,6 +5,7 @@ import { ApiVersionInterceptor } from './common/api-version/api-version.intercep
 import { ApiKeyGuard } from './common/auth/api-key.guard';
 import { API_KEYS, ApiKey } from './common/auth/api-keys';
 import { IdempotencyModule } from './common/idempotency/idempotency.module';
+import { DrainState } from './common/http/drain';
 import { ErrorFilter } from './common/errors/error.filter';
 import { ApiValidationPipe } from './common/errors/validation.pipe';
 import { DatabaseModule } from './database/database.module';
@@ -26,6 +27,7 @@ export class AppModule {
       imports: [TypeOrmModule.forRoot(dataSourceOptions(options.database)), DatabaseModule, IdempotencyModule, ThreadsModule, MessagesModule],
       controllers: [HealthController],
       providers: [
+        DrainState,
         { provide: API_KEYS, useValue: options.apiKeys },
         { provide: APP_GUARD, useClass: ApiKeyGuard },
         { provide: APP_INTERCEPTOR, useClass: ApiVersionInterceptor },

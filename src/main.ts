@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { createApp } from './app.factory';
+import { DrainState } from './common/http/drain';
 import { loadApiKeys } from './common/auth/api-keys';
 import { ConfigError, loadConfig } from './config/app.config';
 import { runMigrations } from './database/data-source';
@@ -37,6 +38,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.log(`${signal}: finishing in-flight requests, then stopping`);
+    app.get(DrainState).draining = true;
     await app.close();
     await database.embedded?.stop();
     process.exit(0);

@@ -1,11 +1,15 @@
 import { Controller, Get, HttpCode, ServiceUnavailableException } from '@nestjs/common';
+import { DrainState } from '../common/http/drain';
 import { Sql, statement } from '../database/sql';
 
 const PING = statement('SELECT 1');
 
 @Controller()
 export class HealthController {
-  constructor(private readonly sql: Sql) {}
+  constructor(
+    private readonly sql: Sql,
+    private readonly drain: DrainState,
+  ) {}
 
   @Get('healthz')
   @HttpCode(200)
@@ -15,6 +19,7 @@ export class HealthController {
 
   @Get('readyz')
   async ready() {
+    if (this.drain.draining) throw new ServiceUnavailableException();
     try {
       await this.sql.rows(PING, []);
     } catch {
