@@ -1,12 +1,10 @@
 import { INestApplication, LoggerService, LogLevel as NestLogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { NestExpressApplication } from '@nestjs/platform-express';
-import { json } from 'express';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule, AppModuleOptions } from './app.module';
-import { expressErrorHandler } from './common/errors/error.filter';
 import { closeConnectionsWhenDraining, DrainState } from './common/http/drain';
-import { checkJsonStructure, requireJsonBody } from './common/http/json-body.middleware';
-import { requestTimeout } from './common/http/request-timeout.middleware';
+import { registerJsonBodyParser } from './common/http/json-body';
+import { registerRequestTimeout } from './common/http/request-timeout';
 import { LogLevel } from './config/app.config';
 import { setupApiDocs } from './docs/api-docs';
 
@@ -28,19 +26,23 @@ const NEST_LEVELS: Record<LogLevel, NestLogLevel[] | false> = {
 
 /** Builds the app exactly as production runs it; e2e tests use this same function. */
 export async function createApp(options: AppOptions, logger?: LoggerService): Promise<INestApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(options), {
+  const adapter = new FastifyAdapter({
+    bodyLimit: options.bodyLimitBytes,
+    // In-flight and kept-alive requests are finished during shutdown, not refused with 503.
+    return503OnClosing: false,
+    forceCloseConnections: 'idle',
+    maxParamLength: 256,
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(options), adapter, {
     bodyParser: false,
     logger: logger ?? NEST_LEVELS[options.logLevel],
   });
-  app.disable('x-powered-by');
-  app.set('etag', false);
-  app.use(closeConnectionsWhenDraining(app.get(DrainState)));
-  app.use(requestTimeout(options.requestTimeoutMs));
-  app.use(requireJsonBody);
-  app.use(json({ limit: options.bodyLimitBytes, strict: true, type: 'application/json' }));
-  app.use(checkJsonStructure);
-  app.use(expressErrorHandler);
+  const fastify = app.getHttpAdapter().getInstance();
+  registerJsonBodyParser(fastify, options.bodyLimitBytes);
+  registerRequestTimeout(fastify, options.requestTimeoutMs);
+  closeConnectionsWhenDraining(fastify, app.get(DrainState));
   setupApiDocs(app);
   await app.init();
+  await fastify.ready();
   return app;
 }

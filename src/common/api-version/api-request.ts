@@ -1,22 +1,28 @@
 import { createParamDecorator, ExecutionContext } from '@nestjs/common';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 
 /** `openai`: `/v1/...`; `azure`: `/openai/...?api-version=`. */
 export type Dialect = 'openai' | 'azure';
 /** The Assistants API edition the response is shaped for. */
 export type Shape = 'v1' | 'v2';
 
-export interface ApiRequest extends Request {
+export interface ApiRequest extends FastifyRequest {
   tenant?: string;
   shape?: Shape;
 }
 
-export function isApiPath(path: string): boolean {
-  return path.startsWith('/v1/') || path.startsWith('/openai/');
+/** The request's path, without the query string. */
+export function pathOf(url: string): string {
+  const query = url.indexOf('?');
+  return query < 0 ? url : url.slice(0, query);
 }
 
-export function dialectOf(path: string): Dialect {
-  return path.startsWith('/openai/') ? 'azure' : 'openai';
+export function isApiPath(url: string): boolean {
+  return url.startsWith('/v1/') || url.startsWith('/openai/');
+}
+
+export function dialectOf(url: string): Dialect {
+  return url.startsWith('/openai/') ? 'azure' : 'openai';
 }
 
 export const Tenant = createParamDecorator((_: unknown, ctx: ExecutionContext): string => {

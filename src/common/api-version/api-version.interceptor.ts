@@ -30,9 +30,11 @@ function openAiShape(header: string | string[] | undefined): Shape {
 export class ApiVersionInterceptor implements NestInterceptor {
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const request = context.switchToHttp().getRequest<ApiRequest>();
-    if (!isApiPath(request.path)) return next.handle();
+    if (!isApiPath(request.url)) return next.handle();
     request.shape =
-      dialectOf(request.path) === 'azure' ? azureShape(request.query['api-version']) : openAiShape(request.headers['openai-beta']);
+      dialectOf(request.url) === 'azure'
+        ? azureShape((request.query as Record<string, unknown>)['api-version'])
+        : openAiShape(request.headers['openai-beta']);
     return next.handle();
   }
 }

@@ -49,8 +49,8 @@ export class ApiKeyGuard implements CanActivate {
 
   canActivate(context: ExecutionContext): boolean {
     const request = context.switchToHttp().getRequest<ApiRequest>();
-    if (!isApiPath(request.path)) return true;
-    const azure = dialectOf(request.path) === 'azure';
+    if (!isApiPath(request.url)) return true;
+    const azure = dialectOf(request.url) === 'azure';
     const secret = presentedKey(request, azure);
     const tenant = secret === undefined ? undefined : tenantOf(this.keys, secret);
     if (tenant === undefined) throw unauthorized(azure, secret);

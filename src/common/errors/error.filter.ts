@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
-import type { NextFunction, Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { QueryFailedError } from 'typeorm';
+import { pathOf } from '../api-version/api-request';
 import { ApiError, ErrorBody } from './api-error';
 import { QUERY_CANCELED, sqlState } from './pg-errors';
 
@@ -18,10 +19,9 @@ const UNAVAILABLE: ErrorBody = {
   code: 'service_unavailable',
 };
 
-/** Errors raised below the app (body parser, database driver) carry these instead of an HttpException. */
+/** Errors raised below the app (Fastify, the database driver) carry these instead of an HttpException. */
 interface LowLevelError {
-  status?: number;
-  type?: string;
+  statusCode?: number;
   code?: string;
 }
 
@@ -36,29 +36,16 @@ function isConnectionFailure(error: unknown): boolean {
   return /Connection terminated|timeout exceeded when trying to connect|Connection is not established|connection timeout/i.test(message);
 }
 
-export function toErrorResponse(error: unknown, request: Pick<Request, 'method' | 'originalUrl'>): { status: number; body: object } {
+export function toErrorResponse(error: unknown, request: Pick<FastifyRequest, 'method' | 'url'>): { status: number; body: object } {
   if (error instanceof ApiError) return { status: error.getStatus(), body: { error: error.body } };
   const lowLevel = error as LowLevelError;
-  if (lowLevel?.type === 'entity.too.large') {
+  if (lowLevel?.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
     return { status: 413, body: { error: { message: 'Request body too large.', type: 'invalid_request_error', param: null, code: 'request_too_large' } } };
-  }
-  if (lowLevel?.type === 'entity.parse.failed') {
-    return {
-      status: 400,
-      body: {
-        error: {
-          message: 'We could not parse the JSON body of your request. The API expects a JSON payload, but what was sent was not valid JSON.',
-          type: 'invalid_request_error',
-          param: null,
-          code: 'invalid_json',
-        },
-      },
-    };
   }
   if (error instanceof HttpException) {
     const status = error.getStatus();
     if (status === 404) {
-      const path = request.originalUrl.split('?')[0];
+      const path = pathOf(request.url);
       return { status, body: { error: { message: `Invalid URL (${request.method} ${path})`, type: 'invalid_request_error', param: null, code: null } } };
     }
     if (status === 503) return { status, body: { error: UNAVAILABLE } };
@@ -72,22 +59,11 @@ export function toErrorResponse(error: unknown, request: Pick<Request, 'method' 
   if (isConnectionFailure(error) || (error instanceof QueryFailedError && isConnectionFailure(error.driverError))) {
     return { status: 503, body: { error: UNAVAILABLE } };
   }
-  if (typeof lowLevel?.status === 'number' && lowLevel.status >= 400 && lowLevel.status < 500) {
-    return { status: lowLevel.status, body: { error: { message: 'Invalid request.', type: 'invalid_request_error', param: null, code: null } } };
+  const status = lowLevel?.statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    return { status, body: { error: { message: 'Invalid request.', type: 'invalid_request_error', param: null, code: null } } };
   }
   return { status: 500, body: { error: SERVER_ERROR } };
-}
-
-/** Writes the error envelope for any error. */
-export function sendError(response: Response, request: Request, error: unknown): void {
-  const { status, body } = toErrorResponse(error, request);
-  response.status(status).type('application/json').send(JSON.stringify(body));
-}
-
-/** Errors raised by Express middleware (body parser, content type, depth), before Nest's router sees the request. */
-export function expressErrorHandler(error: unknown, request: Request, response: Response, next: NextFunction): void {
-  if (response.headersSent) return next(error);
-  sendError(response, request, error);
 }
 
 /** The one place an error becomes a response: the error envelope, never a stack trace or SQL. */
@@ -97,11 +73,11 @@ export class ErrorFilter implements ExceptionFilter {
 
   catch(error: unknown, host: ArgumentsHost): void {
     const context = host.switchToHttp();
-    const request = context.getRequest<Request>();
-    const response = context.getResponse<Response>();
+    const request = context.getRequest<FastifyRequest>();
+    const reply = context.getResponse<FastifyReply>();
     const { status, body } = toErrorResponse(error, request);
     if (status >= 500) this.logger.error(error instanceof Error ? error.stack : String(error));
-    if (response.headersSent) return;
-    response.status(status).type('application/json').send(JSON.stringify(body));
+    if (reply.sent || reply.raw.headersSent) return;
+    void reply.code(status).type('application/json; charset=utf-8').send(JSON.stringify(body));
   }
 }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { FastifyInstance } from 'fastify';
 
 /** Set when the process is shutting down: readiness fails and kept-alive connections are closed after their response. */
 @Injectable()
@@ -7,9 +7,9 @@ export class DrainState {
   draining = false;
 }
 
-export function closeConnectionsWhenDraining(state: DrainState): RequestHandler {
-  return (_request: Request, response: Response, next: NextFunction) => {
-    if (state.draining) response.setHeader('Connection', 'close');
-    next();
-  };
+export function closeConnectionsWhenDraining(fastify: FastifyInstance, state: DrainState): void {
+  fastify.addHook('onRequest', (_request, reply, done) => {
+    if (state.draining) reply.header('connection', 'close');
+    done();
+  });
 }

@@ -1,6 +1,6 @@
 import { createParamDecorator, ExecutionContext } from '@nestjs/common';
 import { createHash } from 'node:crypto';
-import { ApiRequest } from '../api-version/api-request';
+import { ApiRequest, pathOf } from '../api-version/api-request';
 import { ApiError } from '../errors/api-error';
 
 export interface IdempotentRequest {
@@ -36,7 +36,7 @@ export const Idempotency = createParamDecorator((_: unknown, ctx: ExecutionConte
     );
   }
   const fingerprint = createHash('sha256')
-    .update(`${request.method} ${request.path} ${request.shape ?? ''}\n${canonical(request.body ?? {})}`)
+    .update(`${request.method} ${pathOf(request.url)} ${request.shape ?? ''}\n${canonical(request.body ?? {})}`)
     .digest('hex');
   return { key, fingerprint };
 });

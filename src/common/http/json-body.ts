@@ -1,0 +1,65 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { ApiError } from '../errors/api-error';
+
+export const MAX_JSON_DEPTH = 32;
+
+/**
+ * What is wrong with a parsed body's structure: nesting deeper than `maxDepth`, or a `__proto__`
+ * key (which object copies would turn into a prototype). Walked without recursion, so that no
+ * input can exhaust the stack.
+ */
+export function jsonStructureProblem(value: unknown, maxDepth: number): ApiError | undefined {
+  const stack: [unknown, number, string][] = [[value, 1, '']];
+  while (stack.length > 0) {
+    const [item, depth, path] = stack.pop() as [unknown, number, string];
+    if (item === null || typeof item !== 'object') continue;
+    if (depth > maxDepth) return ApiError.badRequest(`The JSON body nests deeper than ${maxDepth} levels.`, null, 'json_too_deep');
+    const array = Array.isArray(item);
+    if (!array && Object.prototype.hasOwnProperty.call(item, '__proto__')) {
+      const param = path ? `${path}.__proto__` : '__proto__';
+      return ApiError.badRequest(`Invalid '${param}': the key '__proto__' is not allowed.`, param, 'invalid_value');
+    }
+    for (const [key, child] of Object.entries(item)) {
+      if (child !== null && typeof child === 'object') stack.push([child, depth + 1, array ? `${path}[${key}]` : path ? `${path}.${key}` : key]);
+    }
+  }
+  return undefined;
+}
+
+const invalidJson = () =>
+  ApiError.badRequest(
+    'We could not parse the JSON body of your request. The API expects a JSON payload, but what was sent was not valid JSON.',
+    null,
+    'invalid_json',
+  );
+
+function unsupportedMediaType(contentType: string | undefined): ApiError {
+  return new ApiError(415, {
+    message: `Unsupported content type '${contentType ?? ''}'. Send the body as application/json.`,
+    type: 'invalid_request_error',
+    param: null,
+    code: 'unsupported_media_type',
+  });
+}
+
+/**
+ * JSON bodies only: an empty body is no body, anything but an object or array is refused, and
+ * so is a body of any other content type (it would otherwise be silently ignored: 415).
+ */
+export function registerJsonBodyParser(fastify: FastifyInstance, bodyLimit: number): void {
+  fastify.removeAllContentTypeParsers();
+  fastify.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit }, (_request: FastifyRequest, body: string | Buffer, done) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    if (text.trim() === '') return done(null, undefined);
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      return done(invalidJson(), undefined);
+    }
+    if (value === null || typeof value !== 'object') return done(invalidJson(), undefined);
+    const problem = jsonStructureProblem(value, MAX_JSON_DEPTH);
+    return problem ? done(problem, undefined) : done(null, value);
+  });
+  fastify.addContentTypeParser('*', (request: FastifyRequest, _payload, done) => done(unsupportedMediaType(request.headers['content-type']), undefined));
+}
