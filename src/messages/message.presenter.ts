@@ -24,6 +24,10 @@ export interface MessageObjectV1 {
   object: 'thread.message';
   created_at: number;
   thread_id: string;
+  status: MessageStatus;
+  incomplete_details: { reason: string } | null;
+  completed_at: number | null;
+  incomplete_at: number | null;
   role: MessageRole;
   content: MessageContentPart[];
   assistant_id: string | null;
@@ -39,6 +43,9 @@ export interface MessageFileObject {
   message_id: string;
 }
 
+/** v1 has text and image_file parts only: an image_url part (written through v2) cannot be expressed. */
+const isV1Part = (part: MessageContentPart): boolean => part.type !== 'image_url';
+
 export function presentMessage(message: MessageEntity, shape: Shape): MessageObjectV1 | MessageObjectV2 {
   if (shape === 'v1') {
     return {
@@ -46,8 +53,12 @@ export function presentMessage(message: MessageEntity, shape: Shape): MessageObj
       object: 'thread.message',
       created_at: message.createdAt,
       thread_id: message.threadId,
+      status: message.status,
+      incomplete_details: message.incompleteDetails,
+      completed_at: message.completedAt,
+      incomplete_at: message.incompleteAt,
       role: message.role,
-      content: message.content,
+      content: message.content.filter(isV1Part),
       assistant_id: message.assistantId,
       run_id: message.runId,
       file_ids: message.attachments.map((a) => a.file_id),

@@ -266,12 +266,12 @@ describe('openai SDK: errors', () => {
         await badRequest(openai.beta.threads.messages.create(threadId, { role: 'user', content: [] }), 'content', 'invalid_value');
         await badRequest(
           openai.beta.threads.messages.create(threadId, { role: 'user', content: [{ type: 'audio', audio: {} }] } as unknown as MessageCreateParams),
-          'content',
+          'content[0].type',
           'invalid_value',
         );
         await badRequest(
           openai.beta.threads.messages.create(threadId, { role: 'user', content: [{ type: 'image_url', image_url: { url: 'ftp://x/y.png' } }] }),
-          'content',
+          'content[0].image_url.url',
           'invalid_value',
         );
       });

@@ -1,4 +1,5 @@
 import OpenAI, { APIError, AzureOpenAI } from 'openai';
+import { V1_MESSAGE_KEYS, V2_MESSAGE_KEYS } from './message-fixtures';
 import type { Message, MessageContent } from 'openai/resources/beta/threads/messages';
 import type { Thread } from 'openai/resources/beta/threads/threads';
 import type { Pool } from 'pg';
@@ -108,24 +109,7 @@ export function expectThreadV1(thread: Thread): void {
   expect(Object.keys(thread).sort()).toEqual(['created_at', 'id', 'metadata', 'object']);
 }
 
-const V2_MESSAGE_KEYS = [
-  'assistant_id',
-  'attachments',
-  'completed_at',
-  'content',
-  'created_at',
-  'id',
-  'incomplete_at',
-  'incomplete_details',
-  'metadata',
-  'object',
-  'role',
-  'run_id',
-  'status',
-  'thread_id',
-];
 
-const V1_MESSAGE_KEYS = ['assistant_id', 'content', 'created_at', 'file_ids', 'id', 'metadata', 'object', 'role', 'run_id', 'thread_id'];
 
 /** A v2 message created through the API: completed, with attachments and status, no `file_ids`. */
 export function expectMessageV2(message: Message, threadId: string): void {
@@ -143,7 +127,7 @@ export function expectMessageV2(message: Message, threadId: string): void {
   expect(Array.isArray(message.attachments)).toBe(true);
 }
 
-/** A v1 message: `file_ids`, no `attachments`, `status` or completion fields. */
+/** A v1 message: `file_ids` and the v1 edition's status fields, no `attachments`. */
 export function expectMessageV1(message: Message, threadId: string): void {
   const v1 = asV1(message);
   expectMessageId(v1.id);

@@ -4,6 +4,7 @@ import { Pool } from 'pg';
 import request from 'supertest';
 import { createApp } from '../../src/app.factory';
 import { parseApiKeys } from '../../src/common/auth/api-keys';
+import { assertNoViolations, ContractRecorder } from './contract';
 import { cloneTestDatabase } from './test-database';
 
 export const KEY_A = 'sk-test-tenant-a-0123456789abcdefghijklmnop';
@@ -16,6 +17,8 @@ export interface TestApp {
   http: ReturnType<typeof request>;
   /** Direct access to the test database, to check what was (not) stored. */
   db: Pool;
+  /** Checks every response against the published OpenAI schemas; close() fails on a violation. */
+  contract: ContractRecorder;
   close(): Promise<void>;
 }
 
@@ -35,6 +38,8 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     requestTimeoutMs: options.requestTimeoutMs ?? 30000,
     logLevel: 'silent',
   });
+  // Mounted on the HTTP server's request event: it sees every response, errors of the framework included.
+  const contract = new ContractRecorder().attach(app);
   let url: string | undefined;
   if (options.listen) {
     await app.listen(0, '127.0.0.1');
@@ -46,10 +51,12 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     url,
     http: request(app.getHttpServer()),
     db,
+    contract,
     async close() {
       await db.end();
       await app.close();
       await database.drop();
+      assertNoViolations(contract.violations());
     },
   };
 }

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import type { SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsDefined, IsIn, IsNotEmpty, IsOptional, IsString, MaxLength, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsDefined, IsIn, IsNotEmpty, IsOptional, IsString, MaxLength, ValidateNested } from 'class-validator';
 import { IsMetadata } from '../../common/metadata/is-metadata';
 import { Metadata } from '../../threads/thread.entity';
 import { MessageRole } from '../message.entity';
@@ -94,6 +94,7 @@ export class CreateMessageDto {
   @ArrayMaxSize(MAX_MESSAGE_FILES, {
     message: (a) => `Invalid 'file_ids': array too long. Expected an array with maximum length ${MAX_MESSAGE_FILES}, but got an array with length ${(a.value as unknown[]).length} instead.`,
   })
+  @ArrayMinSize(1, { message: "Invalid 'file_ids': empty array. Expected an array with minimum length 1, but got an empty array instead." })
   @IsString({ each: true })
   @IsNotEmpty({ each: true })
   @MaxLength(128, { each: true })
