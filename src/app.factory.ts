@@ -1,7 +1,9 @@
 import { INestApplication, LoggerService, LogLevel as NestLogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppModule, AppModuleOptions } from './app.module';
+import { toErrorResponse } from './common/errors/error.filter';
 import { closeConnectionsWhenDraining, DrainState } from './common/http/drain';
 import { registerJsonBodyParser } from './common/http/json-body';
 import { registerRequestTimeout } from './common/http/request-timeout';
@@ -31,9 +33,17 @@ export async function createApp(options: AppOptions, logger?: LoggerService): Pr
     // In-flight and kept-alive requests are finished during shutdown, not refused with 503.
     return503OnClosing: false,
     forceCloseConnections: 'idle',
-    maxParamLength: 256,
+    // Long ids are unknown ids (404), not 414s.
+    routerOptions: { maxParamLength: 8192 },
+    // A URL Fastify cannot route (bad percent-encoding) still gets the error envelope.
+    frameworkErrors: (error: Error, request: FastifyRequest, reply: FastifyReply) => {
+      const { status, body } = toErrorResponse(error, request);
+      void reply.code(status).type('application/json; charset=utf-8').send(JSON.stringify(body));
+    },
   });
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(options), adapter, {
+  // Statements are cancelled a little before their request would be answered 504.
+  const database = { ...options.database, queryTimeoutMs: Math.floor(options.requestTimeoutMs * 0.8) };
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot({ ...options, database }), adapter, {
     bodyParser: false,
     logger: logger ?? NEST_LEVELS[options.logLevel],
   });

@@ -13,7 +13,7 @@ async function main(): Promise<void> {
   const database = await openDatabase(config);
   if (config.migrationsRun) await runMigrations(database.url);
   const app = await createApp({
-    database: { url: database.url, poolSize: config.dbPoolSize, queryTimeoutMs: config.requestTimeoutMs },
+    database: { url: database.url, poolSize: config.dbPoolSize },
     apiKeys: keys.keys,
     bodyLimitBytes: config.bodyLimitBytes,
     requestTimeoutMs: config.requestTimeoutMs,

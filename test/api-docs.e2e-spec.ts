@@ -1,17 +1,23 @@
 import { startTestApp, TestApp } from './support/test-app';
 
-interface ExpressLayer {
-  route?: { path: string; methods: Record<string, boolean> };
-}
-
-/** Every route the app serves, as `METHOD /path/{param}`. */
+/**
+ * Every route the app serves, as `METHOD /path/{param}`, read from Fastify's route tree: each
+ * line is a path segment indented under its parent, followed by its methods.
+ */
 function servedRoutes(t: TestApp): string[] {
-  const express = t.app.getHttpAdapter().getInstance() as { router: { stack: ExpressLayer[] } };
+  const tree = (t.app.getHttpAdapter().getInstance() as { printRoutes(options: object): string }).printRoutes({ commonPrefix: false });
   const routes: string[] = [];
-  for (const layer of express.router.stack) {
-    if (!layer.route) continue;
-    const path = layer.route.path.replace(/:([A-Za-z_]+)/g, '{$1}');
-    for (const method of Object.keys(layer.route.methods)) routes.push(`${method.toUpperCase()} ${path}`);
+  const parents: string[] = [];
+  for (const line of tree.split('\n')) {
+    const match = /^([│├└─ ]*)(\S.*?) \(([A-Z, ]+)\)$/.exec(line);
+    if (!match) continue;
+    const depth = match[1].length / 4 - 1;
+    parents.length = depth;
+    const path = parents.join('') + match[2];
+    parents.push(match[2]);
+    for (const method of match[3].split(', ')) {
+      if (method !== 'HEAD') routes.push(`${method} ${path.replace(/:([A-Za-z_]+)/g, '{$1}')}`);
+    }
   }
   return routes;
 }

@@ -9,7 +9,11 @@ export const entities = [ThreadEntity, MessageEntity, IdempotencyKeyEntity];
 export interface DatabaseSettings {
   url: string;
   poolSize?: number;
-  /** Server-side statement_timeout and the driver's read timeout; unset for migrations. */
+  /**
+   * Server-side statement_timeout (the driver's read timeout is a little longer); unset for
+   * migrations. Kept below the request timeout, so that a statement is cancelled before its
+   * request is answered 504 and no write lands after the client was told it timed out.
+   */
   queryTimeoutMs?: number;
 }
 
@@ -27,7 +31,7 @@ export function dataSourceOptions(settings: DatabaseSettings): DataSourceOptions
       max: settings.poolSize ?? 10,
       connectionTimeoutMillis: 3000,
       application_name: 'assistants-threads',
-      ...(settings.queryTimeoutMs ? { statement_timeout: settings.queryTimeoutMs, query_timeout: settings.queryTimeoutMs + 1000 } : {}),
+      ...(settings.queryTimeoutMs ? { statement_timeout: settings.queryTimeoutMs, query_timeout: settings.queryTimeoutMs + 500 } : {}),
     },
   };
 }

@@ -293,6 +293,15 @@ export class ContractRecorder {
     const chunks: Buffer[] = [];
     const write = res.write;
     const end = res.end;
+    const writeHead = res.writeHead;
+    let headContentType: string | undefined;
+    // Fastify passes its headers to writeHead instead of setting them one by one.
+    res.writeHead = function (this: ServerResponse, ...args: unknown[]) {
+      const headers = args.find((arg) => typeof arg === 'object' && arg !== null && !Array.isArray(arg)) as Record<string, unknown> | undefined;
+      const found = headers && Object.entries(headers).find(([name]) => name.toLowerCase() === 'content-type');
+      if (found) headContentType = String(found[1]);
+      return (writeHead as (...a: unknown[]) => ServerResponse).apply(this, args);
+    } as ServerResponse['writeHead'];
     const collect = (chunk: unknown, encoding: unknown) => {
       const buffer = toBuffer(chunk, encoding);
       if (buffer) chunks.push(buffer);
@@ -303,7 +312,7 @@ export class ContractRecorder {
     } as ServerResponse['write'];
     res.end = ((...args: unknown[]) => {
       collect(args[0], args[1]);
-      this.record(request, res, method, path, Buffer.concat(chunks).toString('utf8'));
+      this.record(request, res, method, path, Buffer.concat(chunks).toString('utf8'), headContentType);
       return (end as (...a: unknown[]) => ServerResponse).apply(res, args);
     }) as ServerResponse['end'];
     next();
@@ -321,7 +330,7 @@ export class ContractRecorder {
     return [...this.found];
   }
 
-  private record(request: ExpressLikeRequest, res: ServerResponse, method: string, path: string, body: string): void {
+  private record(request: ExpressLikeRequest, res: ServerResponse, method: string, path: string, body: string, headContentType?: string): void {
     // Express decorates the request with the parsed query (the service reads `api-version`
     // from it); on a request Express has not seen, the same 'simple' parser is applied here.
     const query = (request.query ?? parseQuery(path.split('?')[1] ?? '')) as Record<string, unknown>;
@@ -330,7 +339,7 @@ export class ContractRecorder {
     const schema = schemaFor(method, path, status, shape);
     let violation: ContractViolation | undefined;
     try {
-      const contentType = String(res.getHeader('content-type') ?? '');
+      const contentType = headContentType ?? String(res.getHeader('content-type') ?? '');
       violation = checkResponse({ method, path, status, shape, body, contentType });
     } catch (error) {
       violation = {

@@ -32,7 +32,7 @@ export interface TestAppOptions {
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp & { url?: string }> {
   const database = await cloneTestDatabase();
   const app = await createApp({
-    database: { url: database.url, poolSize: 10, queryTimeoutMs: options.requestTimeoutMs ?? 30000 },
+    database: { url: database.url, poolSize: 10 },
     apiKeys: parseApiKeys(`alpha:${KEY_A},beta:${KEY_B},alpha:${KEY_A2}`),
     bodyLimitBytes: options.bodyLimitBytes ?? 10 * 1024 * 1024,
     requestTimeoutMs: options.requestTimeoutMs ?? 30000,

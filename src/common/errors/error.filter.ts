@@ -39,7 +39,7 @@ function isConnectionFailure(error: unknown): boolean {
 export function toErrorResponse(error: unknown, request: Pick<FastifyRequest, 'method' | 'url'>): { status: number; body: object } {
   if (error instanceof ApiError) return { status: error.getStatus(), body: { error: error.body } };
   const lowLevel = error as LowLevelError;
-  if (lowLevel?.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+  if (lowLevel?.code === 'FST_ERR_CTP_BODY_TOO_LARGE' || (error instanceof HttpException && error.getStatus() === 413)) {
     return { status: 413, body: { error: { message: 'Request body too large.', type: 'invalid_request_error', param: null, code: 'request_too_large' } } };
   }
   if (error instanceof HttpException) {
@@ -61,7 +61,8 @@ export function toErrorResponse(error: unknown, request: Pick<FastifyRequest, 'm
   }
   const status = lowLevel?.statusCode;
   if (typeof status === 'number' && status >= 400 && status < 500) {
-    return { status, body: { error: { message: 'Invalid request.', type: 'invalid_request_error', param: null, code: null } } };
+    const message = lowLevel.code === 'FST_ERR_BAD_URL' ? 'Invalid URL: the path is not valid percent-encoding.' : 'Invalid request.';
+    return { status, body: { error: { message, type: 'invalid_request_error', param: null, code: null } } };
   }
   return { status: 500, body: { error: SERVER_ERROR } };
 }
