@@ -64,6 +64,11 @@ describe('API description', () => {
   it('serves the docs page without a key', async () => {
     const page = await t.http.get('/docs').expect(200);
     expect(page.headers['content-type']).toMatch(/text\/html/);
-    expect(page.text).toContain('swagger');
+    expect(page.text).toContain('/openapi.json');
+    for (const asset of page.text.match(/\/docs\/swagger-ui[\w.-]+/g) ?? []) {
+      const file = await t.http.get(asset).expect(200);
+      expect(Number(file.headers['content-length'] ?? file.text?.length ?? 0)).toBeGreaterThan(1000);
+    }
+    expect(page.text.match(/\/docs\/swagger-ui[\w.-]+/g)).toHaveLength(2);
   });
 });

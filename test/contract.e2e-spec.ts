@@ -1,4 +1,4 @@
-import express from 'express';
+import { createServer, ServerResponse } from 'node:http';
 import request from 'supertest';
 import type { Shape } from '../src/common/api-version/api-request';
 import {
@@ -294,25 +294,28 @@ describe('schemaFor', () => {
 });
 
 describe('ContractRecorder', () => {
-  it('catches responses that break their schema, through the Express middleware', async () => {
+  it('catches responses that break their schema, on a plain HTTP server', async () => {
     const recorder = new ContractRecorder();
-    const app = express();
-    app.use(recorder.middleware);
-    app.post('/v1/threads', (_req, res) => {
-      res.json({ id: 'thread_1', object: 'thread', created_at: '1700000000', metadata: {} });
-    });
-    app.get('/v1/threads/:id', (_req, res) => {
-      res.status(404).json({ error: 'not found' });
-    });
-    app.get('/openai/threads/:id', (_req, res) => {
-      res.status(401).json({ error: { code: '401', message: 'Access denied' } });
-    });
-    app.delete('/v1/threads/:id', (_req, res) => {
-      res.type('text/plain').send('deleted');
-    });
-    app.get('/v1/threads/:id/messages', (_req, res) => {
-      res.write('{"object":"list","data":[],');
-      res.end('"first_id":null,"last_id":null,"has_more":false}');
+    const json = (res: ServerResponse, status: number, body: unknown) => {
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(body));
+    };
+    const routes: Record<string, (res: ServerResponse) => void> = {
+      'POST /v1/threads': (res) => json(res, 200, { id: 'thread_1', object: 'thread', created_at: '1700000000', metadata: {} }),
+      'GET /v1/threads/thread_1': (res) => json(res, 404, { error: 'not found' }),
+      'GET /openai/threads/thread_1': (res) => json(res, 401, { error: { code: '401', message: 'Access denied' } }),
+      'DELETE /v1/threads/thread_1': (res) => {
+        res.setHeader('content-type', 'text/plain');
+        res.end('deleted');
+      },
+      'GET /v1/threads/thread_1/messages': (res) => {
+        res.write('{"object":"list","data":[],');
+        res.end('"first_id":null,"last_id":null,"has_more":false}');
+      },
+    };
+    const app = createServer((req, res) => {
+      const route = routes[`${req.method} ${(req.url ?? '').split('?')[0]}`];
+      recorder.middleware(req, res, () => route(res));
     });
     await request(app).post('/v1/threads').send({}).expect(200);
     await request(app).get('/v1/threads/thread_1').set('OpenAI-Beta', 'assistants=v1').expect(404);

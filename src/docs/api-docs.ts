@@ -1,6 +1,10 @@
 import { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import type { OperationObject, ParameterObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
+import type { FastifyInstance } from 'fastify';
+import { createReadStream } from 'node:fs';
+import { join } from 'node:path';
+import { getAbsoluteFSPath } from 'swagger-ui-dist';
 import { AZURE_API_VERSIONS } from '../common/api-version/supported-versions';
 
 const API_VERSION: ParameterObject = {
@@ -52,7 +56,31 @@ export function buildApiDocument(app: INestApplication): OpenAPIObject {
   return describeDialects(SwaggerModule.createDocument(app, config));
 }
 
-/** `GET /openapi.json` and the docs page at `/docs`. */
+const DOCS_PAGE = `<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><title>Assistants threads and messages: API</title>
+<link rel="stylesheet" href="/docs/swagger-ui.css"></head>
+<body><div id="swagger-ui"></div>
+<script src="/docs/swagger-ui-bundle.js"></script>
+<script>window.ui = SwaggerUIBundle({ url: '/openapi.json', dom_id: '#swagger-ui' });</script>
+</body>
+</html>`;
+
+const ASSETS: Record<string, string> = {
+  'swagger-ui.css': 'text/css; charset=utf-8',
+  'swagger-ui-bundle.js': 'application/javascript; charset=utf-8',
+};
+
+/**
+ * `GET /openapi.json` (and `.yaml`), and the docs page at `/docs`: Swagger UI from the
+ * swagger-ui-dist package, its two assets served as files (no static-file plugin needed).
+ */
 export function setupApiDocs(app: INestApplication): void {
-  SwaggerModule.setup('docs', app, buildApiDocument(app), { jsonDocumentUrl: 'openapi.json', yamlDocumentUrl: 'openapi.yaml' });
+  SwaggerModule.setup('docs', app, buildApiDocument(app), { jsonDocumentUrl: 'openapi.json', yamlDocumentUrl: 'openapi.yaml', ui: false });
+  const fastify = app.getHttpAdapter().getInstance() as FastifyInstance;
+  const assetDir = getAbsoluteFSPath();
+  fastify.get('/docs', (_request, reply) => reply.type('text/html; charset=utf-8').send(DOCS_PAGE));
+  for (const [file, type] of Object.entries(ASSETS)) {
+    fastify.get(`/docs/${file}`, (_request, reply) => reply.type(type).send(createReadStream(join(assetDir, file))));
+  }
 }

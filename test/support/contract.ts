@@ -262,7 +262,7 @@ export function assertNoViolations(violations: readonly ContractViolation[]): vo
 }
 
 type Next = (error?: unknown) => void;
-type ExpressLikeRequest = IncomingMessage & { originalUrl?: string; query?: unknown };
+type RecordedRequest = IncomingMessage & { originalUrl?: string; query?: unknown };
 type Chunk = string | Buffer | Uint8Array;
 
 function toBuffer(chunk: unknown, encoding: unknown): Buffer | undefined {
@@ -275,11 +275,10 @@ function toBuffer(chunk: unknown, encoding: unknown): Buffer | undefined {
 /**
  * Records every response of an app and checks each one that has a schema.
  *
- * `middleware` is an ordinary Express middleware: it must come before everything that can answer,
- * i.e. be mounted before Nest's `app.init()` registers the routes, the not-found handler and the
- * exception handler (INestApplication.use is express's app.use: it appends). createApp() has
- * already initialised the app, so for such an app use `attach(app)`, which runs the same
- * middleware first on the HTTP server's 'request' event, ahead of Express.
+ * `middleware` wraps one response of a plain node:http server (write, writeHead, end) and must run
+ * before anything can answer. For an app built by createApp(), `attach(app)` runs it first on the
+ * HTTP server's 'request' event, ahead of the framework, so that it sees every response, the
+ * framework's own errors included.
  */
 export class ContractRecorder {
   /** Every response seen, without bodies. */
@@ -287,7 +286,7 @@ export class ContractRecorder {
   private readonly found: ContractViolation[] = [];
 
   readonly middleware = (req: IncomingMessage, res: ServerResponse, next: Next): void => {
-    const request = req as ExpressLikeRequest;
+    const request = req as RecordedRequest;
     const method = request.method ?? 'GET';
     const path = request.originalUrl ?? request.url ?? '/';
     const chunks: Buffer[] = [];
@@ -330,9 +329,9 @@ export class ContractRecorder {
     return [...this.found];
   }
 
-  private record(request: ExpressLikeRequest, res: ServerResponse, method: string, path: string, body: string, headContentType?: string): void {
-    // Express decorates the request with the parsed query (the service reads `api-version`
-    // from it); on a request Express has not seen, the same 'simple' parser is applied here.
+  private record(request: RecordedRequest, res: ServerResponse, method: string, path: string, body: string, headContentType?: string): void {
+    // The raw request carries no parsed query: the service reads `api-version` from the query
+    // string, parsed here the same simple way.
     const query = (request.query ?? parseQuery(path.split('?')[1] ?? '')) as Record<string, unknown>;
     const shape = shapeOfRequest(path, request.headers, query);
     const status = res.statusCode;
