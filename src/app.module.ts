@@ -3,6 +3,7 @@ import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ApiVersionInterceptor } from './common/api-version/api-version.interceptor';
 import { ApiKeyGuard } from './common/auth/api-key.guard';
+import { ApiKeyStore } from './common/auth/api-key.store';
 import { API_KEYS, ApiKey } from './common/auth/api-keys';
 import { IdempotencyModule } from './common/idempotency/idempotency.module';
 import { DrainState } from './common/http/drain';
@@ -28,6 +29,7 @@ export class AppModule {
       controllers: [HealthController],
       providers: [
         DrainState,
+        ApiKeyStore,
         { provide: API_KEYS, useValue: options.apiKeys },
         { provide: APP_GUARD, useClass: ApiKeyGuard },
         { provide: APP_INTERCEPTOR, useClass: ApiVersionInterceptor },

@@ -1,6 +1,8 @@
+import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { freePort } from '../src/database/embedded-postgres';
 import { MAIN, runService, waitForOutput } from './support/service-process';
 
@@ -36,14 +38,22 @@ describe('service process', () => {
     expect(password.length).toBeGreaterThanOrEqual(24);
     expect(password).not.toBe('password');
 
-    const created = await fetch(`${base}/v1/threads`, {
+    const createdThread = await fetch(`${base}/v1/threads`, {
       method: 'POST',
       headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' },
       body: JSON.stringify({ metadata: { kept: 'yes' } }),
     });
-    expect(created.status).toBe(200);
-    const thread = (await created.json()) as { id: string };
+    expect(createdThread.status).toBe(200);
+    const thread = (await createdThread.json()) as { id: string };
     expect((await fetch(`${base}/readyz`)).status).toBe(200);
+
+    // The keys tool attaches to the embedded database the running service uses.
+    const created = await promisify(execFile)(process.execPath, [join(__dirname, '..', 'dist', 'cli', 'keys.js'), 'create', '--tenant', 'cli'], {
+      env: { PATH: process.env.PATH, DATA_DIR: dataDir },
+    });
+    const managed = created.stdout.trim();
+    const byManagedKey = await fetch(`${base}/v1/threads`, { method: 'POST', headers: { Authorization: `Bearer ${managed}` } });
+    expect(byManagedKey.status).toBe(200);
 
     first.child.kill('SIGTERM');
     expect(await first.exited).toBe(0);
@@ -54,6 +64,7 @@ describe('service process', () => {
     expect(banner2).not.toContain(key);
     expect(banner2).toContain('generated on first start');
     const again = await fetch(`${base}/v1/threads/${thread.id}`, { headers: { Authorization: `Bearer ${key}` } });
+    expect((await fetch(`${base}/v1/threads`, { method: 'POST', headers: { Authorization: `Bearer ${managed}` } })).status).toBe(200);
     expect(again.status).toBe(200);
     expect(await again.json()).toMatchObject({ id: thread.id, metadata: { kept: 'yes' } });
     second.child.kill('SIGTERM');

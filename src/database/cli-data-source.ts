@@ -3,4 +3,4 @@ import { createDataSource } from './data-source';
 import { openDatabase } from './embedded-database';
 
 /** Used by the TypeORM CLI (`npm run migration:*`): the same database the service would use. */
-export const cliDataSource = openDatabase(loadConfig()).then(({ url }) => createDataSource({ url }));
+export const cliDataSource = openDatabase(loadConfig(), { attach: true }).then(({ url }) => createDataSource({ url }));

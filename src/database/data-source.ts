@@ -1,10 +1,11 @@
 import { DataSource, DataSourceOptions } from 'typeorm';
+import { ApiKeyEntity } from '../common/auth/api-key.entity';
 import { IdempotencyKeyEntity } from '../common/idempotency/idempotency-key.entity';
 import { MessageEntity } from '../messages/message.entity';
 import { ThreadEntity } from '../threads/thread.entity';
 import { migrations } from './migrations';
 
-export const entities = [ThreadEntity, MessageEntity, IdempotencyKeyEntity];
+export const entities = [ThreadEntity, MessageEntity, IdempotencyKeyEntity, ApiKeyEntity];
 
 export interface DatabaseSettings {
   url: string;

@@ -74,6 +74,29 @@ export class EmbeddedPostgres {
     return readFileSync(this.passwordFile, 'utf8').trim();
   }
 
+  /**
+   * The URL of the server another process runs on this data directory, if one does: its
+   * postmaster.pid names the process and the port.
+   */
+  runningUrl(): string | undefined {
+    let lines: string[];
+    try {
+      lines = readFileSync(join(this.clusterDir, 'postmaster.pid'), 'utf8').split('\n');
+    } catch {
+      return undefined;
+    }
+    const pid = Number(lines[0]);
+    const port = Number(lines[3]);
+    if (!pid || !port) return undefined;
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return undefined;
+    }
+    this.port = port;
+    return this.url;
+  }
+
   async start(): Promise<string> {
     const owner = systemUser();
     mkdirSync(this.options.dataDir, { recursive: true });

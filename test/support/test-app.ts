@@ -17,12 +17,15 @@ export interface TestApp {
   http: ReturnType<typeof request>;
   /** Direct access to the test database, to check what was (not) stored. */
   db: Pool;
+  databaseUrl: string;
   /** Checks every response against the published OpenAI schemas; close() fails on a violation. */
   contract: ContractRecorder;
   close(): Promise<void>;
 }
 
 export interface TestAppOptions {
+  /** Share the database of another test app (several instances on one database). */
+  databaseUrl?: string;
   bodyLimitBytes?: number;
   requestTimeoutMs?: number;
   listen?: boolean;
@@ -30,7 +33,7 @@ export interface TestAppOptions {
 
 /** The production app (same factory as main.ts) on a database of its own. */
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp & { url?: string }> {
-  const database = await cloneTestDatabase();
+  const database = options.databaseUrl ? { url: options.databaseUrl, drop: async () => undefined } : await cloneTestDatabase();
   const app = await createApp({
     database: { url: database.url, poolSize: 10 },
     apiKeys: parseApiKeys(`alpha:${KEY_A},beta:${KEY_B},alpha:${KEY_A2}`),
@@ -51,6 +54,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     url,
     http: request(app.getHttpServer()),
     db,
+    databaseUrl: database.url,
     contract,
     async close() {
       await db.end();

@@ -1,8 +1,8 @@
-import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
-import { timingSafeEqual } from 'node:crypto';
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { ApiRequest, dialectOf, isApiPath } from '../api-version/api-request';
 import { ApiError } from '../errors/api-error';
-import { API_KEYS, ApiKey, hashKey, maskKey } from './api-keys';
+import { ApiKeyStore } from './api-key.store';
+import { maskKey } from './api-keys';
 
 function presentedKey(request: ApiRequest, azure: boolean): string | undefined {
   const apiKey = azure ? request.headers['api-key'] : undefined;
@@ -11,16 +11,6 @@ function presentedKey(request: ApiRequest, azure: boolean): string | undefined {
   if (typeof authorization !== 'string') return undefined;
   const match = /^Bearer\s+(.+)$/i.exec(authorization.trim());
   return match ? match[1].trim() : undefined;
-}
-
-/** Every key is compared, each in constant time, so the answer's timing says nothing about which key came close. */
-function tenantOf(keys: readonly ApiKey[], secret: string): string | undefined {
-  const hash = hashKey(secret);
-  let tenant: string | undefined;
-  for (const key of keys) {
-    if (timingSafeEqual(key.hash, hash)) tenant ??= key.tenant;
-  }
-  return tenant;
 }
 
 function unauthorized(azure: boolean, secret: string | undefined): ApiError {
@@ -45,14 +35,14 @@ function unauthorized(azure: boolean, secret: string | undefined): ApiError {
 
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
-  constructor(@Inject(API_KEYS) private readonly keys: readonly ApiKey[]) {}
+  constructor(private readonly keys: ApiKeyStore) {}
 
   canActivate(context: ExecutionContext): boolean {
     const request = context.switchToHttp().getRequest<ApiRequest>();
     if (!isApiPath(request.url)) return true;
     const azure = dialectOf(request.url) === 'azure';
     const secret = presentedKey(request, azure);
-    const tenant = secret === undefined ? undefined : tenantOf(this.keys, secret);
+    const tenant = secret === undefined ? undefined : this.keys.tenantOf(secret);
     if (tenant === undefined) throw unauthorized(azure, secret);
     request.tenant = tenant;
     return true;

@@ -1,0 +1,186 @@
+import 'reflect-metadata';
+import { Client } from 'pg';
+import { newSecretKey, hashKey } from '../common/auth/api-keys';
+import { randomBase62 } from '../common/ids';
+import { ConfigError, loadConfig } from '../config/app.config';
+import { runMigrations } from '../database/data-source';
+import { openDatabase } from '../database/embedded-database';
+
+/** Exit codes scripts can rely on. */
+export const EXIT = { ok: 0, failure: 1, usage: 2, notFound: 3 } as const;
+
+const USAGE = `Usage:
+  npm run keys -- create --tenant NAME [--name LABEL]   create a key; prints its secret once
+  npm run keys -- list [--json]                         id, tenant, name, created, last used, revoked
+  npm run keys -- revoke ID|SECRET                      revoke a key by the id list shows, or by its secret
+
+Works on the configured database: DATABASE_URL, else the embedded one under DATA_DIR (the running
+service's, if it is running). Exit codes: 0 done, 1 failure, 2 bad arguments, 3 no such key.`;
+
+const TENANT = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
+class UsageError extends Error {}
+class NotFound extends Error {}
+
+interface Output {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+function options(args: string[], allowed: string[]): { values: Record<string, string | true>; rest: string[] } {
+  const values: Record<string, string | true> = {};
+  const rest: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (!arg.startsWith('--')) {
+      rest.push(arg);
+      continue;
+    }
+    const name = arg.slice(2);
+    if (!allowed.includes(name)) throw new UsageError(`unknown option ${arg}`);
+    if (name === 'json') values.json = true;
+    else {
+      const value = args[++i];
+      if (value === undefined || value.startsWith('--')) throw new UsageError(`${arg} needs a value`);
+      values[name] = value;
+    }
+  }
+  return { values, rest };
+}
+
+type Command = (args: string[]) => (db: Client, io: Output) => Promise<void>;
+
+/** Each command checks its arguments first, and only then is given the database. */
+const create: Command = (args) => {
+  const { values, rest } = options(args, ['tenant', 'name']);
+  if (rest.length > 0) throw new UsageError(`unexpected argument ${rest[0]}`);
+  const tenant = values.tenant;
+  if (typeof tenant !== 'string' || !TENANT.test(tenant)) {
+    throw new UsageError('--tenant NAME is required: 1 to 128 letters, digits, dots, dashes or underscores');
+  }
+  const name = typeof values.name === 'string' ? values.name : null;
+  if (name !== null && (name.length === 0 || name.length > 128)) throw new UsageError('--name takes 1 to 128 characters');
+  return async (db, io) => {
+    const secret = newSecretKey();
+    const id = `key_${randomBase62(20)}`;
+    await db.query('INSERT INTO api_keys (id, tenant_id, name, hash) VALUES ($1, $2, $3, $4)', [
+      id,
+      tenant,
+      name,
+      hashKey(secret).toString('hex'),
+    ]);
+    io.out(secret);
+    io.err(`Created key ${id} for tenant '${tenant}'. The secret above is shown once: store it now.`);
+  };
+};
+
+interface KeyRow {
+  id: string;
+  tenant: string;
+  name: string | null;
+  created: Date;
+  last_used: Date | null;
+  revoked: Date | null;
+}
+
+const iso = (date: Date | null): string => (date ? date.toISOString() : '-');
+
+const list: Command = (args) => {
+  const { values, rest } = options(args, ['json']);
+  if (rest.length > 0) throw new UsageError(`unexpected argument ${rest[0]}`);
+  return async (db, io) => {
+    const { rows } = await db.query<KeyRow>(
+      `SELECT id, tenant_id AS tenant, name, created_at AS created, last_used_at AS last_used, revoked_at AS revoked
+     FROM api_keys ORDER BY created_at, id`,
+    );
+    if (values.json) {
+      io.out(
+        JSON.stringify(
+          rows.map((row) => ({
+            ...row,
+            created: iso(row.created),
+            last_used: row.last_used && iso(row.last_used),
+            revoked: row.revoked && iso(row.revoked),
+          })),
+        ),
+      );
+      return;
+    }
+    const table = [['ID', 'TENANT', 'NAME', 'CREATED', 'LAST USED', 'REVOKED']];
+    for (const row of rows) table.push([row.id, row.tenant, row.name ?? '-', iso(row.created), iso(row.last_used), iso(row.revoked)]);
+    const widths = table[0].map((_, column) => Math.max(...table.map((line) => line[column].length)));
+    for (const line of table)
+      io.out(
+        line
+          .map((cell, column) => cell.padEnd(widths[column]))
+          .join('  ')
+          .trimEnd(),
+      );
+  };
+};
+
+const revoke: Command = (args) => {
+  const { rest } = options(args, []);
+  if (rest.length !== 1) throw new UsageError('revoke takes one key id (as list shows it) or the secret itself');
+  const [target] = rest;
+  return async (db, io) => {
+    const { rows } = await db.query<{ id: string; tenant: string; already: boolean }>(
+      `UPDATE api_keys SET revoked_at = COALESCE(revoked_at, now())
+     WHERE id = $1 OR hash = $2
+     RETURNING id, tenant_id AS tenant, revoked_at < now() AS already`,
+      [target, hashKey(target).toString('hex')],
+    );
+    if (rows.length === 0) throw new NotFound(`no key with the id or secret given`);
+    const [row] = rows;
+    io.out(`${row.already ? 'Already revoked' : 'Revoked'}: key ${row.id} of tenant '${row.tenant}'.`);
+  };
+};
+
+const COMMANDS: Record<string, Command> = { create, list, revoke };
+
+export async function runKeysCommand(argv: string[], io: Output): Promise<number> {
+  const [command, ...args] = argv;
+  if (!command || command === '--help' || command === 'help') {
+    (command ? io.out : io.err)(USAGE);
+    return command ? EXIT.ok : EXIT.usage;
+  }
+  const parse = COMMANDS[command];
+  if (!parse) {
+    io.err(`Unknown command '${command}'.\n\n${USAGE}`);
+    return EXIT.usage;
+  }
+  let database: Awaited<ReturnType<typeof openDatabase>> | undefined;
+  try {
+    const run = parse(args);
+    database = await openDatabase(loadConfig(), { attach: true });
+    await runMigrations(database.url);
+    const db = new Client({ connectionString: database.url });
+    await db.connect();
+    try {
+      await run(db, io);
+    } finally {
+      await db.end();
+    }
+    return EXIT.ok;
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.err(`Error: ${error.message}\n\n${USAGE}`);
+      return EXIT.usage;
+    }
+    if (error instanceof NotFound) {
+      io.err(`Error: ${error.message}`);
+      return EXIT.notFound;
+    }
+    io.err(`Error: ${error instanceof ConfigError ? error.message : error instanceof Error ? error.message : String(error)}`);
+    return EXIT.failure;
+  } finally {
+    await database?.embedded?.stop();
+  }
+}
+
+if (require.main === module) {
+  void runKeysCommand(process.argv.slice(2), {
+    out: (text) => process.stdout.write(text + '\n'),
+    err: (text) => process.stderr.write(text + '\n'),
+  }).then((code) => process.exit(code));
+}

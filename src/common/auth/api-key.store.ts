@@ -1,0 +1,130 @@
+import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { timingSafeEqual } from 'node:crypto';
+import { Client, Notification } from 'pg';
+import { DataSource } from 'typeorm';
+import { Sql, statement } from '../../database/sql';
+import { API_KEYS, ApiKey, hashKey } from './api-keys';
+
+export const KEYS_CHANNEL = 'api_keys_changed';
+const REFRESH_MS = 30_000;
+const FLUSH_MS = 10_000;
+const RECONNECT_MS = 1_000;
+
+const ACTIVE_KEYS = statement(`SELECT id, tenant_id AS "tenantId", hash FROM api_keys WHERE revoked_at IS NULL`);
+const TOUCH = statement(`UPDATE api_keys SET last_used_at = now() WHERE id = ANY($1::varchar[])`);
+
+interface StoredKey {
+  id: string;
+  tenantId: string;
+}
+
+/**
+ * The keys a request may carry: those of API_KEYS, and the managed keys of the database, held
+ * in memory so that checking a key costs no round trip. Every instance LISTENs for changes: a
+ * revoked key is dropped as soon as its notification arrives, then the table is read again.
+ * Last-used times are written in batches.
+ */
+@Injectable()
+export class ApiKeyStore implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger('ApiKeyStore');
+  private stored = new Map<string, StoredKey>();
+  private readonly used = new Set<string>();
+  private listener?: Client;
+  private readonly lostClients = new WeakSet<Client>();
+  private retry?: NodeJS.Timeout;
+  private timers: NodeJS.Timeout[] = [];
+  private closed = false;
+
+  constructor(
+    @Inject(API_KEYS) private readonly configured: readonly ApiKey[],
+    private readonly sql: Sql,
+    private readonly dataSource: DataSource,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    await this.reload();
+    await this.listen().catch((error: Error) => this.logger.warn(`not listening for key changes yet: ${error.message}`));
+    this.timers = [
+      setInterval(() => void this.reload().catch(() => undefined), REFRESH_MS),
+      setInterval(() => void this.flushUsed().catch(() => undefined), FLUSH_MS),
+    ];
+    for (const timer of this.timers) timer.unref();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    this.closed = true;
+    for (const timer of this.timers) clearInterval(timer);
+    clearTimeout(this.retry);
+    await this.flushUsed().catch(() => undefined);
+    await this.listener?.end().catch(() => undefined);
+  }
+
+  /** The tenant of a presented secret, or undefined. Configured keys are compared in constant time. */
+  tenantOf(secret: string): string | undefined {
+    const hash = hashKey(secret);
+    let tenant: string | undefined;
+    for (const key of this.configured) {
+      if (timingSafeEqual(key.hash, hash)) tenant ??= key.tenant;
+    }
+    if (tenant !== undefined) return tenant;
+    const stored = this.stored.get(hash.toString('hex'));
+    if (!stored) return undefined;
+    this.used.add(stored.id);
+    return stored.tenantId;
+  }
+
+  async reload(): Promise<void> {
+    const rows = await this.sql.rows<StoredKey & { hash: string }>(ACTIVE_KEYS, []);
+    this.stored = new Map(rows.map((row) => [row.hash, { id: row.id, tenantId: row.tenantId }]));
+  }
+
+  private async flushUsed(): Promise<void> {
+    if (this.used.size === 0) return;
+    const ids = [...this.used];
+    this.used.clear();
+    await this.sql.rows(TOUCH, [ids]);
+  }
+
+  private async listen(): Promise<void> {
+    const options = this.dataSource.options as { url?: string };
+    const client = new Client({ connectionString: options.url, application_name: 'assistants-threads-keys' });
+    client.on('notification', (notification: Notification) => this.onChange(notification.payload));
+    client.on('error', () => this.lost(client));
+    client.on('end', () => this.lost(client));
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${KEYS_CHANNEL}`);
+    } catch (error) {
+      this.lost(client);
+      throw error;
+    }
+    this.listener = client;
+  }
+
+  private onChange(changedHash: string | undefined): void {
+    if (changedHash) this.stored.delete(changedHash.trim());
+    void this.reload().catch(() => undefined);
+  }
+
+  /** A listening connection was lost: listen again, then read the table (changes may have been missed). */
+  private lost(client: Client): void {
+    if (this.lostClients.has(client)) return;
+    this.lostClients.add(client);
+    client.removeAllListeners();
+    client.on('error', () => undefined);
+    void client.end().catch(() => undefined);
+    if (this.listener === client) this.listener = undefined;
+    this.scheduleListen();
+  }
+
+  private scheduleListen(): void {
+    if (this.closed || this.retry) return;
+    this.retry = setTimeout(() => {
+      this.retry = undefined;
+      this.listen()
+        .then(() => this.reload())
+        .catch(() => this.scheduleListen());
+    }, RECONNECT_MS);
+    this.retry.unref();
+  }
+}
