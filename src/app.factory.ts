@@ -1,34 +1,41 @@
-import { INestApplication, LoggerService, LogLevel as NestLogLevel } from '@nestjs/common';
+import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Pool } from 'pg';
+import type { DestinationStream } from 'pino';
+import { DataSource } from 'typeorm';
 import { AppModule, AppModuleOptions } from './app.module';
 import { toErrorResponse } from './common/errors/error.filter';
 import { closeConnectionsWhenDraining, DrainState } from './common/http/drain';
 import { registerJsonBodyParser } from './common/http/json-body';
 import { registerRequestTimeout } from './common/http/request-timeout';
+import { registerSecurityHeaders } from './common/http/security-headers';
 import { LogLevel } from './config/app.config';
 import { setupApiDocs } from './docs/api-docs';
+import { createLogger, NestPinoLogger } from './observability/logger';
+import { registerMetrics } from './observability/metrics';
+import { requestIdOf } from './observability/request-id';
+import { registerRequestLogging } from './observability/request-logging';
 
 export interface AppOptions extends AppModuleOptions {
   bodyLimitBytes: number;
   requestTimeoutMs: number;
   logLevel: LogLevel;
+  /** Origins allowed to call the API from a browser; none (CORS off) when empty. */
+  corsOrigins?: string[];
+  /** Where log lines go (tests); stdout when unset. */
+  logStream?: DestinationStream;
 }
 
-const NEST_LEVELS: Record<LogLevel, NestLogLevel[] | false> = {
-  fatal: ['fatal'],
-  error: ['fatal', 'error'],
-  warn: ['fatal', 'error', 'warn'],
-  info: ['fatal', 'error', 'warn'],
-  debug: ['fatal', 'error', 'warn', 'log', 'debug'],
-  trace: ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'],
-  silent: false,
-};
-
 /** Builds the app exactly as production runs it; e2e tests use this same function. */
-export async function createApp(options: AppOptions, logger?: LoggerService): Promise<INestApplication> {
+export async function createApp(options: AppOptions): Promise<INestApplication> {
+  const logger = createLogger(options.logLevel, options.logStream);
   const adapter = new FastifyAdapter({
+    loggerInstance: logger,
+    disableRequestLogging: true,
+    genReqId: requestIdOf,
+    requestIdLogLabel: 'request_id',
     bodyLimit: options.bodyLimitBytes,
     // In-flight and kept-alive requests are finished during shutdown, not refused with 503.
     return503OnClosing: false,
@@ -45,12 +52,18 @@ export async function createApp(options: AppOptions, logger?: LoggerService): Pr
   const database = { ...options.database, queryTimeoutMs: Math.floor(options.requestTimeoutMs * 0.8) };
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot({ ...options, database }), adapter, {
     bodyParser: false,
-    logger: logger ?? NEST_LEVELS[options.logLevel],
+    logger: new NestPinoLogger(logger),
   });
   const fastify = app.getHttpAdapter().getInstance();
+  registerSecurityHeaders(fastify);
+  registerRequestLogging(fastify);
+  registerMetrics(fastify, (app.get(DataSource).driver as unknown as { master: Pool }).master);
   registerJsonBodyParser(fastify, options.bodyLimitBytes);
   registerRequestTimeout(fastify, options.requestTimeoutMs);
   closeConnectionsWhenDraining(fastify, app.get(DrainState));
+  if (options.corsOrigins && options.corsOrigins.length > 0) {
+    app.enableCors({ origin: options.corsOrigins.includes('*') ? true : options.corsOrigins, exposedHeaders: ['x-request-id'] });
+  }
   setupApiDocs(app);
   await app.init();
   await fastify.ready();

@@ -17,6 +17,7 @@ async function main(): Promise<void> {
     apiKeys: keys.keys,
     bodyLimitBytes: config.bodyLimitBytes,
     requestTimeoutMs: config.requestTimeoutMs,
+    corsOrigins: config.corsOrigins,
     logLevel: config.logLevel,
   });
   await app.listen(config.port, config.host);

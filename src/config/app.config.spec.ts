@@ -14,6 +14,7 @@ describe('loadConfig', () => {
       dbPoolSize: 10,
       migrationsRun: true,
       requestTimeoutMs: 30000,
+      corsOrigins: [],
     });
   });
 
@@ -29,6 +30,7 @@ describe('loadConfig', () => {
       DB_POOL_SIZE: '25',
       MIGRATIONS_RUN: 'false',
       REQUEST_TIMEOUT_MS: '5000',
+      CORS_ORIGINS: 'https://a.example, http://localhost:3000',
     });
     expect(config).toEqual({
       port: 9000,
@@ -41,6 +43,7 @@ describe('loadConfig', () => {
       dbPoolSize: 25,
       migrationsRun: false,
       requestTimeoutMs: 5000,
+      corsOrigins: ['https://a.example', 'http://localhost:3000'],
     });
   });
 
@@ -55,6 +58,7 @@ describe('loadConfig', () => {
     ['DB_POOL_SIZE', '0'],
     ['MIGRATIONS_RUN', 'maybe'],
     ['REQUEST_TIMEOUT_MS', '10'],
+    ['CORS_ORIGINS', 'example.com'],
   ])('rejects %s=%s with a message naming the variable', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^${name} `));

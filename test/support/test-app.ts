@@ -29,6 +29,9 @@ export interface TestAppOptions {
   bodyLimitBytes?: number;
   requestTimeoutMs?: number;
   listen?: boolean;
+  corsOrigins?: string[];
+  /** Capture log lines (JSON) here; the app logs nothing otherwise. */
+  logLines?: string[];
 }
 
 /** The production app (same factory as main.ts) on a database of its own. */
@@ -39,7 +42,9 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     apiKeys: parseApiKeys(`alpha:${KEY_A},beta:${KEY_B},alpha:${KEY_A2}`),
     bodyLimitBytes: options.bodyLimitBytes ?? 10 * 1024 * 1024,
     requestTimeoutMs: options.requestTimeoutMs ?? 30000,
-    logLevel: 'silent',
+    logLevel: options.logLines ? 'info' : 'silent',
+    logStream: options.logLines ? { write: (line: string) => void options.logLines?.push(line) } : undefined,
+    corsOrigins: options.corsOrigins,
   });
   // Mounted on the HTTP server's request event: it sees every response, errors of the framework included.
   const contract = new ContractRecorder().attach(app);

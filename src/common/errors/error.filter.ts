@@ -1,4 +1,4 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { QueryFailedError } from 'typeorm';
 import { pathOf } from '../api-version/api-request';
@@ -70,14 +70,12 @@ export function toErrorResponse(error: unknown, request: Pick<FastifyRequest, 'm
 /** The one place an error becomes a response: the error envelope, never a stack trace or SQL. */
 @Catch()
 export class ErrorFilter implements ExceptionFilter {
-  private readonly logger = new Logger('ErrorFilter');
-
   catch(error: unknown, host: ArgumentsHost): void {
     const context = host.switchToHttp();
     const request = context.getRequest<FastifyRequest>();
     const reply = context.getResponse<FastifyReply>();
     const { status, body } = toErrorResponse(error, request);
-    if (status >= 500) this.logger.error(error instanceof Error ? error.stack : String(error));
+    if (status >= 500) request.log.error({ err: error, status }, 'request failed');
     if (reply.sent || reply.raw.headersSent) return;
     void reply.code(status).type('application/json; charset=utf-8').send(JSON.stringify(body));
   }
