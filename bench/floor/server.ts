@@ -1,0 +1,398 @@
+/**
+ * The floor: the least a server can do for `POST /v1/threads/{id}/messages` and `GET /v1/threads/{id}/messages`
+ * and still give the service's answers. node:http and pg, nothing else: the same API-key check (SHA-256 of the
+ * bearer key, crypto.timingSafeEqual against every configured key), the same validation of the create body
+ * (hand-written, compact), the same single INSERT ... SELECT FROM threads WHERE id AND tenant_id as a named
+ * prepared statement, the same keyset list query (built by the service's own listMessagesSql), and the same
+ * v2 message objects and list envelope. v2 shapes only (no OpenAI-Beta header, or assistants=v2).
+ *
+ * Env: PORT, HOST (default 127.0.0.1), DATABASE_URL, API_KEYS (name:key,...), DB_POOL_SIZE (default 10),
+ * BODY_LIMIT_BYTES (default 10 MiB). It serves an already migrated database; it never changes the schema.
+ */
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createServer, IncomingMessage, ServerResponse } from 'node:http';
+import { defaults, Pool } from 'pg';
+import { planKeyset, takePage } from '../../src/common/pagination/keyset';
+import { listMessagesSql } from '../../src/messages/list-messages.sql';
+import { messageColumns } from '../../src/messages/message.columns';
+
+// ---- configuration -----------------------------------------------------------------------------------------
+
+const env = process.env;
+const PORT = Number(env.PORT ?? 8090);
+const HOST = env.HOST || '127.0.0.1';
+const BODY_LIMIT = Number(env.BODY_LIMIT_BYTES || 10 * 1024 * 1024);
+if (!env.DATABASE_URL) throw new Error('DATABASE_URL is required');
+if (!env.API_KEYS) throw new Error('API_KEYS is required');
+
+const sha256 = (text: string): Buffer => createHash('sha256').update(text, 'utf8').digest();
+
+/** `name:key` names the tenant; a bare key's tenant is derived from its hash, as the service does. */
+const KEYS = env.API_KEYS.split(',')
+  .map((entry) => entry.trim())
+  .filter(Boolean)
+  .map((entry) => {
+    const colon = entry.indexOf(':');
+    const secret = colon > 0 ? entry.slice(colon + 1) : entry;
+    return { tenant: colon > 0 ? entry.slice(0, colon) : `key-${sha256(secret).toString('hex').slice(0, 16)}`, hash: sha256(secret) };
+  });
+
+// bigint columns as numbers, as the service's data source does (parseInt8).
+defaults.parseInt8 = true;
+const pool = new Pool({
+  connectionString: env.DATABASE_URL,
+  max: Number(env.DB_POOL_SIZE || 10),
+  connectionTimeoutMillis: 5000,
+  application_name: 'bench-floor',
+});
+
+// ---- SQL ---------------------------------------------------------------------------------------------------
+
+const NOW = 'extract(epoch from now())::bigint';
+const INSERT_TEXT = `
+  INSERT INTO messages (thread_id, id, tenant_id, created_at, completed_at, role, content, attachments, metadata)
+  SELECT t.id, $3, t.tenant_id, ${NOW}, ${NOW}, $4, $5::json, $6::json, $7::json
+  FROM threads t WHERE t.id = $1 AND t.tenant_id = $2
+  RETURNING ${messageColumns('messages')}`;
+
+const statementNames = new Map<string, string>();
+function statementName(text: string): string {
+  let name = statementNames.get(text);
+  if (!name) {
+    name = `floor_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`;
+    statementNames.set(text, name);
+  }
+  return name;
+}
+
+// ---- responses ---------------------------------------------------------------------------------------------
+
+interface MessageRow {
+  id: string;
+  threadId: string;
+  createdAt: number;
+  role: string;
+  content: unknown;
+  attachments: unknown;
+  assistantId: string | null;
+  runId: string | null;
+  status: string;
+  incompleteDetails: unknown;
+  completedAt: number | null;
+  incompleteAt: number | null;
+  metadata: unknown;
+}
+
+/** The v2 message object, fields in the service's order. */
+function present(m: MessageRow) {
+  return {
+    id: m.id,
+    object: 'thread.message',
+    created_at: m.createdAt,
+    thread_id: m.threadId,
+    status: m.status,
+    incomplete_details: m.incompleteDetails,
+    completed_at: m.completedAt,
+    incomplete_at: m.incompleteAt,
+    role: m.role,
+    content: m.content,
+    assistant_id: m.assistantId,
+    run_id: m.runId,
+    attachments: m.attachments,
+    metadata: m.metadata,
+  };
+}
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly param: string | null = null,
+    readonly code: string | null = null,
+    readonly type = 'invalid_request_error',
+  ) {
+    super(message);
+  }
+}
+
+const badRequest = (message: string, param: string | null = null, code: string | null = null) => new HttpError(400, message, param, code);
+const unknownParameter = (param: string) => badRequest(`Unknown parameter: '${param}'.`, param, 'unknown_parameter');
+const threadNotFound = (id: string) => new HttpError(404, `No thread found with id '${id}'.`);
+
+// ---- authentication ----------------------------------------------------------------------------------------
+
+function tenantOf(authorization: string | undefined): string {
+  const match = typeof authorization === 'string' ? /^Bearer\s+(.+)$/i.exec(authorization.trim()) : null;
+  const secret = match ? match[1].trim() : undefined;
+  if (secret !== undefined) {
+    const hash = sha256(secret);
+    let tenant: string | undefined;
+    for (const key of KEYS) if (timingSafeEqual(key.hash, hash)) tenant ??= key.tenant;
+    if (tenant !== undefined) return tenant;
+  }
+  throw new HttpError(
+    401,
+    secret === undefined ? "You didn't provide an API key." : 'Incorrect API key provided.',
+    null,
+    'invalid_api_key',
+  );
+}
+
+// ---- validation of the create body (v2) --------------------------------------------------------------------
+
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const CREATE_FIELDS = new Set(['role', 'content', 'attachments', 'file_ids', 'metadata']);
+const DETAILS = new Set(['auto', 'low', 'high']);
+const TOOLS = new Set(['code_interpreter', 'file_search']);
+const MAX_CONTENT = 256_000;
+
+function text(value: unknown, param: string): string {
+  if (typeof value !== 'string') throw badRequest(`Invalid type for '${param}': expected a string.`, param, 'invalid_type');
+  if (value.length < 1 || value.length > MAX_CONTENT) throw badRequest(`Invalid '${param}': expected 1 to ${MAX_CONTENT} characters.`, param, 'invalid_value');
+  return value;
+}
+
+function onlyFields(value: Record<string, unknown>, allowed: string[], param: string): void {
+  for (const key of Object.keys(value)) if (!allowed.includes(key)) throw unknownParameter(`${param}.${key}`);
+}
+
+function image(value: unknown, field: 'url' | 'file_id', param: string): { ref: string; detail: string } {
+  if (!isObject(value)) throw badRequest(`Invalid type for '${param}': expected an object.`, param, 'invalid_type');
+  onlyFields(value, [field, 'detail'], param);
+  const ref = value[field];
+  if (typeof ref !== 'string' || ref.length === 0) throw badRequest(`Invalid '${param}.${field}'.`, `${param}.${field}`, 'invalid_value');
+  if (field === 'url' && !/^data:image\/[a-z+.-]+;base64,/i.test(ref) && !/^https?:\/\/[^\s/]+/i.test(ref)) {
+    throw badRequest(`Invalid '${param}.url'.`, `${param}.url`, 'invalid_value');
+  }
+  if (field === 'file_id' && ref.length > 128) throw badRequest(`Invalid '${param}.file_id'.`, `${param}.file_id`, 'invalid_value');
+  if (value.detail !== undefined && !DETAILS.has(value.detail as string)) throw badRequest(`Invalid value for '${param}.detail'.`, `${param}.detail`, 'invalid_value');
+  return { ref, detail: (value.detail as string | undefined) ?? 'auto' };
+}
+
+/** Request content (a string or parts) to the stored parts, or a 400. */
+function content(value: unknown): unknown[] {
+  if (typeof value === 'string') return [{ type: 'text', text: { value: text(value, 'content'), annotations: [] } }];
+  if (!Array.isArray(value) || value.length === 0) throw badRequest(`Invalid 'content': expected a string or a non-empty array of parts.`, 'content', 'invalid_value');
+  return value.map((part, i) => {
+    const param = `content[${i}]`;
+    if (!isObject(part)) throw badRequest(`Invalid type for '${param}': expected an object.`, param, 'invalid_type');
+    switch (part.type) {
+      case 'text':
+        onlyFields(part, ['type', 'text'], param);
+        return { type: 'text', text: { value: text(part.text, `${param}.text`), annotations: [] } };
+      case 'image_url': {
+        onlyFields(part, ['type', 'image_url'], param);
+        const { ref, detail } = image(part.image_url, 'url', `${param}.image_url`);
+        return { type: 'image_url', image_url: { url: ref, detail } };
+      }
+      case 'image_file': {
+        onlyFields(part, ['type', 'image_file'], param);
+        const { ref, detail } = image(part.image_file, 'file_id', `${param}.image_file`);
+        return { type: 'image_file', image_file: { file_id: ref, detail } };
+      }
+      default:
+        throw badRequest(`Invalid value for '${param}.type'.`, `${param}.type`, 'invalid_value');
+    }
+  });
+}
+
+function attachments(value: unknown): unknown[] {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value) || value.length > 10) throw badRequest(`Invalid 'attachments': expected an array of at most 10.`, 'attachments', 'invalid_value');
+  return value.map((item, i) => {
+    const param = `attachments[${i}]`;
+    if (!isObject(item)) throw badRequest(`Invalid type for '${param}': expected an object.`, param, 'invalid_type');
+    onlyFields(item, ['file_id', 'tools'], param);
+    const fileId = item.file_id;
+    if (typeof fileId !== 'string' || fileId.length === 0 || fileId.length > 128) throw badRequest(`Invalid '${param}.file_id'.`, `${param}.file_id`, 'invalid_value');
+    if (!Array.isArray(item.tools) || item.tools.length > 2) throw badRequest(`Invalid '${param}.tools'.`, `${param}.tools`, 'invalid_value');
+    const tools = item.tools.map((tool, j) => {
+      if (!isObject(tool)) throw badRequest(`Invalid type for '${param}.tools[${j}]'.`, `${param}.tools[${j}]`, 'invalid_type');
+      onlyFields(tool, ['type'], `${param}.tools[${j}]`);
+      if (!TOOLS.has(tool.type as string)) throw badRequest(`Invalid value for '${param}.tools[${j}].type'.`, `${param}.tools[${j}].type`, 'invalid_value');
+      return { type: tool.type };
+    });
+    return { file_id: fileId, tools };
+  });
+}
+
+function metadata(value: unknown): Record<string, unknown> {
+  if (value === undefined || value === null) return {};
+  if (!isObject(value)) throw badRequest(`Invalid type for 'metadata': expected an object.`, 'metadata', 'invalid_type');
+  const entries = Object.entries(value);
+  if (entries.length > 16) throw badRequest(`Invalid 'metadata': too many properties.`, 'metadata', 'invalid_value');
+  for (const [key, item] of entries) {
+    if (key.length > 64) throw badRequest(`Invalid 'metadata': key '${key.slice(0, 80)}' is too long.`, 'metadata', 'invalid_value');
+    if (typeof item !== 'string') throw badRequest(`Invalid type for 'metadata.${key}': expected a string.`, 'metadata', 'invalid_type');
+    if (item.length > 512) throw badRequest(`Invalid 'metadata.${key}': string too long.`, 'metadata', 'invalid_value');
+  }
+  return value;
+}
+
+function newMessage(body: unknown) {
+  if (body === null) body = {};
+  if (!isObject(body)) throw badRequest('Invalid request body: expected a JSON object.', null, 'invalid_type');
+  for (const key of Object.keys(body)) if (!CREATE_FIELDS.has(key)) throw unknownParameter(key);
+  if (body.role === undefined || body.role === null) throw badRequest(`Missing required parameter: 'role'.`, 'role', 'missing_required_parameter');
+  if (body.role !== 'user' && body.role !== 'assistant') throw badRequest(`Invalid value for 'role': expected one of 'user' or 'assistant'.`, 'role', 'invalid_value');
+  if (body.content === undefined || body.content === null) throw badRequest(`Missing required parameter: 'content'.`, 'content', 'missing_required_parameter');
+  const parts = content(body.content);
+  const files = attachments(body.attachments);
+  if (body.file_ids !== undefined) throw unknownParameter('file_ids');
+  return { role: body.role, content: parts, attachments: files, metadata: metadata(body.metadata) };
+}
+
+// ---- id ----------------------------------------------------------------------------------------------------
+
+const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+function messageId(): string {
+  let out = '';
+  while (out.length < 24) {
+    for (const byte of randomBytes(48)) if (byte < 248 && out.length < 24) out += ALPHABET[byte % 62];
+  }
+  return `msg_${out}`;
+}
+
+// ---- handlers ----------------------------------------------------------------------------------------------
+
+async function create(tenant: string, threadId: string, body: unknown) {
+  const message = newMessage(body);
+  const { rows } = await pool.query<MessageRow>({
+    name: statementName(INSERT_TEXT),
+    text: INSERT_TEXT,
+    values: [threadId, tenant, messageId(), message.role, JSON.stringify(message.content), JSON.stringify(message.attachments), JSON.stringify(message.metadata)],
+  });
+  if (rows.length === 0) throw threadNotFound(threadId);
+  return present(rows[0]);
+}
+
+const LIST_PARAMS = new Set(['limit', 'order', 'after', 'before', 'run_id', 'api-version']);
+
+async function list(tenant: string, threadId: string, query: URLSearchParams) {
+  for (const key of new Set(query.keys())) {
+    if (!LIST_PARAMS.has(key)) throw unknownParameter(key);
+    if (query.getAll(key).length > 1) throw badRequest(`Invalid type for '${key}'.`, key, 'invalid_type');
+  }
+  const limitText = query.get('limit');
+  const limit = limitText === null ? 20 : Number(limitText);
+  if (!Number.isInteger(limit)) throw badRequest(`Invalid type for 'limit': expected an integer, but got '${limitText}' instead.`, 'limit', 'invalid_type');
+  if (limit < 1 || limit > 100) throw badRequest(`Invalid 'limit': expected a value from 1 to 100, but got ${limit} instead.`, 'limit', 'invalid_value');
+  const order = query.get('order') ?? 'desc';
+  if (order !== 'asc' && order !== 'desc') throw badRequest(`Invalid value for 'order': expected one of 'asc' or 'desc'.`, 'order', 'invalid_value');
+  const cursor = (name: string) => {
+    const value = query.get(name) ?? undefined;
+    if (value !== undefined && value.length > 128) throw badRequest(`Invalid '${name}': too long.`, name, 'invalid_value');
+    return value;
+  };
+  const after = cursor('after');
+  const before = cursor('before');
+  const runId = cursor('run_id');
+  const plan = planKeyset(order, after ? 'after' : before ? 'before' : 'none', limit);
+  const { sql, params } = listMessagesSql({ order, plan, threadId, tenant, after, before, runId });
+  type Row = MessageRow & { afterSeq: number | null; beforeSeq: number | null };
+  const { rows } = await pool.query<Row>({ name: statementName(sql), text: sql, values: params });
+  if (rows.length === 0) throw threadNotFound(threadId);
+  const invalidCursor = (param: string, id: string) =>
+    badRequest(`Invalid '${param}': '${id}' is not an object of this list. Use the id of an object from a previous page.`, param, 'invalid_cursor');
+  if (after && rows[0].afterSeq === null) throw invalidCursor('after', after);
+  if (before && rows[0].beforeSeq === null) throw invalidCursor('before', before);
+  const { items, hasMore } = takePage(
+    rows.filter((row) => row.id !== null),
+    plan,
+  );
+  const data = items.map(present);
+  return {
+    object: 'list',
+    data,
+    first_id: data.length > 0 ? data[0].id : null,
+    last_id: data.length > 0 ? data[data.length - 1].id : null,
+    has_more: hasMore,
+  };
+}
+
+function readBody(req: IncomingMessage): Promise<unknown> {
+  return new Promise((resolveBody, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooLarge = false;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > BODY_LIMIT) tooLarge = true;
+      else chunks.push(chunk);
+    });
+    req.on('error', reject);
+    req.on('end', () => {
+      if (tooLarge) return reject(new HttpError(413, 'Request body too large.', null, 'request_too_large'));
+      if (size === 0) return resolveBody(undefined);
+      try {
+        resolveBody(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+      } catch {
+        reject(new HttpError(400, 'We could not parse the JSON body of your request.', null, 'invalid_json'));
+      }
+    });
+  });
+}
+
+const ROUTE = /^\/v1\/threads\/([^/]+)\/messages\/?$/;
+
+async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = req.url ?? '/';
+  const mark = url.indexOf('?');
+  const path = mark < 0 ? url : url.slice(0, mark);
+  if (req.method === 'GET' && (path === '/healthz' || path === '/readyz')) {
+    if (path === '/readyz') await pool.query('SELECT 1');
+    return send(res, 200, { status: 'ok' });
+  }
+  const hasBody = req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] ?? '0') !== '0';
+  if (hasBody && !/^application\/json\s*(;|$)/i.test(req.headers['content-type'] ?? '')) {
+    throw new HttpError(415, `Unsupported content type '${req.headers['content-type'] ?? ''}'. Send the body as application/json.`, null, 'unsupported_media_type');
+  }
+  const body = hasBody ? await readBody(req) : undefined;
+  const match = ROUTE.exec(path);
+  if (!match || (req.method !== 'GET' && req.method !== 'POST')) throw new HttpError(404, `Invalid URL (${req.method} ${path})`);
+  let threadId: string;
+  try {
+    threadId = decodeURIComponent(match[1]);
+  } catch {
+    throw new HttpError(404, `Invalid URL (${req.method} ${path})`);
+  }
+  const tenant = tenantOf(req.headers.authorization);
+  const beta = req.headers['openai-beta'];
+  if (beta !== undefined && beta !== '' && beta !== 'assistants=v2') {
+    throw badRequest(`The floor server speaks assistants=v2 only, got OpenAI-Beta '${String(beta)}'.`, 'OpenAI-Beta', 'invalid_beta');
+  }
+  if (req.method === 'POST') return send(res, 200, await create(tenant, threadId, body));
+  return send(res, 200, await list(tenant, threadId, new URLSearchParams(mark < 0 ? '' : url.slice(mark + 1))));
+}
+
+const server = createServer((req, res) => {
+  handle(req, res).catch((error: unknown) => {
+    if (res.headersSent) return res.destroy();
+    if (error instanceof HttpError) {
+      return send(res, error.status, { error: { message: error.message, type: error.type, param: error.param, code: error.code } });
+    }
+    console.error(error);
+    send(res, 500, { error: { message: 'The server had an error while processing your request.', type: 'server_error', param: null, code: null } });
+  });
+});
+
+let stopping = false;
+function shutdown(): void {
+  if (stopping) return;
+  stopping = true;
+  server.close(() => void pool.end().finally(() => process.exit(0)));
+  server.closeIdleConnections();
+  setTimeout(() => process.exit(0), 5000).unref();
+}
+process.once('SIGTERM', shutdown);
+process.once('SIGINT', shutdown);
+
+server.listen(PORT, HOST, () => {
+  process.stdout.write(`floor listening on http://${HOST}:${PORT}\n`);
+});

@@ -1,0 +1,123 @@
+/** Command-line options of `npm run bench`. */
+export interface BenchOptions {
+  /** Measured seconds per scenario and target (split over the alternating rounds where the floor runs too). */
+  duration: number;
+  /** Warm-up seconds before every measured run (not recorded). */
+  warmup: number;
+  connections: number;
+  scenarios: number[];
+  /** Scenarios also run against the floor server (it implements the endpoints of 1 to 4). */
+  floorScenarios: number[];
+  /** Service/floor rounds, alternating, for the scenarios run against the floor. */
+  rounds: number;
+  scaleOut: boolean;
+  build: boolean;
+  /** Seconds of API seeding for the 100,000-message thread before the rest is inserted with SQL. */
+  seedBudget: number;
+  /** Messages of the long thread of scenario 4. */
+  deepMessages: number;
+}
+
+export const ALL_SCENARIOS = [1, 2, 3, 4, 5, 6];
+const FLOOR_CAPABLE = [1, 2, 3, 4];
+
+export const USAGE = `Usage: npm run bench -- [options]
+
+  --duration N          measured seconds per scenario (default 10)
+  --warmup N            warm-up seconds before each measured run (default 2)
+  --connections N       concurrent connections (default 32)
+  --scenarios LIST      which scenarios, e.g. 1,3 (default 1,2,3,4,5,6)
+  --floor-scenarios L   scenarios also run on the floor server (default 1,3; any of 1-4; "none" to skip)
+  --rounds N            alternating service/floor rounds for those scenarios (default 2)
+  --scale-out           also run scenarios 1 and 3 on two service instances sharing the database
+  --seed-budget N       seconds of API seeding for the long thread before SQL fills the rest (default 45; 0 = all SQL)
+  --deep-messages N     messages in the long thread of scenario 4 (default 100000)
+  --no-build            skip \`npm run build\` (use the existing dist/)
+  --help                this text
+
+Scenarios: 1 create message (one thread), 2 create message (100 threads), 3 list limit=20 (1,000-message
+thread), 4 list limit=20 after a cursor deep in a 100,000-message thread, 5 retrieve message, 6 create thread.
+`;
+
+export class UsageError extends Error {}
+
+function positiveNumber(flag: string, raw: string | undefined, min: number, max: number): number {
+  const value = Number(raw);
+  if (raw === undefined || raw.trim() === '' || !Number.isFinite(value) || value < min || value > max) {
+    throw new UsageError(`${flag} expects a number from ${min} to ${max}, got '${raw ?? ''}'`);
+  }
+  return value;
+}
+
+function scenarioList(flag: string, raw: string | undefined, allowed: number[]): number[] {
+  if (raw === undefined) throw new UsageError(`${flag} expects a list such as 1,3`);
+  if (raw.trim() === 'none') return [];
+  const values = raw.split(',').map((part) => part.trim()).filter(Boolean).map(Number);
+  const bad = values.filter((value) => !allowed.includes(value));
+  if (values.length === 0 || bad.length > 0) {
+    throw new UsageError(`${flag} expects scenario numbers among ${allowed.join(',')}, got '${raw}'`);
+  }
+  return [...new Set(values)].sort((a, b) => a - b);
+}
+
+export function parseOptions(argv: string[]): BenchOptions | 'help' {
+  const options: BenchOptions = {
+    duration: 10,
+    warmup: 2,
+    connections: 32,
+    scenarios: [...ALL_SCENARIOS],
+    floorScenarios: [1, 3],
+    rounds: 2,
+    scaleOut: false,
+    build: true,
+    seedBudget: 45,
+    deepMessages: 100_000,
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const [flag, inline] = argv[i].includes('=') ? [argv[i].slice(0, argv[i].indexOf('=')), argv[i].slice(argv[i].indexOf('=') + 1)] : [argv[i], undefined];
+    const value = (): string | undefined => inline ?? argv[++i];
+    switch (flag) {
+      case '--duration':
+        options.duration = positiveNumber(flag, value(), 1, 600);
+        break;
+      case '--warmup':
+        options.warmup = positiveNumber(flag, value(), 0, 120);
+        break;
+      case '--connections':
+        options.connections = Math.round(positiveNumber(flag, value(), 1, 1000));
+        break;
+      case '--scenarios':
+        options.scenarios = scenarioList(flag, value(), ALL_SCENARIOS);
+        if (options.scenarios.length === 0) throw new UsageError('--scenarios needs at least one scenario');
+        break;
+      case '--floor-scenarios':
+        options.floorScenarios = scenarioList(flag, value(), FLOOR_CAPABLE);
+        break;
+      case '--no-floor':
+        options.floorScenarios = [];
+        break;
+      case '--rounds':
+        options.rounds = Math.round(positiveNumber(flag, value(), 1, 20));
+        break;
+      case '--scale-out':
+        options.scaleOut = true;
+        break;
+      case '--no-build':
+        options.build = false;
+        break;
+      case '--seed-budget':
+        options.seedBudget = positiveNumber(flag, value(), 0, 600);
+        break;
+      case '--deep-messages':
+        options.deepMessages = Math.round(positiveNumber(flag, value(), 200, 10_000_000));
+        break;
+      case '--help':
+      case '-h':
+        return 'help';
+      default:
+        throw new UsageError(`unknown option '${argv[i]}'`);
+    }
+  }
+  if (options.scaleOut && options.connections < 2) throw new UsageError('--scale-out needs at least 2 connections');
+  return options;
+}

@@ -1,0 +1,135 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { LoadStats } from './load';
+import type { MemoryFigures } from './processes';
+
+export type Target = 'service' | 'floor' | 'scale-out';
+
+export interface TargetResult {
+  target: Target;
+  /** Service instances the load was spread over. */
+  instances: number;
+  /** Measured runs merged into these figures (alternating rounds). */
+  rounds: number;
+  connections: number;
+  stats: LoadStats;
+  /** CPU time (user + system) of the server process(es) per response, in ms: less sensitive to a busy machine than req/s. */
+  cpuMsPerRequest: number;
+  /** Per process (service, service-2, floor): the highest VmRSS sampled during the measured runs, and VmHWM after them. */
+  memory: Record<string, MemoryFigures>;
+}
+
+export interface Ratio {
+  /** service req/s ÷ floor req/s (1 = as fast as the floor). */
+  throughput: number;
+  /** service p50 ÷ floor p50. */
+  p50: number;
+  /** service p99 ÷ floor p99 (1 = as fast as the floor). */
+  p99: number;
+  /** service CPU ms per request ÷ floor's (when both are known). */
+  cpuPerRequest?: number;
+}
+
+export interface ScenarioResult {
+  id: number;
+  name: string;
+  request: string;
+  description: string;
+  results: TargetResult[];
+  /** Service figures as ratios to the floor's (scenarios run on the floor). */
+  serviceVsFloor?: Ratio;
+  /** Two instances' combined figures as ratios to one instance's. */
+  scaleOutVsSingle?: Ratio;
+  scaleOutVsFloor?: Ratio;
+  /** Problems found before or while measuring (a failed check, a non-2xx response). */
+  problems: string[];
+}
+
+const ratio = (a: number, b: number): number => (b > 0 ? Math.round((a / b) * 100) / 100 : 0);
+
+export function ratioOf(numerator: LoadStats, denominator: LoadStats, cpu?: { numerator: number; denominator: number }): Ratio {
+  return {
+    throughput: ratio(numerator.requestsPerSecond, denominator.requestsPerSecond),
+    p50: ratio(numerator.latencyMs.p50, denominator.latencyMs.p50),
+    p99: ratio(numerator.latencyMs.p99, denominator.latencyMs.p99),
+    ...(cpu ? { cpuPerRequest: ratio(cpu.numerator, cpu.denominator) } : {}),
+  };
+}
+
+export function targetRatio(numerator: TargetResult, denominator: TargetResult): Ratio {
+  return ratioOf(numerator.stats, denominator.stats, { numerator: numerator.cpuMsPerRequest, denominator: denominator.cpuMsPerRequest });
+}
+
+function pad(cells: string[], widths: number[], right: boolean[]): string {
+  return cells.map((cell, i) => (right[i] ? cell.padStart(widths[i]) : cell.padEnd(widths[i]))).join('  ');
+}
+
+function table(header: string[], rows: string[][], right: boolean[]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
+  const lines = [pad(header, widths, right), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map((row) => pad(row, widths, right))];
+  return lines.join('\n');
+}
+
+const fixed = (value: number, digits: number): string => value.toFixed(digits);
+const thousands = (value: number): string => Math.round(value).toLocaleString('en-US');
+
+function rssCell(result: TargetResult): string {
+  const peaks = Object.values(result.memory).map((m) => m.peakRssMiB);
+  return peaks.length ? peaks.map((p) => fixed(p, 0)).join('+') : '-';
+}
+
+/** The printed summary: one row per scenario and target, then the derived ratios. */
+export function renderTable(scenarios: ScenarioResult[], scenario4vs3: Ratio | undefined): string {
+  const header = ['#', 'scenario', 'target', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx', 'errors', 'CPU ms/req', 'peak RSS MiB', 'req/s vs floor', 'p99 vs floor', 'CPU/req vs floor'];
+  const right = [true, false, false, true, true, true, true, true, true, true, true, true, true];
+  const rows: string[][] = [];
+  for (const scenario of scenarios) {
+    if (scenario.results.length === 0) {
+      rows.push([String(scenario.id), scenario.name, '-', '-', '-', '-', '-', '-', '-', '-', '-', '-', '-']);
+      continue;
+    }
+    for (const result of scenario.results) {
+      const vs = result.target === 'service' ? scenario.serviceVsFloor : result.target === 'scale-out' ? scenario.scaleOutVsFloor : undefined;
+      const label = result.target === 'scale-out' ? `scale-out x${result.instances}` : result.target;
+      rows.push([
+        String(scenario.id),
+        scenario.name,
+        label,
+        thousands(result.stats.requestsPerSecond),
+        fixed(result.stats.latencyMs.p50, 2),
+        fixed(result.stats.latencyMs.p99, 2),
+        String(result.stats.non2xx),
+        String(result.stats.errors),
+        fixed(result.cpuMsPerRequest, 2),
+        rssCell(result),
+        vs ? `${fixed(vs.throughput, 2)}x` : '',
+        vs ? `${fixed(vs.p99, 2)}x` : '',
+        vs?.cpuPerRequest !== undefined ? `${fixed(vs.cpuPerRequest, 2)}x` : '',
+      ]);
+    }
+  }
+  const lines = [table(header, rows, right)];
+  for (const scenario of scenarios) {
+    if (scenario.scaleOutVsSingle) {
+      lines.push(
+        `scenario ${scenario.id} scale-out: ${fixed(scenario.scaleOutVsSingle.throughput, 2)}x the req/s of one instance, p99 ${fixed(scenario.scaleOutVsSingle.p99, 2)}x, CPU/req ${fixed(scenario.scaleOutVsSingle.cpuPerRequest ?? 0, 2)}x`,
+      );
+    }
+  }
+  if (scenario4vs3) {
+    lines.push(
+      `scenario 4 vs 3 (list deep in 100k vs list of 1k): p50 ${fixed(scenario4vs3.p50, 2)}x, p99 ${fixed(scenario4vs3.p99, 2)}x, req/s ${fixed(scenario4vs3.throughput, 2)}x, CPU/req ${fixed(scenario4vs3.cpuPerRequest ?? 0, 2)}x`,
+    );
+  }
+  for (const scenario of scenarios) for (const problem of scenario.problems) lines.push(`! scenario ${scenario.id}: ${problem}`);
+  return lines.join('\n');
+}
+
+/** Writes bench/results/<timestamp>.json and returns its path. */
+export function writeResults(root: string, startedAt: Date, document: object): string {
+  const dir = join(root, 'bench', 'results');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
+  writeFileSync(file, JSON.stringify(document, null, 2) + '\n');
+  return file;
+}

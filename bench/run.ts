@@ -1,0 +1,561 @@
+/**
+ * `npm run bench`: builds the service, gives it a fresh PostgreSQL database, starts it as a child process in
+ * production mode on a free loopback port, seeds data through its API and measures six scenarios with
+ * autocannon, plus the floor server (bench/floor/server.ts) on the scenarios it implements and, with
+ * --scale-out, two service instances on one database. See bench/README.md.
+ */
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { allMessageIds, Api, inParallel, MessageList, MessageObject, ThreadObject } from './lib/api';
+import { BenchDatabase, countMessages, insertMessagesSql, messageIdsAt, provisionDatabase, vacuumAnalyze } from './lib/database';
+import { abortAllLoad, combineRuns, LoadPlan, LoadRun, runLoad, stopAllLoad, StoppingError } from './lib/load';
+import { BenchOptions, parseOptions, USAGE, UsageError } from './lib/options';
+import {
+  cleanUp,
+  cpuMs,
+  freePort,
+  installExitHandlers,
+  MemoryFigures,
+  NodeChild,
+  onCleanup,
+  registerTempDir,
+  RssSampler,
+  runCommand,
+  spawnNode,
+  stopChild,
+  waitReady,
+} from './lib/processes';
+import { Ratio, renderTable, ScenarioResult, TargetResult, targetRatio, writeResults } from './lib/report';
+
+const startedAt = new Date();
+const log = (message: string): void => {
+  process.stderr.write(`[bench ${((Date.now() - startedAt.getTime()) / 1000).toFixed(1).padStart(6)}s] ${message}\n`);
+};
+
+function findRoot(): string {
+  for (let dir = __dirname; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'bench', 'tsconfig.json'))) return dir;
+    if (dirname(dir) === dir) throw new Error('cannot find the project root (package.json beside bench/)');
+  }
+}
+
+// ---- processes under test ----------------------------------------------------------------------------------
+
+interface Server {
+  name: string;
+  child: NodeChild;
+  baseUrl: string;
+}
+
+async function startServer(name: string, script: string, env: NodeJS.ProcessEnv, root: string, rss: RssSampler): Promise<Server> {
+  const port = await freePort();
+  const child = spawnNode(name, [script], { ...env, PORT: String(port), HOST: '127.0.0.1' }, root);
+  onCleanup(`stop ${name}`, () => stopChild(child));
+  const baseUrl = `http://127.0.0.1:${port}`;
+  await waitReady(child, `${baseUrl}/readyz`);
+  rss.watch(child.pid);
+  log(`${name} ready at ${baseUrl} (pid ${child.pid})`);
+  return { name, child, baseUrl };
+}
+
+function serviceEnv(database: BenchDatabase, apiKeys: string, dataDir: string): NodeJS.ProcessEnv {
+  return {
+    NODE_ENV: 'production',
+    DATABASE_URL: database.url,
+    DATA_DIR: dataDir,
+    API_KEYS: apiKeys,
+    LOG_LEVEL: 'warn',
+    MIGRATIONS_RUN: 'true',
+    ...(process.env.DB_POOL_SIZE ? { DB_POOL_SIZE: process.env.DB_POOL_SIZE } : {}),
+  };
+}
+
+// ---- data --------------------------------------------------------------------------------------------------
+
+const CREATE_BODY = JSON.stringify({ role: 'user', content: 'How does AI work? Explain it in one paragraph.' });
+const SEED_TEXT =
+  'Seed message: a user turn of ordinary length, asking the assistant to summarise the previous answer in three short bullet points.';
+const SEED_BODY = JSON.stringify({ role: 'user', content: SEED_TEXT });
+
+interface Fixtures {
+  createThread?: string;
+  spreadThreads?: string[];
+  listThread?: string;
+  listMessageIds?: string[];
+  deepThread?: string;
+  deepCursors?: string[];
+  seeding: Record<string, unknown>;
+}
+
+/** A thread with `count` messages: the first 100 with the thread, then single creates through the API for up to `budget` s, then SQL. */
+async function seedLongThread(api: Api, database: BenchDatabase, label: string, count: number, budgetSeconds: number) {
+  const began = Date.now();
+  const first = Math.min(100, count);
+  const messages = Array.from({ length: first }, () => ({ role: 'user', content: SEED_TEXT }));
+  const thread = await api.call<ThreadObject>('POST', '/v1/threads', { metadata: { bench: label }, messages });
+  const remaining = count - first;
+  let apiRun: LoadRun | undefined;
+  if (remaining > 0 && budgetSeconds > 0) {
+    const timer = setTimeout(stopAllLoad, budgetSeconds * 1000);
+    const plan: LoadPlan = { requests: [{ method: 'POST', path: `/v1/threads/${thread.id}/messages`, body: SEED_BODY }], headers: api.headers };
+    apiRun = await runLoad([api.baseUrl], plan, 32, { amount: remaining });
+    clearTimeout(timer);
+    // Requests cut off by the budget may still commit: let them land before counting.
+    await new Promise((resolveWait) => setTimeout(resolveWait, 500));
+  }
+  const apiSeconds = (Date.now() - began) / 1000;
+  const viaApi = await countMessages(database.url, thread.id);
+  const sqlBegan = Date.now();
+  if (viaApi < count) await insertMessagesSql(database.url, thread.id, count - viaApi, () => SEED_TEXT);
+  const total = await countMessages(database.url, thread.id);
+  const info = {
+    thread: thread.id,
+    messages: total,
+    viaApi,
+    viaSql: total - viaApi,
+    apiSeconds: Math.round(apiSeconds * 10) / 10,
+    apiRequestsPerSecond: apiRun?.stats.requestsPerSecond,
+    apiNon2xx: apiRun?.stats.non2xx,
+    sqlSeconds: Math.round((Date.now() - sqlBegan) / 100) / 10,
+  };
+  log(`seeded ${label}: ${total} messages (${viaApi} via the API in ${info.apiSeconds} s, ${info.viaSql} via SQL in ${info.sqlSeconds} s)`);
+  return info;
+}
+
+async function seed(api: Api, database: BenchDatabase, options: BenchOptions, wanted: Set<number>): Promise<Fixtures> {
+  const fixtures: Fixtures = { seeding: {} };
+  if (wanted.has(1)) {
+    fixtures.createThread = (await api.call<ThreadObject>('POST', '/v1/threads', { metadata: { bench: 'create-one-thread' } })).id;
+  }
+  if (wanted.has(2)) {
+    const threads = await inParallel(100, 8, (i) => api.call<ThreadObject>('POST', '/v1/threads', { metadata: { bench: `spread-${i}` } }));
+    fixtures.spreadThreads = threads.map((thread) => thread.id);
+  }
+  if (wanted.has(3) || wanted.has(5)) {
+    const info = await seedLongThread(api, database, 'list-1k', 1000, 600);
+    fixtures.listThread = info.thread;
+    fixtures.seeding.list1k = info;
+    if (wanted.has(5)) fixtures.listMessageIds = await allMessageIds(api, info.thread);
+  }
+  if (wanted.has(4)) {
+    const info = await seedLongThread(api, database, 'deep-100k', options.deepMessages, options.seedBudget);
+    fixtures.deepThread = info.thread;
+    fixtures.seeding.deep = info;
+    // 100 cursors spread over the middle half of the thread.
+    const positions = Array.from({ length: 100 }, (_, i) => Math.floor(info.messages * (0.25 + (0.5 * i) / 99)));
+    fixtures.deepCursors = await messageIdsAt(database.url, info.thread, positions);
+  }
+  log('vacuum analyze');
+  await vacuumAnalyze(database.url);
+  return fixtures;
+}
+
+// ---- scenarios ---------------------------------------------------------------------------------------------
+
+interface Scenario {
+  id: number;
+  name: string;
+  request: string;
+  description: string;
+  plan: LoadPlan;
+  /** What is wrong with one answer, or undefined. */
+  check: (status: number, body: unknown) => string | undefined;
+}
+
+type Json = Record<string, unknown>;
+const expect = (condition: boolean, problem: string): string | undefined => (condition ? undefined : problem);
+const isMessage = (status: number, body: unknown) =>
+  expect(status === 200 && (body as Json)?.object === 'thread.message', `expected 200 and a thread.message, got ${status}`);
+const isFullPage = (status: number, body: unknown) => {
+  const page = body as MessageList;
+  return expect(status === 200 && page?.object === 'list' && page.data?.length === 20 && page.has_more, `expected 200 and a full page with more, got ${status}`);
+};
+
+function scenarios(fixtures: Fixtures, headers: Record<string, string>): Map<number, Scenario> {
+  const get = (paths: string[]): LoadPlan => ({ requests: paths.map((path) => ({ method: 'GET', path })), headers: { authorization: headers.authorization } });
+  const post = (paths: string[], body: string): LoadPlan => ({ requests: paths.map((path) => ({ method: 'POST', path, body })), headers });
+  const all = new Map<number, Scenario>();
+  const add = (scenario: Scenario) => all.set(scenario.id, scenario);
+  if (fixtures.createThread) {
+    add({
+      id: 1,
+      name: 'create message, 1 thread',
+      request: 'POST /v1/threads/{id}/messages',
+      description: 'every connection appends a short user message to the same thread',
+      plan: post([`/v1/threads/${fixtures.createThread}/messages`], CREATE_BODY),
+      check: isMessage,
+    });
+  }
+  if (fixtures.spreadThreads) {
+    add({
+      id: 2,
+      name: 'create message, 100 threads',
+      request: 'POST /v1/threads/{id}/messages',
+      description: 'the same create, each connection cycling through 100 threads from its own offset',
+      plan: post(
+        fixtures.spreadThreads.map((id) => `/v1/threads/${id}/messages`),
+        CREATE_BODY,
+      ),
+      check: isMessage,
+    });
+  }
+  if (fixtures.listThread) {
+    add({
+      id: 3,
+      name: 'list limit=20, 1k thread',
+      request: 'GET /v1/threads/{id}/messages?limit=20',
+      description: 'the newest page of 20 of a 1,000-message thread',
+      plan: get([`/v1/threads/${fixtures.listThread}/messages?limit=20`]),
+      check: isFullPage,
+    });
+  }
+  if (fixtures.deepThread && fixtures.deepCursors) {
+    const thread = fixtures.deepThread;
+    add({
+      id: 4,
+      name: 'list limit=20 after=, 100k thread',
+      request: 'GET /v1/threads/{id}/messages?limit=20&after=msg_...',
+      description: 'a page of 20 after a cursor in the middle half of a 100,000-message thread (100 cursors, cycled)',
+      plan: get(fixtures.deepCursors.map((cursor) => `/v1/threads/${thread}/messages?limit=20&after=${cursor}`)),
+      check: isFullPage,
+    });
+  }
+  if (fixtures.listThread && fixtures.listMessageIds) {
+    const thread = fixtures.listThread;
+    add({
+      id: 5,
+      name: 'retrieve message',
+      request: 'GET /v1/threads/{id}/messages/{message_id}',
+      description: 'one message of the 1,000-message thread, cycling through all of them',
+      plan: get(fixtures.listMessageIds.map((id) => `/v1/threads/${thread}/messages/${id}`)),
+      check: isMessage,
+    });
+  }
+  add({
+    id: 6,
+    name: 'create thread',
+    request: 'POST /v1/threads',
+    description: 'an empty thread with one metadata key',
+    plan: post(['/v1/threads'], JSON.stringify({ metadata: { source: 'bench' } })),
+    check: (status, body) => expect(status === 200 && (body as Json)?.object === 'thread', `expected 200 and a thread, got ${status}`),
+  });
+  return all;
+}
+
+/** Sends the scenario's first request once and checks the answer. */
+async function checkOnce(baseUrl: string, scenario: Scenario): Promise<string | undefined> {
+  const request = scenario.plan.requests[0];
+  try {
+    const response = await fetch(baseUrl + request.path, {
+      method: request.method,
+      headers: scenario.plan.headers,
+      body: request.body,
+      signal: AbortSignal.timeout(10_000),
+    });
+    const text = await response.text();
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      return `answer is not JSON: ${text.slice(0, 200)}`;
+    }
+    const problem = scenario.check(response.status, body);
+    return problem ? `${problem}: ${text.slice(0, 300)}` : undefined;
+  } catch (error) {
+    return `request failed: ${error instanceof Error ? error.message : String(error)}`;
+  }
+}
+
+// ---- floor parity ------------------------------------------------------------------------------------------
+
+/** The floor must answer as the service does: same page bytes, same message fields, same statuses for bad requests. */
+async function floorParity(service: Api, floor: Api, fixtures: Fixtures): Promise<{ ok: boolean; checks: { check: string; ok: boolean; detail?: string }[] }> {
+  const checks: { check: string; ok: boolean; detail?: string }[] = [];
+  const thread = fixtures.listThread ?? fixtures.deepThread ?? fixtures.createThread ?? fixtures.spreadThreads?.[0];
+  if (!thread) return { ok: true, checks };
+  const same = async (check: string, method: 'GET' | 'POST', path: string, body?: unknown, compare: 'bytes' | 'status' = 'status') => {
+    const [a, b] = await Promise.all([service.raw(method, path, body), floor.raw(method, path, body)]);
+    const ok = a.status === b.status && (compare === 'status' || a.text === b.text);
+    checks.push({ check, ok, detail: ok ? undefined : `service ${a.status} ${a.text.slice(0, 200)} | floor ${b.status} ${b.text.slice(0, 200)}` });
+  };
+  await same('list page, byte for byte', 'GET', `/v1/threads/${thread}/messages?limit=20`, undefined, 'bytes');
+  await same('list page asc, byte for byte', 'GET', `/v1/threads/${thread}/messages?limit=7&order=asc`, undefined, 'bytes');
+  const [created, floorCreated] = await Promise.all([
+    service.call<MessageObject & Json>('POST', `/v1/threads/${thread}/messages`, JSON.parse(CREATE_BODY)),
+    floor.call<MessageObject & Json>('POST', `/v1/threads/${thread}/messages`, JSON.parse(CREATE_BODY)),
+  ]);
+  const strip = (m: Json) => JSON.stringify({ ...m, id: '', created_at: 0, completed_at: 0 });
+  const sameMessage = strip(created) === strip(floorCreated);
+  checks.push({ check: 'created message object', ok: sameMessage, detail: sameMessage ? undefined : `${strip(created)} | ${strip(floorCreated)}` });
+  await same('bad role is 400', 'POST', `/v1/threads/${thread}/messages`, { role: 'system', content: 'x' });
+  await same('empty content is 400', 'POST', `/v1/threads/${thread}/messages`, { role: 'user', content: '' });
+  await same('unknown field is 400', 'POST', `/v1/threads/${thread}/messages`, { role: 'user', content: 'x', colour: 'red' });
+  await same('bad metadata is 400', 'POST', `/v1/threads/${thread}/messages`, { role: 'user', content: 'x', metadata: { a: 1 } });
+  await same('unknown thread is 404', 'POST', '/v1/threads/thread_missing/messages', { role: 'user', content: 'x' });
+  await same('bad cursor is 400', 'GET', `/v1/threads/${thread}/messages?after=msg_missing`);
+  await same('limit 101 is 400', 'GET', `/v1/threads/${thread}/messages?limit=101`);
+  const [noKey, floorNoKey] = await Promise.all([
+    fetch(`${service.baseUrl}/v1/threads/${thread}/messages`).then((r) => r.status),
+    fetch(`${floor.baseUrl}/v1/threads/${thread}/messages`).then((r) => r.status),
+  ]);
+  checks.push({ check: 'no key is 401', ok: noKey === 401 && floorNoKey === 401, detail: `service ${noKey}, floor ${floorNoKey}` });
+  return { ok: checks.every((c) => c.ok), checks };
+}
+
+// ---- main --------------------------------------------------------------------------------------------------
+
+function gitInfo(root: string): { commit?: string; dirty?: boolean } {
+  try {
+    const commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const status = execFileSync('git', ['status', '--porcelain'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    return { commit, dirty: status.trim() !== '' };
+  } catch {
+    return {};
+  }
+}
+
+function watchdogSeconds(options: BenchOptions): number {
+  const perRun = options.duration + options.warmup * options.rounds;
+  const runs = options.scenarios.length + options.floorScenarios.length + (options.scaleOut ? 2 : 0);
+  return 600 + options.seedBudget + runs * perRun * 2;
+}
+
+async function main(): Promise<void> {
+  let options: BenchOptions | 'help';
+  try {
+    options = parseOptions(process.argv.slice(2));
+  } catch (error) {
+    if (error instanceof UsageError) {
+      console.error(`${error.message}\n\n${USAGE}`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  if (options === 'help') {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  const root = findRoot();
+  installExitHandlers(abortAllLoad, watchdogSeconds(options));
+  const loadBefore = loadavg();
+
+  if (options.build) {
+    log('npm run build');
+    await runCommand('npm', ['run', '--silent', 'build'], root);
+  }
+  if (!existsSync(join(root, 'dist', 'main.js'))) throw new Error('dist/main.js is missing: run without --no-build');
+
+  const tempDir = mkdtempSync(join(tmpdir(), 'assistants-bench-'));
+  registerTempDir(tempDir);
+  // Run as root, the embedded server runs as the postgres user, who must be able to enter the directory.
+  chmodSync(tempDir, 0o711);
+  log(process.env.DATABASE_URL ? 'creating a bench database on the server of DATABASE_URL' : `starting an embedded PostgreSQL in ${tempDir}`);
+  const database = await provisionDatabase(root, tempDir);
+  log(`database ${database.name} (${database.kind}, PostgreSQL ${database.serverVersion})`);
+
+  const key = `sk-bench-${randomBytes(18).toString('hex')}`;
+  const apiKeys = `bench:${key}`;
+  const rss = new RssSampler(100);
+  const service = await startServer('service', join(root, 'dist', 'main.js'), serviceEnv(database, apiKeys, join(tempDir, 'data-1')), root, rss);
+  const api = new Api(service.baseUrl, key);
+
+  const floorScenarios = options.floorScenarios.filter((id) => options.scenarios.includes(id));
+  // --scale-out runs scenarios 1 and 3 (those of them that --scenarios names, or both when it names neither).
+  const selectedScaleOut = [1, 3].filter((id) => options.scenarios.includes(id));
+  const scaleOutScenarios = !options.scaleOut ? [] : selectedScaleOut.length > 0 ? selectedScaleOut : [1, 3];
+  const wanted = new Set([...options.scenarios, ...scaleOutScenarios]);
+  log(`seeding for scenarios ${[...wanted].sort((a, b) => a - b).join(',')}`);
+  const fixtures = await seed(api, database, options, wanted);
+  const defined = scenarios(fixtures, api.headers);
+
+  let floor: Server | undefined;
+  let parity: Awaited<ReturnType<typeof floorParity>> | undefined;
+  if (floorScenarios.length > 0) {
+    floor = await startServer(
+      'floor',
+      join(__dirname, 'floor', 'server.js'),
+      { DATABASE_URL: database.url, API_KEYS: apiKeys, DB_POOL_SIZE: process.env.DB_POOL_SIZE ?? '10', NODE_ENV: 'production' },
+      root,
+      rss,
+    );
+    parity = await floorParity(api, new Api(floor.baseUrl, key), fixtures);
+    log(`floor parity: ${parity.ok ? 'same answers' : 'DIFFERENT answers'} (${parity.checks.filter((c) => c.ok).length}/${parity.checks.length})`);
+    for (const check of parity.checks.filter((c) => !c.ok)) log(`  parity: ${check.check}: ${check.detail}`);
+  }
+
+  interface Measured {
+    run: LoadRun;
+    memory: Record<string, MemoryFigures>;
+    /** CPU time the servers used during the measured run, in ms. */
+    cpuMs: number;
+  }
+  const measure = async (servers: Server[], scenario: Scenario, seconds: number): Promise<Measured> => {
+    const urls = servers.map((server) => server.baseUrl);
+    if (options.warmup > 0) await runLoad(urls, scenario.plan, options.connections, { seconds: options.warmup });
+    rss.reset();
+    const cpuBefore = servers.map((server) => cpuMs(server.child.pid));
+    const run = await runLoad(urls, scenario.plan, options.connections, { seconds });
+    const cpu = servers.reduce((total, server, i) => total + cpuMs(server.child.pid) - cpuBefore[i], 0);
+    const memory: Record<string, MemoryFigures> = {};
+    for (const server of servers) memory[server.name] = rss.figures(server.child.pid);
+    return { run, memory, cpuMs: cpu };
+  };
+  const targetResult = (target: TargetResult['target'], servers: Server[], parts: Measured[]): TargetResult => {
+    const memory: Record<string, MemoryFigures> = {};
+    for (const part of parts) {
+      for (const [name, figures] of Object.entries(part.memory)) {
+        const known = memory[name];
+        memory[name] = known ? { peakRssMiB: Math.max(known.peakRssMiB, figures.peakRssMiB), hwmMiB: figures.hwmMiB } : figures;
+      }
+    }
+    const stats = combineRuns(parts.map((p) => p.run)).stats;
+    const cpu = parts.reduce((total, part) => total + part.cpuMs, 0);
+    const cpuMsPerRequest = stats.responses > 0 ? Math.round((cpu / stats.responses) * 1000) / 1000 : 0;
+    return { target, instances: servers.length, rounds: parts.length, connections: options.connections, stats, cpuMsPerRequest, memory };
+  };
+  const describeRun = (label: string, result: TargetResult) =>
+    log(
+      `  ${label}: ${result.stats.requestsPerSecond} req/s, p50 ${result.stats.latencyMs.p50} ms, p99 ${result.stats.latencyMs.p99} ms, CPU ${result.cpuMsPerRequest} ms/req, non-2xx ${result.stats.non2xx}, errors ${result.stats.errors}`,
+    );
+
+  const results: ScenarioResult[] = [];
+  for (const id of options.scenarios) {
+    const scenario = defined.get(id);
+    if (!scenario) throw new Error(`scenario ${id} has no data`);
+    const entry: ScenarioResult = { id, name: scenario.name, request: scenario.request, description: scenario.description, results: [], problems: [] };
+    results.push(entry);
+    const onFloor = floor !== undefined && floorScenarios.includes(id);
+    const targets: Server[] = onFloor && floor ? [service, floor] : [service];
+    const problems = await Promise.all(targets.map((server) => checkOnce(server.baseUrl, scenario)));
+    problems.forEach((problem, i) => problem && entry.problems.push(`${targets[i].name} check failed: ${problem}`));
+    if (entry.problems.length > 0) {
+      log(`scenario ${id} (${scenario.name}) skipped: ${entry.problems.join('; ')}`);
+      continue;
+    }
+    const rounds = onFloor ? options.rounds : 1;
+    const seconds = options.duration / rounds;
+    log(`scenario ${id}: ${scenario.name}${onFloor ? `, ${rounds} alternating service/floor rounds of ${seconds} s` : `, ${seconds} s`}`);
+    const parts = new Map<Server, Measured[]>(targets.map((t) => [t, []]));
+    for (let round = 0; round < rounds; round++) {
+      for (const server of targets) parts.get(server)?.push(await measure([server], scenario, seconds));
+    }
+    for (const server of targets) {
+      const result = targetResult(server === floor ? 'floor' : 'service', [server], parts.get(server) ?? []);
+      entry.results.push(result);
+      describeRun(result.target, result);
+    }
+    const serviceResult = entry.results.find((r) => r.target === 'service');
+    const floorResult = entry.results.find((r) => r.target === 'floor');
+    if (serviceResult && floorResult) entry.serviceVsFloor = targetRatio(serviceResult, floorResult);
+    for (const result of entry.results) {
+      if (result.stats.non2xx > 0) entry.problems.push(`${result.target}: ${result.stats.non2xx} non-2xx answers ${JSON.stringify(result.stats.statusCodes)}`);
+      if (result.stats.errors > 0) entry.problems.push(`${result.target}: ${result.stats.errors} errors (${result.stats.errorSamples.join('; ')})`);
+    }
+  }
+
+  if (scaleOutScenarios.length > 0) {
+    const second = await startServer('service-2', join(root, 'dist', 'main.js'), serviceEnv(database, apiKeys, join(tempDir, 'data-2')), root, rss);
+    // The first instance has run every scenario by now: bring the new one's JIT up to a comparable state first.
+    const secondWarmup = Math.max(3, options.warmup);
+    log(`warming service-2 up alone for ${secondWarmup} s per scale-out scenario`);
+    for (const id of scaleOutScenarios) {
+      const scenario = defined.get(id);
+      if (scenario) await runLoad([second.baseUrl], scenario.plan, options.connections, { seconds: secondWarmup });
+    }
+    for (const id of scaleOutScenarios) {
+      const scenario = defined.get(id);
+      if (!scenario) continue;
+      let entry = results.find((r) => r.id === id);
+      if (!entry) {
+        entry = { id, name: scenario.name, request: scenario.request, description: scenario.description, results: [], problems: [] };
+        results.push(entry);
+      }
+      const problem = await checkOnce(second.baseUrl, scenario);
+      if (problem) {
+        entry.problems.push(`service-2 check failed: ${problem}`);
+        continue;
+      }
+      log(`scenario ${id} scale-out: 2 instances, ${Math.ceil(options.connections / 2)}+${Math.floor(options.connections / 2)} connections, ${options.duration} s`);
+      const result = targetResult('scale-out', [service, second], [await measure([service, second], scenario, options.duration)]);
+      entry.results.push(result);
+      describeRun('scale-out', result);
+      const single = entry.results.find((r) => r.target === 'service');
+      const floorResult = entry.results.find((r) => r.target === 'floor');
+      if (single) entry.scaleOutVsSingle = targetRatio(result, single);
+      if (floorResult) entry.scaleOutVsFloor = targetRatio(result, floorResult);
+      if (result.stats.non2xx > 0 || result.stats.errors > 0) {
+        entry.problems.push(`scale-out: ${result.stats.non2xx} non-2xx, ${result.stats.errors} errors ${JSON.stringify(result.stats.statusCodes)}`);
+      }
+    }
+    await stopChild(second.child);
+    rss.unwatch(second.child.pid);
+  }
+
+  const s3 = results.find((r) => r.id === 3)?.results.find((r) => r.target === 'service');
+  const s4 = results.find((r) => r.id === 4)?.results.find((r) => r.target === 'service');
+  const scenario4vs3: Ratio | undefined = s3 && s4 ? targetRatio(s4, s3) : undefined;
+
+  const memory: Record<string, MemoryFigures> = { service: rss.figures(service.child.pid) };
+  if (floor) memory.floor = rss.figures(floor.child.pid);
+  rss.stop();
+
+  const autocannonVersion = (JSON.parse(readFileSync(join(root, 'node_modules', 'autocannon', 'package.json'), 'utf8')) as { version: string }).version;
+  const document = {
+    startedAt: startedAt.toISOString(),
+    finishedAt: new Date().toISOString(),
+    options,
+    environment: {
+      node: process.version,
+      autocannon: autocannonVersion,
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model,
+      loadAverageBefore: loadBefore.map((v) => Math.round(v * 100) / 100),
+      loadAverageAfter: loadavg().map((v) => Math.round(v * 100) / 100),
+      git: gitInfo(root),
+      database: { kind: database.kind, serverVersion: database.serverVersion },
+      servicePoolSize: Number(process.env.DB_POOL_SIZE ?? 10),
+    },
+    seeding: fixtures.seeding,
+    floorParity: parity,
+    scenarios: results,
+    scenario4vs3: scenario4vs3 ?? null,
+    /** Whole-run memory of the processes: VmHWM is the lifetime peak (seeding included). */
+    memory,
+    /** The end of what the servers printed (LOG_LEVEL=warn: start-up banner, then warnings and errors only). */
+    logs: Object.fromEntries([service, ...(floor ? [floor] : [])].map((server) => [server.name, server.child.output().slice(-4000)])),
+  };
+  const file = writeResults(root, startedAt, document);
+
+  const table = renderTable(results, scenario4vs3);
+  const lines = [
+    '',
+    table,
+    '',
+    `service VmHWM ${memory.service.hwmMiB} MiB${memory.floor ? `, floor VmHWM ${memory.floor.hwmMiB} MiB` : ''}; ` +
+      `${options.connections} connections, ${options.duration} s per scenario and target after ${options.warmup} s warm-up; ` +
+      `load average ${document.environment.loadAverageBefore[0]} -> ${document.environment.loadAverageAfter[0]} on ${cpus().length} CPUs`,
+    `results: ${file}`,
+  ];
+  console.log(lines.join('\n'));
+}
+
+main()
+  .then(async () => {
+    log('cleaning up');
+    await cleanUp();
+    process.exit(0);
+  })
+  .catch(async (error: unknown) => {
+    if (error instanceof StoppingError) {
+      // Ctrl-C or the watchdog: its handler cleans up and exits.
+      await cleanUp();
+      return;
+    }
+    console.error(`benchmark failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    abortAllLoad();
+    await cleanUp();
+    process.exit(1);
+  });
