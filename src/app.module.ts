@@ -1,7 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { ApiVersionInterceptor } from './common/api-version/api-version.interceptor';
+import { ApiVersionGuard } from './common/api-version/api-version.guard';
 import { ApiKeyGuard } from './common/auth/api-key.guard';
 import { ApiKeyStore } from './common/auth/api-key.store';
 import { API_KEYS, ApiKey } from './common/auth/api-keys';
@@ -31,8 +31,9 @@ export class AppModule {
         DrainState,
         ApiKeyStore,
         { provide: API_KEYS, useValue: options.apiKeys },
+        // In this order: the key (401) before the version signal (400).
         { provide: APP_GUARD, useClass: ApiKeyGuard },
-        { provide: APP_INTERCEPTOR, useClass: ApiVersionInterceptor },
+        { provide: APP_GUARD, useClass: ApiVersionGuard },
         { provide: APP_PIPE, useClass: ApiValidationPipe },
         { provide: APP_FILTER, useClass: ErrorFilter },
       ],

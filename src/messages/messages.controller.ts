@@ -1,5 +1,5 @@
 import { MessageIdPipe, ThreadIdPipe } from '../common/id.pipes';
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
 import { ApiShape, Shape, Tenant } from '../common/api-version/api-request';
 import { Idempotency, IdempotentRequest } from '../common/idempotency/idempotency-key.decorator';
 import { ListQueryDto } from '../common/pagination/list-query.dto';
@@ -7,7 +7,7 @@ import { CreateMessageDto } from './dto/create-message.dto';
 import { ListMessagesQueryDto } from './dto/list-messages-query.dto';
 import { ModifyMessageDto } from './dto/modify-message.dto';
 import { MessagesService } from './messages.service';
-import { V1OnlyInterceptor } from './v1-only.interceptor';
+import { V1OnlyGuard } from './v1-only.guard';
 
 @Controller(['v1/threads/:thread_id/messages', 'openai/threads/:thread_id/messages'])
 export class MessagesController {
@@ -53,7 +53,7 @@ export class MessagesController {
   }
 
   @Get(':message_id/files')
-  @UseInterceptors(V1OnlyInterceptor)
+  @UseGuards(V1OnlyGuard)
   listFiles(
     @Tenant() tenant: string,
     @Param('thread_id', ThreadIdPipe) threadId: string,
@@ -64,7 +64,7 @@ export class MessagesController {
   }
 
   @Get(':message_id/files/:file_id')
-  @UseInterceptors(V1OnlyInterceptor)
+  @UseGuards(V1OnlyGuard)
   retrieveFile(
     @Tenant() tenant: string,
     @Param('thread_id', ThreadIdPipe) threadId: string,

@@ -14,7 +14,8 @@ export function createLogger(level: LogLevel, stream?: DestinationStream): Logge
   };
   if (stream) return pino(options, stream);
   if (process.stdout.isTTY) return pino({ ...options, transport: { target: 'pino-pretty', options: { translateTime: 'SYS:standard' } } });
-  return pino(options);
+  // Buffered, written asynchronously (and flushed at exit): a log line does not block a request.
+  return pino(options, pino.destination({ dest: 1, sync: false, minLength: 4096 }));
 }
 
 /** Nest's own messages (start-up, errors) on the same logger. */

@@ -1,5 +1,4 @@
-import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
-import { Observable } from 'rxjs';
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { ApiError } from '../errors/api-error';
 import { ApiRequest, dialectOf, isApiPath, Shape } from './api-request';
 import { AZURE_API_VERSIONS, OPENAI_BETA_SHAPES } from './supported-versions';
@@ -25,16 +24,20 @@ function openAiShape(header: string | string[] | undefined): Shape {
   );
 }
 
-/** Records on the request which shape (v1 or v2) the response takes, from the dialect's version signal. */
+/**
+ * Records on the request which shape (v1 or v2) the response takes, from the dialect's version
+ * signal. A guard rather than an interceptor: it runs after the API key guard, before the pipes,
+ * and costs no rxjs pipeline per request (measured in README, Performance).
+ */
 @Injectable()
-export class ApiVersionInterceptor implements NestInterceptor {
-  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+export class ApiVersionGuard implements CanActivate {
+  canActivate(context: ExecutionContext): boolean {
     const request = context.switchToHttp().getRequest<ApiRequest>();
-    if (!isApiPath(request.url)) return next.handle();
+    if (!isApiPath(request.url)) return true;
     request.shape =
       dialectOf(request.url) === 'azure'
         ? azureShape((request.query as Record<string, unknown>)['api-version'])
         : openAiShape(request.headers['openai-beta']);
-    return next.handle();
+    return true;
   }
 }
