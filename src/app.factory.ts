@@ -7,16 +7,15 @@ import type { DestinationStream } from 'pino';
 import { DataSource } from 'typeorm';
 import { AppModule, AppModuleOptions } from './app.module';
 import { toErrorResponse } from './common/errors/error.filter';
-import { closeConnectionsWhenDraining, DrainState } from './common/http/drain';
+import { DrainState } from './common/http/drain';
 import { registerJsonBodyParser } from './common/http/json-body';
 import { registerRequestTimeout } from './common/http/request-timeout';
-import { registerSecurityHeaders } from './common/http/security-headers';
+import { registerResponseHeaders } from './common/http/response-headers';
 import { LogLevel } from './config/app.config';
 import { setupApiDocs } from './docs/api-docs';
 import { createLogger, NestPinoLogger } from './observability/logger';
-import { registerMetrics } from './observability/metrics';
 import { requestIdOf } from './observability/request-id';
-import { registerRequestLogging } from './observability/request-logging';
+import { registerRequestObserver } from './observability/request-observer';
 
 export interface AppOptions extends AppModuleOptions {
   bodyLimitBytes: number;
@@ -55,12 +54,10 @@ export async function createApp(options: AppOptions): Promise<INestApplication> 
     logger: new NestPinoLogger(logger),
   });
   const fastify = app.getHttpAdapter().getInstance();
-  registerSecurityHeaders(fastify);
-  registerRequestLogging(fastify);
-  registerMetrics(fastify, (app.get(DataSource).driver as unknown as { master: Pool }).master);
+  registerResponseHeaders(fastify, app.get(DrainState));
+  registerRequestObserver(fastify, (app.get(DataSource).driver as unknown as { master: Pool }).master);
   registerJsonBodyParser(fastify, options.bodyLimitBytes);
   registerRequestTimeout(fastify, options.requestTimeoutMs);
-  closeConnectionsWhenDraining(fastify, app.get(DrainState));
   if (options.corsOrigins && options.corsOrigins.length > 0) {
     app.enableCors({ origin: options.corsOrigins.includes('*') ? true : options.corsOrigins, exposedHeaders: ['x-request-id'] });
   }

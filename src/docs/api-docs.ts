@@ -4,7 +4,7 @@ import type { OperationObject, ParameterObject } from '@nestjs/swagger/dist/inte
 import type { FastifyInstance } from 'fastify';
 import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
-import { getAbsoluteFSPath } from 'swagger-ui-dist';
+import getAbsoluteFSPath from 'swagger-ui-dist/absolute-path.js';
 import { AZURE_API_VERSIONS } from '../common/api-version/supported-versions';
 
 const API_VERSION: ParameterObject = {

@@ -1,26 +1,37 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
-import { ApiError } from '../errors/api-error';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
-const TIMERS = Symbol('requestTimer');
-type TimedReply = FastifyReply & { [TIMERS]?: NodeJS.Timeout };
+const TIMEOUT_BODY = JSON.stringify({ error: { message: 'The request timed out.', type: 'timeout', param: null, code: 'timeout' } });
 
-/** A request still unanswered after `timeoutMs` gets 504 in the error envelope. */
+/**
+ * A request still unanswered after `timeoutMs` gets 504 in the error envelope. One sweep over
+ * the requests in flight, a few times a second, instead of a timer per request.
+ */
 export function registerRequestTimeout(fastify: FastifyInstance, timeoutMs: number): void {
-  fastify.addHook('onRequest', (_request, reply: TimedReply, done) => {
-    reply[TIMERS] = setTimeout(() => {
-      if (reply.sent || reply.raw.headersSent) return;
-      const error = new ApiError(504, { message: 'The request timed out.', type: 'timeout', param: null, code: 'timeout' });
-      void reply.code(504).type('application/json; charset=utf-8').send(JSON.stringify({ error: error.body }));
-    }, timeoutMs);
-    reply[TIMERS].unref();
+  const inFlight = new Map<FastifyRequest, { reply: FastifyReply; deadline: number }>();
+  const sweep = setInterval(
+    () => {
+      const now = Date.now();
+      for (const [request, { reply, deadline }] of inFlight) {
+        if (deadline > now) continue;
+        inFlight.delete(request);
+        if (!reply.sent && !reply.raw.headersSent) void reply.code(504).type('application/json; charset=utf-8').send(TIMEOUT_BODY);
+      }
+    },
+    Math.min(250, Math.max(10, timeoutMs / 4)),
+  );
+  sweep.unref();
+  fastify.addHook('onRequest', (request, reply, done) => {
+    inFlight.set(request, { reply, deadline: Date.now() + timeoutMs });
     done();
   });
-  const clear = (_request: unknown, reply: TimedReply, done: () => void) => {
-    clearTimeout(reply[TIMERS]);
+  const forget = (request: FastifyRequest, _reply: unknown, done: () => void) => {
+    inFlight.delete(request);
     done();
   };
-  fastify.addHook('onResponse', clear);
-  fastify.addHook('onRequestAbort', (request, done) => {
-    clear(request, request.raw as unknown as TimedReply, done);
+  fastify.addHook('onResponse', forget);
+  fastify.addHook('onRequestAbort', (request, done) => forget(request, undefined, done));
+  fastify.addHook('onClose', (_instance, done) => {
+    clearInterval(sweep);
+    done();
   });
 }

@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
+import { DrainState } from './drain';
 
 /** What helmet would set for a JSON API; the docs page gets a policy that lets its own script run. */
-const HEADERS = {
+const SECURITY_HEADERS = {
   'x-content-type-options': 'nosniff',
   'x-frame-options': 'DENY',
   'referrer-policy': 'no-referrer',
@@ -15,10 +16,17 @@ const HEADERS = {
 };
 const DOCS_POLICY = "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'";
 
-export function registerSecurityHeaders(fastify: FastifyInstance): void {
+/**
+ * Headers of every response, set once as the request arrives: its request id, the security
+ * headers, and `Connection: close` while the process drains for shutdown (kept-alive
+ * connections then close after their response).
+ */
+export function registerResponseHeaders(fastify: FastifyInstance, drain: DrainState): void {
   fastify.addHook('onRequest', (request, reply, done) => {
-    void reply.headers(HEADERS);
+    void reply.headers(SECURITY_HEADERS);
+    void reply.header('x-request-id', request.id);
     if (request.url === '/docs' || request.url.startsWith('/docs/')) void reply.header('content-security-policy', DOCS_POLICY);
+    if (drain.draining) void reply.header('connection', 'close');
     done();
   });
 }

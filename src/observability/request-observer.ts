@@ -1,0 +1,76 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Pool } from 'pg';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { ApiRequest } from '../common/api-version/api-request';
+
+/** The route's pattern, not its path: ids stay out of log fields and metric labels. */
+function routeOf(request: FastifyRequest): string {
+  return request.routeOptions.url ?? 'unmatched';
+}
+
+function requestMetrics(registry: Registry) {
+  const labelNames = ['method', 'route', 'status'] as const;
+  const count = new Counter({ name: 'http_requests_total', help: 'HTTP requests answered', labelNames, registers: [registry] });
+  const duration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'Time to answer an HTTP request',
+    labelNames,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  // One child per label set, looked up by a plain string rather than hashed label objects.
+  const children = new Map<string, { count: Counter; duration: Histogram }>();
+  return (method: string, route: string, status: number, seconds: number) => {
+    const key = `${method} ${route} ${status}`;
+    let child = children.get(key);
+    if (!child) {
+      const labels = { method, route, status: String(status) };
+      child = { count: count.labels(labels) as unknown as Counter, duration: duration.labels(labels) as unknown as Histogram };
+      children.set(key, child);
+    }
+    child.count.inc();
+    child.duration.observe(seconds);
+  };
+}
+
+function poolMetrics(registry: Registry, pool: Pool): void {
+  const gauge = (name: string, help: string, read: () => number) =>
+    new Gauge({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        this.set(read());
+      },
+    });
+  gauge('db_pool_connections', 'Open connections of the database pool', () => pool.totalCount);
+  gauge('db_pool_idle_connections', 'Idle connections of the database pool', () => pool.idleCount);
+  gauge('db_pool_waiting_requests', 'Queries waiting for a connection of the database pool', () => pool.waitingCount);
+}
+
+/**
+ * Each answered request, once: one structured log line on the request's logger (which carries
+ * its request id: method, route, status, duration and tenant, never a key, a header or a body),
+ * and the Prometheus metrics served at `GET /metrics` (requests and latency by route and status,
+ * the database pool, the process).
+ */
+export function registerRequestObserver(fastify: FastifyInstance, pool: Pool): void {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  poolMetrics(registry, pool);
+  const record = requestMetrics(registry);
+  fastify.addHook('onResponse', (request, reply, done) => {
+    const route = routeOf(request);
+    const elapsed = reply.elapsedTime;
+    record(request.method, route, reply.statusCode, elapsed / 1000);
+    request.log.info(
+      { method: request.method, route, status: reply.statusCode, duration_ms: Math.round(elapsed * 100) / 100, tenant: (request as ApiRequest).tenant },
+      'request',
+    );
+    done();
+  });
+  fastify.get('/metrics', async (_request, reply) => {
+    void reply.type(registry.contentType);
+    return registry.metrics();
+  });
+}
