@@ -30,8 +30,8 @@ const INSERT_THREAD_WITH_MESSAGES = statement(`
     INSERT INTO messages (thread_id, id, tenant_id, created_at, completed_at, role, content, attachments, metadata)
     SELECT thread.id, m.id, $2, thread."createdAt", thread."createdAt", m.role, m.content, m.attachments, m.metadata
     FROM thread,
-      ROWS FROM (json_to_recordset($5::json) AS (id text, role text, content json, attachments json, metadata json))
-      WITH ORDINALITY AS m(id, role, content, attachments, metadata, ord)
+      unnest($5::varchar[], $6::varchar[], $7::json[], $8::json[], $9::json[]) WITH ORDINALITY
+        AS m(id, role, content, attachments, metadata, ord)
     ORDER BY m.ord
   )
   SELECT thread.* FROM thread`);
@@ -71,7 +71,14 @@ export class MessageWriter {
   async createThread(thread: NewThread, messages: NewMessage[], on?: Queryable): Promise<ThreadEntity> {
     const params: unknown[] = [thread.id, thread.tenantId, JSON.stringify(thread.metadata), JSON.stringify(thread.toolResources)];
     if (messages.length === 0) return (await this.sql.rows<ThreadEntity>(INSERT_THREAD, params, on))[0];
-    params.push(JSON.stringify(messages));
+    // Columns as arrays, not one JSON document: json_to_recordset would unescape \u0000, which text cannot hold.
+    params.push(
+      messages.map((m) => m.id),
+      messages.map((m) => m.role),
+      messages.map((m) => JSON.stringify(m.content)),
+      messages.map((m) => JSON.stringify(m.attachments)),
+      messages.map((m) => JSON.stringify(m.metadata)),
+    );
     return (await this.sql.rows<ThreadEntity>(INSERT_THREAD_WITH_MESSAGES, params, on))[0];
   }
 }

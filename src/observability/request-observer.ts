@@ -1,12 +1,8 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { Pool } from 'pg';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { ApiRequest } from '../common/api-version/api-request';
 
-/** The route's pattern, not its path: ids stay out of log fields and metric labels. */
-function routeOf(request: FastifyRequest): string {
-  return request.routeOptions.url ?? 'unmatched';
-}
 
 function requestMetrics(registry: Registry) {
   const labelNames = ['method', 'route', 'status'] as const;
@@ -60,7 +56,8 @@ export function registerRequestObserver(fastify: FastifyInstance, pool: Pool): v
   poolMetrics(registry, pool);
   const record = requestMetrics(registry);
   fastify.addHook('onResponse', (request, reply, done) => {
-    const route = routeOf(request);
+    // The route's pattern, not its path: ids stay out of log fields and metric labels.
+    const route = request.routeOptions.url ?? 'unmatched';
     const elapsed = reply.elapsedTime;
     record(request.method, route, reply.statusCode, elapsed / 1000);
     request.log.info(

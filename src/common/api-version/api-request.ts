@@ -11,6 +11,14 @@ export interface ApiRequest extends FastifyRequest {
   shape?: Shape;
 }
 
+/**
+ * The pattern of the route the request matched (`/v1/threads/:thread_id`), which the checks
+ * below look at: the raw URL may spell the same route differently (`/%761/threads`).
+ */
+export function routeOf(request: FastifyRequest): string {
+  return request.routeOptions.url ?? pathOf(request.url);
+}
+
 /** The request's path, without the query string. */
 export function pathOf(url: string): string {
   const query = url.indexOf('?');

@@ -1,6 +1,6 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { ApiError } from '../errors/api-error';
-import { ApiRequest, dialectOf, isApiPath, Shape } from './api-request';
+import { ApiRequest, dialectOf, isApiPath, routeOf, Shape } from './api-request';
 import { AZURE_API_VERSIONS, OPENAI_BETA_SHAPES } from './supported-versions';
 
 const AZURE_LIST = [...AZURE_API_VERSIONS.keys()].join(', ');
@@ -33,9 +33,10 @@ function openAiShape(header: string | string[] | undefined): Shape {
 export class ApiVersionGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
     const request = context.switchToHttp().getRequest<ApiRequest>();
-    if (!isApiPath(request.url)) return true;
+    const route = routeOf(request);
+    if (!isApiPath(route)) return true;
     request.shape =
-      dialectOf(request.url) === 'azure'
+      dialectOf(route) === 'azure'
         ? azureShape((request.query as Record<string, unknown>)['api-version'])
         : openAiShape(request.headers['openai-beta']);
     return true;

@@ -1,5 +1,5 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
-import { ApiRequest, dialectOf, isApiPath } from '../api-version/api-request';
+import { ApiRequest, dialectOf, isApiPath, routeOf } from '../api-version/api-request';
 import { ApiError } from '../errors/api-error';
 import { ApiKeyStore } from './api-key.store';
 import { maskKey } from './api-keys';
@@ -39,8 +39,9 @@ export class ApiKeyGuard implements CanActivate {
 
   canActivate(context: ExecutionContext): boolean {
     const request = context.switchToHttp().getRequest<ApiRequest>();
-    if (!isApiPath(request.url)) return true;
-    const azure = dialectOf(request.url) === 'azure';
+    const route = routeOf(request);
+    if (!isApiPath(route)) return true;
+    const azure = dialectOf(route) === 'azure';
     const secret = presentedKey(request, azure);
     const tenant = secret === undefined ? undefined : this.keys.tenantOf(secret);
     if (tenant === undefined) throw unauthorized(azure, secret);

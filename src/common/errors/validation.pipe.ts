@@ -1,4 +1,5 @@
 import { ArgumentMetadata, Injectable, ValidationError, ValidationPipe } from '@nestjs/common';
+import { RESERVED_KEYS } from '../http/json-body';
 import { ApiError } from './api-error';
 
 /** The type each type constraint expects, for messages like OpenAI's "expected an array, but got a string instead". */
@@ -68,6 +69,22 @@ export function toApiError(errors: ValidationError[]): ApiError {
   return ApiError.badRequest(text, path, expected ? 'invalid_type' : 'invalid_value');
 }
 
+/**
+ * A key of the body that did not reach the DTO. The whitelist catches unknown fields, but a
+ * field named like an Object member ('constructor', 'toString') passes it and is silently
+ * dropped by the conversion to a class instance.
+ */
+function droppedKey(raw: unknown, converted: unknown, path: string): string | undefined {
+  if (raw === converted || typeof raw !== 'object' || raw === null || typeof converted !== 'object' || converted === null) return undefined;
+  for (const key of Object.keys(raw)) {
+    const here = Array.isArray(raw) ? `${path}[${key}]` : path ? `${path}.${key}` : key;
+    if (!Object.prototype.hasOwnProperty.call(converted, key)) return here;
+    const dropped = droppedKey((raw as Record<string, unknown>)[key], (converted as Record<string, unknown>)[key], here);
+    if (dropped !== undefined) return dropped;
+  }
+  return undefined;
+}
+
 /** The global pipe: DTOs validated and transformed, unknown fields rejected, a body that is not an object refused. */
 @Injectable()
 export class ApiValidationPipe extends ValidationPipe {
@@ -88,7 +105,15 @@ export class ApiValidationPipe extends ValidationPipe {
       if (typeof value !== 'object' || Array.isArray(value)) {
         throw ApiError.badRequest('Invalid request body: expected a JSON object.', null, 'invalid_type');
       }
+    } else if (metadata.type === 'query' && metadata.metatype !== Object) {
+      const reserved = RESERVED_KEYS.find((key) => Object.prototype.hasOwnProperty.call(value, key));
+      if (reserved) throw ApiError.unknownParameter(reserved);
+    } else {
+      return super.transform(value, metadata);
     }
-    return super.transform(value, metadata);
+    const dto = await super.transform(value, metadata);
+    const dropped = droppedKey(value, dto, '');
+    if (dropped !== undefined) throw ApiError.unknownParameter(dropped);
+    return dto;
   }
 }

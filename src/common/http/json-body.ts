@@ -3,10 +3,20 @@ import { ApiError } from '../errors/api-error';
 
 export const MAX_JSON_DEPTH = 32;
 
+/** String.prototype.isWellFormed (Node 20), not yet in the ES2022 lib types. */
+type WellFormed = string & { isWellFormed(): boolean };
+
 /**
- * What is wrong with a parsed body's structure: nesting deeper than `maxDepth`, or a `__proto__`
- * key (which object copies would turn into a prototype). Walked without recursion, so that no
- * input can exhaust the stack.
+ * Keys that never reach a DTO: object copies turn `__proto__` into a prototype, and the
+ * validation pipe deletes `__proto__`, `prototype` and `constructor` without a word. Refused
+ * instead, so that nothing sent is silently dropped.
+ */
+export const RESERVED_KEYS = ['__proto__', 'prototype', 'constructor'];
+
+/**
+ * What is wrong with a parsed body: nesting deeper than `maxDepth`, a reserved key, or a string
+ * that is not well-formed Unicode (a lone surrogate, which PostgreSQL cannot store). Walked
+ * without recursion, so that no input can exhaust the stack.
  */
 export function jsonStructureProblem(value: unknown, maxDepth: number): ApiError | undefined {
   const stack: [unknown, number, string][] = [[value, 1, '']];
@@ -15,12 +25,20 @@ export function jsonStructureProblem(value: unknown, maxDepth: number): ApiError
     if (item === null || typeof item !== 'object') continue;
     if (depth > maxDepth) return ApiError.badRequest(`The JSON body nests deeper than ${maxDepth} levels.`, null, 'json_too_deep');
     const array = Array.isArray(item);
-    if (!array && Object.prototype.hasOwnProperty.call(item, '__proto__')) {
-      const param = path ? `${path}.__proto__` : '__proto__';
-      return ApiError.badRequest(`Invalid '${param}': the key '__proto__' is not allowed.`, param, 'invalid_value');
+    for (const key of array ? [] : RESERVED_KEYS) {
+      if (!Object.prototype.hasOwnProperty.call(item, key)) continue;
+      const param = path ? `${path}.${key}` : key;
+      return ApiError.badRequest(`Invalid '${param}': the key '${key}' is not allowed.`, param, 'invalid_value');
     }
     for (const [key, child] of Object.entries(item)) {
-      if (child !== null && typeof child === 'object') stack.push([child, depth + 1, array ? `${path}[${key}]` : path ? `${path}.${key}` : key]);
+      const here = array ? `${path}[${key}]` : path ? `${path}.${key}` : key;
+      if (typeof child === 'string' && !(child as WellFormed).isWellFormed()) {
+        return ApiError.badRequest(`Invalid '${here}': the string is not well-formed Unicode (it holds a lone surrogate).`, here, 'invalid_value');
+      }
+      if (!array && !(key as WellFormed).isWellFormed()) {
+        return ApiError.badRequest(`Invalid key in '${path || 'body'}': not well-formed Unicode (it holds a lone surrogate).`, path || null, 'invalid_value');
+      }
+      if (child !== null && typeof child === 'object') stack.push([child, depth + 1, here]);
     }
   }
   return undefined;

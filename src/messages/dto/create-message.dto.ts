@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import type { SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsDefined, IsIn, IsNotEmpty, IsOptional, IsString, MaxLength, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsDefined, IsIn, IsNotEmpty, IsObject, IsOptional, IsString, MaxLength, ValidateNested } from 'class-validator';
 import { IsMetadata } from '../../common/metadata/is-metadata';
 import { Metadata } from '../../threads/thread.entity';
 import { MessageRole } from '../message.entity';
@@ -57,6 +57,7 @@ export class AttachmentDto {
   @ApiProperty({ type: () => [AttachmentToolDto] })
   @IsDefined()
   @IsArray()
+  @IsObject({ each: true })
   @ArrayMaxSize(2)
   @ValidateNested({ each: true })
   @Type(() => AttachmentToolDto)
@@ -81,6 +82,7 @@ export class CreateMessageDto {
   @ApiPropertyOptional({ type: () => [AttachmentDto], maxItems: MAX_MESSAGE_FILES, nullable: true, description: 'v2 only' })
   @IsOptional()
   @IsArray()
+  @IsObject({ each: true })
   @ArrayMaxSize(MAX_MESSAGE_FILES, {
     message: (a) => `Invalid 'attachments': array too long. Expected an array with maximum length ${MAX_MESSAGE_FILES}, but got an array with length ${(a.value as unknown[]).length} instead.`,
   })

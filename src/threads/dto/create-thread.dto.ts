@@ -13,6 +13,7 @@ export class CreateThreadDto {
   @ApiPropertyOptional({ type: () => [CreateMessageDto], maxItems: MAX_THREAD_MESSAGES })
   @IsOptional()
   @IsArray()
+  @IsObject({ each: true })
   @ArrayMaxSize(MAX_THREAD_MESSAGES, {
     message: (a) => `Invalid 'messages': array too long. Expected an array with maximum length ${MAX_THREAD_MESSAGES}, but got an array with length ${(a.value as unknown[]).length} instead.`,
   })
