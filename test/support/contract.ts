@@ -35,8 +35,17 @@ export interface ContractSchemas {
 export const CONTRACT_SCHEMAS: ContractSchemas = JSON.parse(readFileSync(join(__dirname, '../contract/openai-schemas.json'), 'utf8'));
 
 /** The request's path without query string, trailing slash or dialect prefix; undefined off the API. */
+function decodedPath(path: string): string {
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return path;
+  }
+}
+
 function apiRoute(path: string): { pathname: string; dialect?: Dialect; segments?: string[] } {
-  const pathname = path.split('?')[0].replace(/(.)\/+$/, '$1');
+  // The route the server matched: it decodes a percent-encoded spelling (/%761/threads).
+  const pathname = decodedPath(path.split('?')[0]).replace(/(.)\/+$/, '$1');
   if (pathname.startsWith('/v1/')) return { pathname, dialect: 'openai', segments: pathname.slice('/v1/'.length).split('/') };
   if (pathname.startsWith('/openai/')) return { pathname, dialect: 'azure', segments: pathname.slice('/openai/'.length).split('/') };
   return { pathname };

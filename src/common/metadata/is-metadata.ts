@@ -1,4 +1,5 @@
 import { applyDecorators } from '@nestjs/common';
+import { Transform } from 'class-transformer';
 import { IsOptional, ValidateBy, ValidationArguments } from 'class-validator';
 
 export const METADATA_MAX_KEYS = 16;
@@ -31,6 +32,8 @@ export function metadataProblem(value: unknown, param: string): string | undefin
 /** Optional metadata map: at most 16 keys of at most 64 characters, string values of at most 512 characters; null allowed. */
 export function IsMetadata(): PropertyDecorator {
   return applyDecorators(
+    // The map exactly as sent: class-transformer's copy drops keys named like Object members (toString, valueOf).
+    Transform(({ obj, key }) => (obj as Record<string, unknown>)[key]),
     IsOptional(),
     ValidateBy({
       name: 'isMetadata',
