@@ -48,17 +48,21 @@ interface Server {
   name: string;
   child: NodeChild;
   baseUrl: string;
+  /** From spawn to the first 200 of /readyz (migrations included). */
+  readyMs: number;
 }
 
 async function startServer(name: string, script: string, env: NodeJS.ProcessEnv, root: string, rss: RssSampler): Promise<Server> {
   const port = await freePort();
+  const spawnedAt = Date.now();
   const child = spawnNode(name, [script], { ...env, PORT: String(port), HOST: '127.0.0.1' }, root);
   onCleanup(`stop ${name}`, () => stopChild(child));
   const baseUrl = `http://127.0.0.1:${port}`;
   await waitReady(child, `${baseUrl}/readyz`);
+  const readyMs = Date.now() - spawnedAt;
   rss.watch(child.pid);
-  log(`${name} ready at ${baseUrl} (pid ${child.pid})`);
-  return { name, child, baseUrl };
+  log(`${name} ready at ${baseUrl} (pid ${child.pid}) in ${readyMs} ms`);
+  return { name, child, baseUrl, readyMs };
 }
 
 function serviceEnv(database: BenchDatabase, apiKeys: string, dataDir: string): NodeJS.ProcessEnv {
@@ -524,6 +528,8 @@ async function main(): Promise<void> {
     scenario4vs3: scenario4vs3 ?? null,
     /** Whole-run memory of the processes: VmHWM is the lifetime peak (seeding included). */
     memory,
+    /** Time from spawn to ready (/readyz 200), migrations of a fresh database included. */
+    readyMs: Object.fromEntries([service, ...(floor ? [floor] : [])].map((server) => [server.name, server.readyMs])),
     /** The end of what the servers printed (LOG_LEVEL=warn: start-up banner, then warnings and errors only). */
     logs: Object.fromEntries([service, ...(floor ? [floor] : [])].map((server) => [server.name, server.child.output().slice(-4000)])),
   };
@@ -534,7 +540,7 @@ async function main(): Promise<void> {
     '',
     table,
     '',
-    `service VmHWM ${memory.service.hwmMiB} MiB${memory.floor ? `, floor VmHWM ${memory.floor.hwmMiB} MiB` : ''}; ` +
+    `service ready in ${service.readyMs} ms; service VmHWM ${memory.service.hwmMiB} MiB${memory.floor ? `, floor VmHWM ${memory.floor.hwmMiB} MiB` : ''}; ` +
       `${options.connections} connections, ${options.duration} s per scenario and target after ${options.warmup} s warm-up; ` +
       `load average ${document.environment.loadAverageBefore[0]} -> ${document.environment.loadAverageAfter[0]} on ${cpus().length} CPUs`,
     `results: ${file}`,
