@@ -3,6 +3,12 @@ import { DrainState } from '../common/http/drain';
 import { Sql, statement } from '../database/sql';
 
 const PING = statement('SELECT 1');
+/** Readiness answers within this, even when the network to the database hangs without failing. */
+const READY_TIMEOUT_MS = 2000;
+
+function timeout(ms: number): Promise<never> {
+  return new Promise((_resolve, reject) => setTimeout(() => reject(new Error('database ping timed out')), ms).unref());
+}
 
 @Controller()
 export class HealthController {
@@ -21,7 +27,7 @@ export class HealthController {
   async ready() {
     if (this.drain.draining) throw new ServiceUnavailableException();
     try {
-      await this.sql.rows(PING, []);
+      await Promise.race([this.sql.rows(PING, []), timeout(READY_TIMEOUT_MS)]);
     } catch {
       throw new ServiceUnavailableException();
     }

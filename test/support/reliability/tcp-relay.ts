@@ -10,13 +10,20 @@ import { createServer, Server, Socket, connect } from 'node:net';
 export type CutMode = 'reset' | 'refuse';
 
 /**
+ * `stall`: a partition that fails nothing: relayed connections stay open but carry no more bytes,
+ * and new connections are accepted and held without reaching the upstream.
+ */
+export type StallMode = 'stall';
+
+/**
  * A TCP relay on 127.0.0.1 between a client (the service) and an upstream (PostgreSQL), that the
  * test can cut and restore. While it is up it forwards bytes both ways unchanged.
  */
 export class TcpRelay {
   private server: Server;
   private readonly pairs = new Set<[Socket, Socket]>();
-  private mode: 'up' | CutMode = 'up';
+  private mode: 'up' | CutMode | StallMode = 'up';
+  private readonly held = new Set<Socket>();
   /** Connections accepted while up, over the relay's lifetime. */
   accepted = 0;
   /** Connections turned away while cut (only counted in `reset` mode: `refuse` never sees them). */
@@ -59,9 +66,30 @@ export class TcpRelay {
     if (mode === 'refuse') await this.closeServer();
   }
 
-  /** Accepts and forwards again. */
+  /** Stops forwarding without closing anything (see StallMode). */
+  stall(): void {
+    if (this.mode !== 'up') throw new Error(`relay already cut (${this.mode})`);
+    this.mode = 'stall';
+    for (const [client, upstream] of this.pairs) {
+      client.unpipe(upstream);
+      upstream.unpipe(client);
+      client.pause();
+      upstream.pause();
+    }
+  }
+
+  /** Accepts and forwards again. After a stall, the stalled connections are reset (as TCP would, in the end). */
   async restore(): Promise<void> {
     if (this.mode === 'up') return;
+    if (this.mode === 'stall') {
+      for (const socket of this.held) socket.resetAndDestroy();
+      this.held.clear();
+      for (const [client, upstream] of this.pairs) {
+        client.resetAndDestroy();
+        upstream.resetAndDestroy();
+      }
+      this.pairs.clear();
+    }
     const wasRefusing = this.mode === 'refuse';
     this.mode = 'up';
     if (wasRefusing) {
@@ -73,6 +101,8 @@ export class TcpRelay {
   /** Stops listening and closes every relayed connection. */
   async close(): Promise<void> {
     this.mode = 'refuse';
+    for (const socket of this.held) socket.destroy();
+    this.held.clear();
     for (const [client, upstream] of this.pairs) {
       client.destroy();
       upstream.destroy();
@@ -109,6 +139,11 @@ export class TcpRelay {
 
   private onConnection(client: Socket): void {
     client.on('error', () => undefined);
+    if (this.mode === 'stall') {
+      this.held.add(client);
+      client.pause();
+      return;
+    }
     if (this.mode !== 'up') {
       this.refused++;
       client.resetAndDestroy();
