@@ -1,6 +1,7 @@
 import type { Response, Test } from 'supertest';
 import { bearer, KEY_A, KEY_B, startTestApp, TestApp } from './support/test-app';
-import { DEFAULT_LIMIT, ModelAnswer, modelPage, Order, PageQuery, paginationSeed, Prng } from './support/pagination-model';
+import { DEFAULT_LIMIT, ModelAnswer, modelPage, Order, PageQuery } from './support/pagination-model';
+import { SeededRandom, seedFrom } from './support/seeded-random';
 
 /**
  * Cursor pagination of `GET /threads/{id}/messages`, both dialects, against an in-memory model
@@ -10,7 +11,7 @@ import { DEFAULT_LIMIT, ModelAnswer, modelPage, Order, PageQuery, paginationSeed
 type Dialect = 'openai' | 'azure';
 
 const AZURE_VERSION = '2024-08-01-preview';
-const SEED = paginationSeed();
+const SEED = seedFrom('PAGINATION_SEED');
 const ENVELOPE_KEYS = ['data', 'first_id', 'has_more', 'last_id', 'object'];
 
 let t: TestApp;
@@ -122,23 +123,23 @@ async function check(dialect: Dialect, threadId: string, ids: readonly string[],
 }
 
 describe(`messages pagination, property test (seed ${SEED})`, () => {
-  const prng = new Prng(SEED);
+  const prng = new SeededRandom(SEED);
   // Sizes: empty, one, exactly the walk limit, the limit plus one, around the bulk boundary, then random.
-  const limitA = prng.int(1, 100);
-  const limitB = prng.int(1, 100);
+  const limitA = prng.range(1, 100);
+  const limitB = prng.range(1, 100);
   const cases: { size: number; walkLimit: number | undefined }[] = [
-    { size: 0, walkLimit: prng.int(1, 100) },
-    { size: 1, walkLimit: prng.int(1, 100) },
+    { size: 0, walkLimit: prng.range(1, 100) },
+    { size: 1, walkLimit: prng.range(1, 100) },
     { size: limitA, walkLimit: limitA },
     { size: limitB + 1, walkLimit: limitB },
     { size: DEFAULT_LIMIT, walkLimit: undefined },
     { size: DEFAULT_LIMIT + 1, walkLimit: undefined },
-    { size: 250, walkLimit: prng.int(1, 100) },
+    { size: 250, walkLimit: prng.range(1, 100) },
     { size: 100, walkLimit: 100 },
-    { size: 101, walkLimit: prng.int(1, 100) },
-    ...Array.from({ length: 6 }, (_, i) => ({ size: prng.int(0, 250), walkLimit: i % 2 === 0 ? prng.int(1, 12) : prng.int(1, 100) })),
+    { size: 101, walkLimit: prng.range(1, 100) },
+    ...Array.from({ length: 6 }, (_, i) => ({ size: prng.range(0, 250), walkLimit: i % 2 === 0 ? prng.range(1, 12) : prng.range(1, 100) })),
   ];
-  const caseSeeds = cases.map(() => prng.int(0, 0xffffffff));
+  const caseSeeds = cases.map(() => prng.range(0, 0xffffffff));
 
   let foreignIds: string[] = [];
 
@@ -151,11 +152,11 @@ describe(`messages pagination, property test (seed ${SEED})`, () => {
 
   cases.forEach(({ size, walkLimit }, index) => {
     it(`case ${index}: ${size} messages, walk limit ${walkLimit ?? 'default'}`, async () => {
-      const r = new Prng(caseSeeds[index]);
-      const dialect = (): Dialect => (r.bool(0.35) ? 'azure' : 'openai');
-      const randomOrder = (): Order | undefined => (r.bool(0.15) ? undefined : r.pick<Order>(['asc', 'desc']));
-      const randomLimit = (): number | undefined => (r.bool(0.1) ? undefined : r.bool(0.3) ? r.int(1, 10) : r.int(1, 100));
-      const { threadId, ids } = await createThreadOfSize(dialect(), size, r.int(0, 100), `case${index}`);
+      const r = new SeededRandom(caseSeeds[index]);
+      const dialect = (): Dialect => (r.chance(0.35) ? 'azure' : 'openai');
+      const randomOrder = (): Order | undefined => (r.chance(0.15) ? undefined : r.pick<Order>(['asc', 'desc']));
+      const randomLimit = (): number | undefined => (r.chance(0.1) ? undefined : r.chance(0.3) ? r.range(1, 10) : r.range(1, 100));
+      const { threadId, ids } = await createThreadOfSize(dialect(), size, r.range(0, 100), `case${index}`);
 
       // Forward walks, each order: no cursor, then after=last_id until has_more is false; then back with before=first_id.
       for (const order of ['asc', 'desc', undefined] as const) {
@@ -193,7 +194,7 @@ describe(`messages pagination, property test (seed ${SEED})`, () => {
       }
 
       // Random single queries: after, before, both, on random cursors (mostly of this thread).
-      const cursor = (): string => (ids.length > 0 && r.bool(0.85) ? r.pick(ids) : r.pick(foreignIds));
+      const cursor = (): string => (ids.length > 0 && r.chance(0.85) ? r.pick(ids) : r.pick(foreignIds));
       for (let i = 0; i < 60; i++) {
         const kind = r.pick(['after', 'before', 'both'] as const);
         const q: PageQuery = { limit: randomLimit(), order: randomOrder() };

@@ -13,6 +13,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, IncomingMessage, ServerResponse } from 'node:http';
 import { defaults, Pool } from 'pg';
 import { planKeyset, takePage } from '../../src/common/pagination/keyset';
+import { listEnvelope } from '../../src/common/pagination/list-envelope';
 import { listMessagesSql } from '../../src/messages/list-messages.sql';
 import { messageColumns } from '../../src/messages/message.columns';
 
@@ -306,14 +307,7 @@ async function list(tenant: string, threadId: string, query: URLSearchParams) {
     rows.filter((row) => row.id !== null),
     plan,
   );
-  const data = items.map(present);
-  return {
-    object: 'list',
-    data,
-    first_id: data.length > 0 ? data[0].id : null,
-    last_id: data.length > 0 ? data[data.length - 1].id : null,
-    has_more: hasMore,
-  };
+  return listEnvelope(items.map(present), hasMore);
 }
 
 function readBody(req: IncomingMessage): Promise<unknown> {

@@ -1,6 +1,5 @@
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 
 /**
@@ -61,17 +60,7 @@ export function registerDatabase(adminUrl: string, name: string): void {
   tellReaper({ database: { adminUrl, name } });
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.unref();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolvePort(address.port) : reject(new Error('no free port'))));
-    });
-  });
-}
+export { freePort } from '../../src/database/embedded-postgres';
 
 /** Spawns `node --require parent-watch <args>` with exactly the given environment (plus PATH). */
 export function spawnNode(name: string, args: string[], env: NodeJS.ProcessEnv, cwd: string): NodeChild {

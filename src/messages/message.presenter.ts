@@ -19,22 +19,8 @@ export interface MessageObjectV2 {
   metadata: Metadata;
 }
 
-export interface MessageObjectV1 {
-  id: string;
-  object: 'thread.message';
-  created_at: number;
-  thread_id: string;
-  status: MessageStatus;
-  incomplete_details: { reason: string } | null;
-  completed_at: number | null;
-  incomplete_at: number | null;
-  role: MessageRole;
-  content: MessageContentPart[];
-  assistant_id: string | null;
-  run_id: string | null;
-  file_ids: string[];
-  metadata: Metadata;
-}
+/** The v1 edition's message: `file_ids` instead of `attachments`. */
+export type MessageObjectV1 = Omit<MessageObjectV2, 'attachments'> & { file_ids: string[] };
 
 export interface MessageFileObject {
   id: string;

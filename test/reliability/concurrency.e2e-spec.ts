@@ -1,5 +1,5 @@
 import { Agent } from 'node:http';
-import { Rng } from '../support/reliability/fuzz-generator';
+import { SeededRandom } from '../support/seeded-random';
 import { Load } from '../support/reliability/load';
 import { jsonOf, RawOutcome, RawResponse, sendRaw } from '../support/reliability/raw-http';
 import { waitFor } from '../support/reliability/wait-for';
@@ -70,7 +70,7 @@ describe('concurrency', () => {
     const writing = writers.finished().then(() => (writersDone = true));
 
     // The deleter: one delete for about every eight acknowledged messages, and a few repeats of a done delete.
-    const rng = new Rng(20_240_601);
+    const rng = new SeededRandom(20_240_601);
     const deleteStarted = new Map<string, number>();
     const deleted = new Set<string>();
     const problems: string[] = [];

@@ -1,12 +1,10 @@
-import { existsSync } from 'node:fs';
 import { Pool } from 'pg';
-import { freePort } from '../../src/database/embedded-postgres';
 import { Load, Sample } from '../support/reliability/load';
 import { elapsed, envelopeProblem, jsonOf, RawOutcome, sendRaw } from '../support/reliability/raw-http';
 import { CutMode, TcpRelay } from '../support/reliability/tcp-relay';
-import { waitFor, within } from '../support/reliability/wait-for';
-import { MAIN, runService, ServiceProcess, waitForOutput } from '../support/service-process';
-import { cloneTestDatabase } from '../support/test-database';
+import { waitFor } from '../support/reliability/wait-for';
+import { RelayedService, startRelayedService } from '../support/reliability/relayed-service';
+import { ServiceProcess } from '../support/service-process';
 
 /**
  * Database outage: the built service reaches PostgreSQL through a TCP relay that the test cuts
@@ -24,7 +22,7 @@ const WRITERS = 4;
 const json = { Authorization: `Bearer ${KEY}`, 'Content-Type': 'application/json' };
 
 describe('database outage through a TCP relay', () => {
-  let database: Awaited<ReturnType<typeof cloneTestDatabase>>;
+  let relayed: RelayedService;
   let relay: TcpRelay;
   let service: ServiceProcess;
   let port: number;
@@ -33,42 +31,14 @@ describe('database outage through a TCP relay', () => {
   const acknowledged = new Set<string>();
 
   beforeAll(async () => {
-    if (!existsSync(MAIN)) throw new Error('dist/main.js is missing: run npm run build first');
-    database = await cloneTestDatabase();
-    const upstream = new URL(database.url);
-    relay = await TcpRelay.start(upstream.hostname, Number(upstream.port || 5432));
-    const relayed = new URL(database.url);
-    relayed.hostname = '127.0.0.1';
-    relayed.port = String(relay.port);
-    port = await freePort();
-    service = runService({
-      DATABASE_URL: relayed.toString(),
-      API_KEYS: `t:${KEY}`,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      MIGRATIONS_RUN: 'true',
-      LOG_LEVEL: 'error',
-      DB_POOL_SIZE: '4',
-    });
-    await waitForOutput(service, 'Listening on');
-    direct = new Pool({ connectionString: database.url, max: 2 });
+    relayed = await startRelayedService(KEY);
+    ({ relay, service, port, direct } = relayed);
     const thread = await sendRaw(port, { method: 'POST', path: '/v1/threads', headers: json, body: '{"metadata":{"test":"outage"}}' });
     expect(thread.response?.status).toBe(200);
     threadId = (jsonOf(thread.response) as { id: string }).id;
   }, 30_000);
 
-  afterAll(async () => {
-    if (service && service.child.exitCode === null && service.child.signalCode === null) {
-      service.child.kill('SIGTERM');
-      await within(10_000, 'the service to exit on SIGTERM', service.exited).catch(() => {
-        service.child.kill('SIGKILL');
-        return service.exited;
-      });
-    }
-    await relay?.close();
-    await direct?.end();
-    await database?.drop();
-  }, 30_000);
+  afterAll(() => relayed?.stop(), 30_000);
 
   const ready = async () => (await sendRaw(port, { method: 'GET', path: '/readyz', timeoutMs: ANSWER_WITHIN_MS + 1000 })).response?.status;
   const describeSample = (s: RawOutcome & { kind?: string }) =>

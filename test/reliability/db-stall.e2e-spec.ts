@@ -1,11 +1,9 @@
-import { existsSync } from 'node:fs';
 import { Pool } from 'pg';
-import { freePort } from '../../src/database/embedded-postgres';
 import { elapsed, envelopeProblem, jsonOf, sendRaw } from '../support/reliability/raw-http';
 import { TcpRelay } from '../support/reliability/tcp-relay';
-import { waitFor, within } from '../support/reliability/wait-for';
-import { MAIN, runService, ServiceProcess, waitForOutput } from '../support/service-process';
-import { cloneTestDatabase } from '../support/test-database';
+import { waitFor } from '../support/reliability/wait-for';
+import { RelayedService, startRelayedService } from '../support/reliability/relayed-service';
+import { ServiceProcess } from '../support/service-process';
 
 /**
  * A partition that fails nothing: the network to PostgreSQL stops carrying bytes but no connection
@@ -20,45 +18,18 @@ const ANSWER_WITHIN_MS = 5000;
 const json = { Authorization: `Bearer ${KEY}`, 'Content-Type': 'application/json' };
 
 describe('database partition that stalls without failing', () => {
-  let database: Awaited<ReturnType<typeof cloneTestDatabase>>;
+  let relayed: RelayedService;
   let relay: TcpRelay;
   let service: ServiceProcess;
   let port: number;
   let direct: Pool;
 
   beforeAll(async () => {
-    if (!existsSync(MAIN)) throw new Error('dist/main.js is missing: run npm run build first');
-    database = await cloneTestDatabase();
-    const upstream = new URL(database.url);
-    relay = await TcpRelay.start(upstream.hostname, Number(upstream.port || 5432));
-    const relayed = new URL(database.url);
-    relayed.port = String(relay.port);
-    port = await freePort();
-    service = runService({
-      DATABASE_URL: relayed.toString(),
-      API_KEYS: `t:${KEY}`,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'error',
-      DB_POOL_SIZE: '4',
-      REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS),
-    });
-    await waitForOutput(service, 'Listening on');
-    direct = new Pool({ connectionString: database.url, max: 1 });
+    relayed = await startRelayedService(KEY, { REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS) });
+    ({ relay, service, port, direct } = relayed);
   }, 30_000);
 
-  afterAll(async () => {
-    if (service && service.child.exitCode === null) {
-      service.child.kill('SIGTERM');
-      await within(10_000, 'the service to exit', service.exited).catch(() => {
-        service.child.kill('SIGKILL');
-        return service.exited;
-      });
-    }
-    await relay?.close();
-    await direct?.end();
-    await database?.drop();
-  }, 30_000);
+  afterAll(() => relayed?.stop(), 30_000);
 
   it('answers readiness and requests in time while stalled, and recovers after', async () => {
     const thread = await sendRaw(port, { method: 'POST', path: '/v1/threads', headers: json, body: '{}' });

@@ -1,5 +1,5 @@
 /**
- * An in-memory model of cursor pagination over one thread's messages, and a seeded PRNG, for the
+ * An in-memory model of cursor pagination over one thread's messages, for the
  * pagination property tests. The model knows only the creation order of the messages.
  */
 
@@ -54,47 +54,4 @@ export function modelPage(creationOrder: readonly string[], query: PageQuery): M
       last_id: ids.length > 0 ? ids[ids.length - 1] : null,
     },
   };
-}
-
-/** mulberry32: a small, fast, seeded 32-bit PRNG. */
-export class Prng {
-  private state: number;
-
-  constructor(seed: number) {
-    this.state = seed >>> 0;
-  }
-
-  /** Uniform in [0, 1). */
-  next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-
-  /** Uniform integer in [min, max]. */
-  int(min: number, max: number): number {
-    return min + Math.floor(this.next() * (max - min + 1));
-  }
-
-  bool(probability = 0.5): boolean {
-    return this.next() < probability;
-  }
-
-  pick<T>(items: readonly T[]): T {
-    if (items.length === 0) throw new Error('pick from an empty list');
-    return items[this.int(0, items.length - 1)];
-  }
-}
-
-/** PAGINATION_SEED when set (decimal or 0x hex), else a fresh random seed. */
-export function paginationSeed(): number {
-  const raw = process.env.PAGINATION_SEED;
-  if (raw !== undefined && raw.trim() !== '') {
-    const seed = Number(raw.trim());
-    if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new Error(`PAGINATION_SEED must be an integer in [0, 2^32), got '${raw}'`);
-    return seed;
-  }
-  return Math.floor(Math.random() * 0x100000000);
 }

@@ -1,19 +1,5 @@
-import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsObject, IsOptional, ValidateNested } from 'class-validator';
-import { IsMetadata } from '../../common/metadata/is-metadata';
-import { Metadata } from '../thread.entity';
-import { ToolResourcesDto } from './tool-resources.dto';
+import { PickType } from '@nestjs/swagger';
+import { CreateThreadDto } from './create-thread.dto';
 
-export class ModifyThreadDto {
-  @ApiPropertyOptional({ type: () => ToolResourcesDto, nullable: true, description: 'v2 only' })
-  @IsOptional()
-  @IsObject()
-  @ValidateNested()
-  @Type(() => ToolResourcesDto)
-  tool_resources?: ToolResourcesDto | null;
-
-  @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'string', maxLength: 512 }, maxProperties: 16, nullable: true, description: 'At most 16 keys of at most 64 characters; string values of at most 512 characters.' })
-  @IsMetadata()
-  metadata?: Metadata | null;
-}
+/** The same rules as on create, for the fields a thread can change. */
+export class ModifyThreadDto extends PickType(CreateThreadDto, ['tool_resources', 'metadata'] as const) {}

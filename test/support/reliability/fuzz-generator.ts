@@ -1,4 +1,4 @@
-import { randomInt } from 'node:crypto';
+import { SeededRandom, seedFrom } from '../seeded-random';
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 
 /**
@@ -82,67 +82,8 @@ export interface FuzzOptions {
   keys: { A: string; A2: string; B: string };
 }
 
-/** FUZZ_SEED from the environment (decimal or 0x hex), else a fresh random seed. */
-export function fuzzSeed(env: NodeJS.ProcessEnv = process.env): number {
-  const raw = env.FUZZ_SEED?.trim();
-  if (raw) {
-    const seed = Number(raw);
-    if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new Error(`FUZZ_SEED must be an integer from 0 to 4294967295, got '${raw}'`);
-    return seed;
-  }
-  return randomInt(0, 0xffffffff);
-}
-
-/** mulberry32: small, fast, good enough to drive a fuzzer, and the same everywhere. */
-export class Rng {
-  private state: number;
-
-  constructor(seed: number) {
-    this.state = seed >>> 0;
-  }
-
-  next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-
-  int(n: number): number {
-    return Math.floor(this.next() * n);
-  }
-
-  range(min: number, max: number): number {
-    return min + this.int(max - min + 1);
-  }
-
-  chance(p: number): boolean {
-    return this.next() < p;
-  }
-
-  pick<T>(items: readonly T[]): T {
-    if (items.length === 0) throw new Error('pick from an empty list');
-    return items[this.int(items.length)];
-  }
-
-  weighted<T extends string>(weights: Record<T, number>): T {
-    const entries = Object.entries(weights) as [T, number][];
-    let r = this.next() * entries.reduce((sum, [, w]) => sum + w, 0);
-    for (const [value, weight] of entries) {
-      r -= weight;
-      if (r < 0) return value;
-    }
-    return entries[entries.length - 1][0];
-  }
-
-  alnum(length: number): string {
-    const alphabet = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
-    let out = '';
-    for (let i = 0; i < length; i++) out += alphabet[this.int(alphabet.length)];
-    return out;
-  }
-}
+/** FUZZ_SEED from the environment, else a fresh random seed. */
+export const fuzzSeed = (env: NodeJS.ProcessEnv = process.env): number => seedFrom('FUZZ_SEED', env);
 
 /** A JSON fragment written as is: numbers JSON.stringify cannot write, `__proto__` keys, deep nesting. */
 export class RawJson {
@@ -225,6 +166,11 @@ export const UNICODE_OK: readonly string[] = [
   '\u001b[31mred',
   '\u007f',
 ];
+
+/** The first `n` characters, never cutting a surrogate pair in two (half a pair is not valid text). */
+function firstCodePoints(text: string, n: number): string {
+  return [...text].slice(0, n).join('');
+}
 
 /** Strings a service may store or refuse (escaped NUL, lone surrogates): never a 5xx. */
 export const UNICODE_EITHER: readonly string[] = ['a\u0000b', '\u0000', '\ud800', '\udc00', 'x\udbff', '\udfff\ud800', 'ok\u0000\ud83d'];
@@ -366,7 +312,7 @@ class Builder {
 const plainSegment = (segment: string) => /^[\x21-\x7e]{1,128}$/.test(segment) && !segment.includes('%') && segment !== '.' && segment !== '..';
 
 export class FuzzGenerator {
-  readonly rng: Rng;
+  readonly rng: SeededRandom;
   private count = 0;
 
   constructor(
@@ -374,7 +320,7 @@ export class FuzzGenerator {
     private readonly world: FuzzWorld,
     private readonly options: FuzzOptions,
   ) {
-    this.rng = new Rng(seed);
+    this.rng = new SeededRandom(seed);
   }
 
   next(): FuzzCase {
@@ -1192,7 +1138,7 @@ export class FuzzGenerator {
       ok([att()], 'one'),
       ok(Array.from({ length: 10 }, () => att()), 'ten'),
       ok([att('f'.repeat(128), [{ type: 'code_interpreter' }, { type: 'file_search' }])], 'long id, two tools'),
-      ok([att(this.okText().slice(0, 60) || 'f')], 'unicode file id'),
+      ok([att(firstCodePoints(this.okText(), 60) || 'f')], 'unicode file id'),
       anyOf([att(rng.pick(UNICODE_EITHER))], 'file id with NUL or lone surrogate'),
       anyOf([att('f', [{ type: 'code_interpreter' }, { type: 'code_interpreter' }])], 'same tool twice'),
       bad('x', 'string'),
@@ -1229,7 +1175,7 @@ export class FuzzGenerator {
       ok(['file-1'], 'one'),
       ok(Array.from({ length: 10 }, (_, i) => `file-${i}`), 'ten'),
       ok(['f'.repeat(128)], 'id of 128'),
-      ok([this.okText().slice(0, 60) || 'f'], 'unicode id'),
+      ok([firstCodePoints(this.okText(), 60) || 'f'], 'unicode id'),
       anyOf([rng.pick(UNICODE_EITHER)], 'id with NUL or lone surrogate'),
       bad('x', 'string'),
       bad(5, 'number'),
@@ -1251,7 +1197,7 @@ export class FuzzGenerator {
       ok({}, 'empty'),
       ok(null, 'null'),
       ok({ k: this.okText() }, 'unicode value'),
-      ok({ [this.okText().slice(0, 30)]: 'v' }, 'unicode key'),
+      ok({ [firstCodePoints(this.okText(), 30)]: 'v' }, 'unicode key'),
       ok(many(16), '16 keys'),
       ok({ ['k'.repeat(64)]: 'v' }, 'key of 64'),
       ok({ k: 'v'.repeat(512) }, 'value of 512'),
