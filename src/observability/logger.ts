@@ -18,12 +18,16 @@ export function createLogger(level: LogLevel, stream?: DestinationStream): Logge
   return pino(options, pino.destination({ dest: 1, sync: false, minLength: 4096 }));
 }
 
+/** Nest's start-up chatter (modules loaded, routes mapped): debug, not info. */
+const FRAMEWORK_CONTEXTS = new Set(['NestFactory', 'InstanceLoader', 'RoutesResolver', 'RouterExplorer', 'NestApplication']);
+
 /** Nest's own messages (start-up, errors) on the same logger. */
 export class NestPinoLogger implements LoggerService {
   constructor(private readonly logger: Logger) {}
 
   log(message: unknown, context?: string): void {
-    this.logger.info({ context }, String(message));
+    if (context && FRAMEWORK_CONTEXTS.has(context)) this.logger.debug({ context }, String(message));
+    else this.logger.info({ context }, String(message));
   }
 
   error(message: unknown, trace?: string, context?: string): void {
