@@ -5,7 +5,7 @@ import { Load, Sample } from '../support/reliability/load';
 import { envelopeProblem, jsonOf, RawOutcome, sendRaw, startPartialRequest } from '../support/reliability/raw-http';
 import { waitFor, within } from '../support/reliability/wait-for';
 import { MAIN, runService, ServiceProcess, waitForOutput } from '../support/service-process';
-import { cloneTestDatabase } from '../support/test-database';
+import { cloneTestDatabase, testPool } from '../support/test-database';
 
 /**
  * SIGTERM under steady load, on the built service (dist/main.js). Clients each keep one
@@ -44,7 +44,7 @@ describe('SIGTERM under load', () => {
   beforeAll(async () => {
     if (!existsSync(MAIN)) throw new Error('dist/main.js is missing: run npm run build first');
     database = await cloneTestDatabase();
-    direct = new Pool({ connectionString: database.url, max: 3 });
+    direct = testPool(database.url, 3);
     port = await freePort();
     env = { DATABASE_URL: database.url, API_KEYS: `t:${KEY}`, PORT: String(port), HOST: '127.0.0.1', MIGRATIONS_RUN: 'true', LOG_LEVEL: 'warn' };
   });

@@ -5,7 +5,7 @@ import request from 'supertest';
 import { createApp } from '../../src/app.factory';
 import { parseApiKeys } from '../../src/common/auth/api-keys';
 import { assertNoViolations, ContractRecorder } from './contract';
-import { cloneTestDatabase } from './test-database';
+import { cloneTestDatabase, testPool } from './test-database';
 
 export const KEY_A = 'sk-test-tenant-a-0123456789abcdefghijklmnop';
 export const KEY_B = 'sk-test-tenant-b-0123456789abcdefghijklmnop';
@@ -53,7 +53,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     await app.listen(0, '127.0.0.1');
     url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
   }
-  const db = new Pool({ connectionString: database.url, max: 2 });
+  const db = testPool(database.url);
   return {
     app,
     url,

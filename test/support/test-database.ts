@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { Client } from 'pg';
+import { Client, Pool } from 'pg';
 
 /** Set by the global setup: the server every test database lives on, and the migrated template to clone. */
 export const ADMIN_URL_ENV = 'TEST_ADMIN_URL';
@@ -46,4 +46,15 @@ export async function cloneTestDatabase(): Promise<{ url: string; name: string; 
     name,
     drop: () => withAdmin(adminUrl, (client) => client.query(`DROP DATABASE IF EXISTS ${client.escapeIdentifier(name)} WITH (FORCE)`)).then(() => undefined),
   };
+}
+
+/**
+ * A pool on a test database, for the test's own reads. pg-pool's end() resolves before its
+ * connections have closed, so the DROP DATABASE ... WITH (FORCE) that follows may terminate one
+ * of them: that error is expected then, and must not fail the suite as an unhandled 'error'.
+ */
+export function testPool(url: string, max = 2): Pool {
+  const pool = new Pool({ connectionString: url, max });
+  pool.on('error', () => undefined);
+  return pool;
 }

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { Pool } from 'pg';
 import { freePort } from '../../../src/database/embedded-postgres';
 import { MAIN, runService, ServiceProcess, waitForOutput } from '../service-process';
-import { cloneTestDatabase } from '../test-database';
+import { cloneTestDatabase, testPool } from '../test-database';
 import { TcpRelay } from './tcp-relay';
 import { within } from './wait-for';
 
@@ -36,7 +36,7 @@ export async function startRelayedService(apiKey: string, env: NodeJS.ProcessEnv
     ...env,
   });
   await waitForOutput(service, 'Listening on');
-  const direct = new Pool({ connectionString: database.url, max: 2 });
+  const direct = testPool(database.url);
   return {
     service,
     port,
