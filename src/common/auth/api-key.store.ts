@@ -9,9 +9,15 @@ export const KEYS_CHANNEL = 'api_keys_changed';
 const REFRESH_MS = 30_000;
 const FLUSH_MS = 10_000;
 const RECONNECT_MS = 1_000;
+const HASH_CACHE_SIZE = 1_000;
 
 const ACTIVE_KEYS = statement(`SELECT id, tenant_id AS "tenantId", hash FROM api_keys WHERE revoked_at IS NULL`);
 const TOUCH = statement(`UPDATE api_keys SET last_used_at = now() WHERE id = ANY($1::varchar[])`);
+
+interface Hashed {
+  hash: Buffer;
+  hex: string;
+}
 
 interface StoredKey {
   id: string;
@@ -29,6 +35,7 @@ export class ApiKeyStore implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('ApiKeyStore');
   private stored = new Map<string, StoredKey>();
   private readonly used = new Set<string>();
+  private readonly hashes = new Map<string, Hashed>();
   private listener?: Client;
   private readonly lostClients = new WeakSet<Client>();
   private retry?: NodeJS.Timeout;
@@ -59,15 +66,34 @@ export class ApiKeyStore implements OnModuleInit, OnModuleDestroy {
     await this.listener?.end().catch(() => undefined);
   }
 
-  /** The tenant of a presented secret, or undefined. Configured keys are compared in constant time. */
+  /**
+   * The tenant of a presented secret, or undefined. Configured keys are compared in constant
+   * time. The hash of a secret that was accepted is remembered (a bounded number of them), so
+   * that a key in use is not hashed on every request; whether it is still valid is looked up
+   * every time, so a revocation applies at once.
+   */
   tenantOf(secret: string): string | undefined {
-    const hash = hashKey(secret);
+    let hashed = this.hashes.get(secret);
+    const known = hashed !== undefined;
+    if (!hashed) {
+      const hash = hashKey(secret);
+      hashed = { hash, hex: hash.toString('hex') };
+    }
+    const tenant = this.lookup(hashed);
+    if (tenant !== undefined && !known) {
+      if (this.hashes.size >= HASH_CACHE_SIZE) this.hashes.clear();
+      this.hashes.set(secret, hashed);
+    }
+    return tenant;
+  }
+
+  private lookup({ hash, hex }: Hashed): string | undefined {
     let tenant: string | undefined;
     for (const key of this.configured) {
       if (timingSafeEqual(key.hash, hash)) tenant ??= key.tenant;
     }
     if (tenant !== undefined) return tenant;
-    const stored = this.stored.get(hash.toString('hex'));
+    const stored = this.stored.get(hex);
     if (!stored) return undefined;
     this.used.add(stored.id);
     return stored.tenantId;
