@@ -41,5 +41,8 @@ export class ApiError extends HttpException {
   }
 }
 
+/** A request answered 504: it or its SQL statement ran past REQUEST_TIMEOUT_MS. */
+export const TIMEOUT_ERROR: ErrorBody = { message: 'The request timed out.', type: 'timeout', param: null, code: 'timeout' };
+
 export const threadNotFound = (id: string): ApiError => ApiError.notFound(`No thread found with id '${id}'.`);
 export const messageNotFound = (id: string): ApiError => ApiError.notFound(`No message found with id '${id}'.`);

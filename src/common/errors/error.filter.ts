@@ -2,7 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException } from '@nestjs/co
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { QueryFailedError } from 'typeorm';
 import { pathOf } from '../api-version/api-request';
-import { ApiError, ErrorBody } from './api-error';
+import { ApiError, ErrorBody, TIMEOUT_ERROR } from './api-error';
 import { QUERY_CANCELED, sqlState } from './pg-errors';
 
 const SERVER_ERROR: ErrorBody = {
@@ -24,8 +24,6 @@ interface LowLevelError {
   statusCode?: number;
   code?: string;
 }
-
-const TIMEOUT: ErrorBody = { message: 'The request timed out.', type: 'timeout', param: null, code: 'timeout' };
 
 const CONNECTION_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', '57P01', '57P02', '57P03', '08006', '08001', '08003', '08004']);
 
@@ -54,7 +52,7 @@ export function toErrorResponse(error: unknown, request: Pick<FastifyRequest, 'm
     }
   }
   if (sqlState(error) === QUERY_CANCELED || (error instanceof Error && /Query read timeout/.test(error.message))) {
-    return { status: 504, body: { error: TIMEOUT } };
+    return { status: 504, body: { error: TIMEOUT_ERROR } };
   }
   if (isConnectionFailure(error) || (error instanceof QueryFailedError && isConnectionFailure(error.driverError))) {
     return { status: 503, body: { error: UNAVAILABLE } };

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { TIMEOUT_ERROR } from '../errors/api-error';
 
-const TIMEOUT_BODY = JSON.stringify({ error: { message: 'The request timed out.', type: 'timeout', param: null, code: 'timeout' } });
+const TIMEOUT_BODY = JSON.stringify({ error: TIMEOUT_ERROR });
 
 /**
  * A request still unanswered after `timeoutMs` gets 504 in the error envelope. One sweep over
