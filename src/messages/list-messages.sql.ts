@@ -18,33 +18,45 @@ export interface ListMessagesSqlInput {
  * the planner's statistics say. With no thread the query returns no row; with a thread and no
  * message, one row whose message columns are null.
  */
+/** The text of each variant, built once: the same string every time, so its prepared statement is found at once. */
+const variants = new Map<string, string>();
+
 export function listMessagesSql(input: ListMessagesSqlInput): { sql: string; params: unknown[] } {
   const params: unknown[] = [input.threadId, input.tenant];
+  if (input.after !== undefined) params.push(input.after);
+  if (input.before !== undefined) params.push(input.before);
+  if (input.runId !== undefined) params.push(input.runId);
+  params.push(input.plan.limit + 1);
+  const key = `${input.order} ${input.plan.ascending} ${input.after !== undefined} ${input.before !== undefined} ${input.runId !== undefined}`;
+  let sql = variants.get(key);
+  if (sql === undefined) {
+    sql = variantSql(input.order, input.plan.ascending, input.after !== undefined, input.before !== undefined, input.runId !== undefined);
+    variants.set(key, sql);
+  }
+  return { sql, params };
+}
+
+function variantSql(order: SortOrder, ascending: boolean, after: boolean, before: boolean, runId: boolean): string {
+  let next = 3;
   const joins: string[] = [];
   const where: string[] = ['m.thread_id = $1'];
-  const towardAfter = input.order === 'asc' ? '>' : '<';
-  const towardBefore = input.order === 'asc' ? '<' : '>';
+  const towardAfter = order === 'asc' ? '>' : '<';
+  const towardBefore = order === 'asc' ? '<' : '>';
   let afterSeq = 'NULL::bigint';
   let beforeSeq = 'NULL::bigint';
-  if (input.after !== undefined) {
-    params.push(input.after);
-    joins.push(`LEFT JOIN messages a ON a.thread_id = t.id AND a.id = $${params.length}`);
+  if (after) {
+    joins.push(`LEFT JOIN messages a ON a.thread_id = t.id AND a.id = $${next++}`);
     where.push(`m.seq ${towardAfter} a.seq`);
     afterSeq = 'a.seq';
   }
-  if (input.before !== undefined) {
-    params.push(input.before);
-    joins.push(`LEFT JOIN messages b ON b.thread_id = t.id AND b.id = $${params.length}`);
+  if (before) {
+    joins.push(`LEFT JOIN messages b ON b.thread_id = t.id AND b.id = $${next++}`);
     where.push(`m.seq ${towardBefore} b.seq`);
     beforeSeq = 'b.seq';
   }
-  if (input.runId !== undefined) {
-    params.push(input.runId);
-    where.push(`m.run_id = $${params.length}`);
-  }
-  params.push(input.plan.limit + 1);
-  const direction = input.plan.ascending ? 'ASC' : 'DESC';
-  const sql = `
+  if (runId) where.push(`m.run_id = $${next++}`);
+  const direction = ascending ? 'ASC' : 'DESC';
+  return `
     SELECT t.id AS "threadFound", ${afterSeq} AS "afterSeq", ${beforeSeq} AS "beforeSeq", page.*
     FROM threads t
     ${joins.join('\n    ')}
@@ -53,8 +65,7 @@ export function listMessagesSql(input: ListMessagesSqlInput): { sql: string; par
       FROM messages m
       WHERE ${where.join(' AND ')}
       ORDER BY m.thread_id ${direction}, m.seq ${direction}
-      LIMIT $${params.length}
+      LIMIT $${next}
     ) page ON true
     WHERE t.id = $1 AND t.tenant_id = $2`;
-  return { sql, params };
 }
