@@ -1,3 +1,5 @@
+import { AZURE_V1_VERSIONS, AZURE_V2_VERSIONS } from './support/api-versions';
+import { expectErrorEnvelope } from './support/envelope';
 import request from 'supertest';
 import { bearer, KEY_A, snapshot, startTestApp, TestApp } from './support/test-app';
 
@@ -6,19 +8,8 @@ import { bearer, KEY_A, snapshot, startTestApp, TestApp } from './support/test-a
  * `OpenAI-Beta: assistants=v1|v2` on /v1 (v2 by default). The signal decides the shape.
  */
 
-const V1_VERSIONS = ['2024-02-15-preview', '2024-03-01-preview', '2024-04-01-preview'];
-const V2_VERSIONS = [
-  '2024-05-01-preview',
-  '2024-07-01-preview',
-  '2024-08-01-preview',
-  '2024-09-01-preview',
-  '2024-10-01-preview',
-  '2024-12-01-preview',
-  '2025-01-01-preview',
-  '2025-02-01-preview',
-  '2025-03-01-preview',
-  '2025-04-01-preview',
-];
+const V1_VERSIONS = AZURE_V1_VERSIONS;
+const V2_VERSIONS = AZURE_V2_VERSIONS;
 const ALL_VERSIONS = [...V1_VERSIONS, ...V2_VERSIONS];
 const VERSION_TABLE = ALL_VERSIONS.map((version) => [version, V1_VERSIONS.includes(version) ? 'v1' : 'v2'] as const);
 
@@ -30,12 +21,7 @@ const apiKey = { 'api-key': KEY_A };
 const azure = (path: string, version?: string) => (version === undefined ? `/openai${path}` : `/openai${path}?api-version=${encodeURIComponent(version)}`);
 
 function expectBadRequest(res: request.Response, param?: string): void {
-  expect(res.status).toBe(400);
-  expect(res.headers['content-type']).toMatch(/^application\/json/);
-  expect(Object.keys(res.body)).toEqual(['error']);
-  expect(Object.keys(res.body.error).sort()).toEqual(['code', 'message', 'param', 'type']);
-  expect(res.body.error.type).toBe('invalid_request_error');
-  expect(typeof res.body.error.message).toBe('string');
+  expectErrorEnvelope(res, 400);
   if (param !== undefined) expect(res.body.error.param).toBe(param);
 }
 

@@ -1,3 +1,4 @@
+import { expectErrorEnvelope } from './support/envelope';
 import request from 'supertest';
 import { bearer, KEY_A, snapshot, startTestApp, TestApp } from './support/test-app';
 
@@ -13,13 +14,7 @@ const STACK_TRACE = /\n\s*at\s|\bat\s+\S+\s+\(\S+:\d+:\d+\)|\.ts:\d+|\.js:\d+|no
 const SQL = /\b(SELECT|INSERT INTO|UPDATE\s+\w+\s+SET|DELETE FROM|RETURNING|WHERE)\b|QueryFailedError|syntax error|relation "|violates|duplicate key|invalid byte sequence|pg_|\$\d\b/;
 
 function expectEnvelope(res: request.Response, status: number): void {
-  expect(res.status).toBe(status);
-  expect(res.headers['content-type']).toMatch(/^application\/json/);
-  expect(Object.keys(res.body)).toEqual(['error']);
-  expect(Object.keys(res.body.error).sort()).toEqual(['code', 'message', 'param', 'type']);
-  expect(res.body.error.type).toBe('invalid_request_error');
-  expect(typeof res.body.error.message).toBe('string');
-  expect(res.body.error.message.length).toBeGreaterThan(0);
+  expectErrorEnvelope(res, status);
   expectNoLeak(res);
 }
 

@@ -1,3 +1,4 @@
+import { expectErrorEnvelope } from './support/envelope';
 import { randomBytes } from 'node:crypto';
 import request from 'supertest';
 import { bearer, KEY_A, KEY_A2, KEY_B, snapshot, startTestApp, TestApp } from './support/test-app';
@@ -41,13 +42,7 @@ function expectThread(body: Record<string, unknown>): void {
 type Expectation = 'unknown_parameter' | 'type' | undefined;
 
 function expectBadRequest(res: request.Response, param: unknown, expectation?: Expectation): void {
-  expect(res.status).toBe(400);
-  expect(res.headers['content-type']).toMatch(/^application\/json/);
-  expect(Object.keys(res.body)).toEqual(['error']);
-  expect(Object.keys(res.body.error).sort()).toEqual(['code', 'message', 'param', 'type']);
-  expect(res.body.error.type).toBe('invalid_request_error');
-  expect(typeof res.body.error.message).toBe('string');
-  expect(res.body.error.message.length).toBeGreaterThan(0);
+  expectErrorEnvelope(res, 400);
   expect(res.body.error.param).toEqual(param);
   if (expectation === 'unknown_parameter') expect(res.body.error.code).toBe('unknown_parameter');
   if (expectation === 'type') expect(res.body.error.message).toMatch(/^Invalid type for '[^']+'/);

@@ -33,25 +33,8 @@ export interface MessageFileObject {
 const isV1Part = (part: MessageContentPart): boolean => part.type !== 'image_url';
 
 export function presentMessage(message: MessageEntity, shape: Shape): MessageObjectV1 | MessageObjectV2 {
-  if (shape === 'v1') {
-    return {
-      id: message.id,
-      object: 'thread.message',
-      created_at: message.createdAt,
-      thread_id: message.threadId,
-      status: message.status,
-      incomplete_details: message.incompleteDetails,
-      completed_at: message.completedAt,
-      incomplete_at: message.incompleteAt,
-      role: message.role,
-      content: message.content.filter(isV1Part),
-      assistant_id: message.assistantId,
-      run_id: message.runId,
-      file_ids: message.attachments.map((a) => a.file_id),
-      metadata: message.metadata,
-    };
-  }
-  return {
+  const v1 = shape === 'v1';
+  const object = {
     id: message.id,
     object: 'thread.message',
     created_at: message.createdAt,
@@ -61,12 +44,14 @@ export function presentMessage(message: MessageEntity, shape: Shape): MessageObj
     completed_at: message.completedAt,
     incomplete_at: message.incompleteAt,
     role: message.role,
-    content: message.content,
+    content: v1 ? message.content.filter(isV1Part) : message.content,
     assistant_id: message.assistantId,
     run_id: message.runId,
-    attachments: message.attachments,
-    metadata: message.metadata,
-  };
+  } as MessageObjectV1 & MessageObjectV2;
+  if (v1) object.file_ids = message.attachments.map((a) => a.file_id);
+  else object.attachments = message.attachments;
+  object.metadata = message.metadata;
+  return object;
 }
 
 export function presentMessageFiles(message: MessageEntity): MessageFileObject[] {

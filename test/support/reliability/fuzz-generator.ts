@@ -1,3 +1,4 @@
+import { AZURE_V1_VERSIONS, AZURE_V2_VERSIONS } from '../api-versions';
 import { SeededRandom, seedFrom } from '../seeded-random';
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 
@@ -120,19 +121,6 @@ const ok = (v: unknown, why = 'valid'): L => ({ v, e: 'ok', why });
 const bad = (v: unknown, why: string): L => ({ v, e: 'reject', why });
 const anyOf = (v: unknown, why: string): L => ({ v, e: 'either', why });
 
-const AZURE_V1 = ['2024-02-15-preview', '2024-03-01-preview', '2024-04-01-preview'];
-const AZURE_V2 = [
-  '2024-05-01-preview',
-  '2024-07-01-preview',
-  '2024-08-01-preview',
-  '2024-09-01-preview',
-  '2024-10-01-preview',
-  '2024-12-01-preview',
-  '2025-01-01-preview',
-  '2025-02-01-preview',
-  '2025-03-01-preview',
-  '2025-04-01-preview',
-];
 
 /** Valid, non-empty strings that are awkward for parsers, databases and logs. */
 export const UNICODE_OK: readonly string[] = [
@@ -596,7 +584,7 @@ export class FuzzGenerator {
 
   private azureVersionQuery(b: Builder, shape: Shape): void {
     const rng = this.rng;
-    const valid = `api-version=${rng.pick(shape === 'v1' ? AZURE_V1 : AZURE_V2)}`;
+    const valid = `api-version=${rng.pick(shape === 'v1' ? AZURE_V1_VERSIONS : AZURE_V2_VERSIONS)}`;
     let params: string[];
     if (rng.chance(0.06)) {
       const variant = rng.pick([
