@@ -52,10 +52,18 @@ interface Server {
   readyMs: number;
 }
 
-async function startServer(name: string, script: string, env: NodeJS.ProcessEnv, root: string, rss: RssSampler): Promise<Server> {
+/** The node options of `npm run start:prod` (`node [options] dist/main.js`): the service runs as production runs it. */
+function productionNodeOptions(root: string): string[] {
+  const command = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts['start:prod'];
+  const words = command.trim().split(/\s+/);
+  if (words[0] !== 'node' || words[words.length - 1] !== 'dist/main.js') throw new Error(`unexpected start:prod script: ${command}`);
+  return words.slice(1, -1);
+}
+
+async function startServer(name: string, script: string, env: NodeJS.ProcessEnv, root: string, rss: RssSampler, nodeOptions: string[] = []): Promise<Server> {
   const port = await freePort();
   const spawnedAt = Date.now();
-  const child = spawnNode(name, [script], { ...env, PORT: String(port), HOST: '127.0.0.1' }, root);
+  const child = spawnNode(name, [...nodeOptions, script], { ...env, PORT: String(port), HOST: '127.0.0.1' }, root);
   onCleanup(`stop ${name}`, () => stopChild(child));
   const baseUrl = `http://127.0.0.1:${port}`;
   await waitReady(child, `${baseUrl}/readyz`);
@@ -363,7 +371,7 @@ async function main(): Promise<void> {
   const key = `sk-bench-${randomBytes(18).toString('hex')}`;
   const apiKeys = `bench:${key}`;
   const rss = new RssSampler(100);
-  const service = await startServer('service', join(root, 'dist', 'main.js'), serviceEnv(database, apiKeys, join(tempDir, 'data-1')), root, rss);
+  const service = await startServer('service', join(root, 'dist', 'main.js'), serviceEnv(database, apiKeys, join(tempDir, 'data-1')), root, rss, productionNodeOptions(root));
   const api = new Api(service.baseUrl, key);
 
   const floorScenarios = options.floorScenarios.filter((id) => options.scenarios.includes(id));
@@ -461,7 +469,7 @@ async function main(): Promise<void> {
   }
 
   if (scaleOutScenarios.length > 0) {
-    const second = await startServer('service-2', join(root, 'dist', 'main.js'), serviceEnv(database, apiKeys, join(tempDir, 'data-2')), root, rss);
+    const second = await startServer('service-2', join(root, 'dist', 'main.js'), serviceEnv(database, apiKeys, join(tempDir, 'data-2')), root, rss, productionNodeOptions(root));
     // The first instance has run every scenario by now: bring the new one's JIT up to a comparable state first.
     const secondWarmup = Math.max(3, options.warmup);
     log(`warming service-2 up alone for ${secondWarmup} s per scale-out scenario`);

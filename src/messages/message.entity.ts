@@ -14,6 +14,9 @@ export interface MessageAttachment {
   tools: { type: 'code_interpreter' | 'file_search' }[];
 }
 
+/** A message as the API presents it: what the queries select (the order key and the tenant stay in the database). */
+export type MessageRecord = Omit<MessageEntity, 'seq' | 'tenantId' | 'thread'>;
+
 /** The primary key (thread_id, seq) is the keyset index that orders a thread's messages. */
 @Entity({ name: 'messages' })
 @Index('messages_thread_id_id_key', ['threadId', 'id'], { unique: true })

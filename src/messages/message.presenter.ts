@@ -1,6 +1,6 @@
 import { Shape } from '../common/api-version/api-request';
 import { Metadata } from '../threads/thread.entity';
-import { MessageAttachment, MessageContentPart, MessageEntity, MessageRole, MessageStatus } from './message.entity';
+import { MessageAttachment, MessageContentPart, MessageRecord, MessageRole, MessageStatus } from './message.entity';
 
 export interface MessageObjectV2 {
   id: string;
@@ -32,7 +32,7 @@ export interface MessageFileObject {
 /** v1 has text and image_file parts only: an image_url part (written through v2) cannot be expressed. */
 const isV1Part = (part: MessageContentPart): boolean => part.type !== 'image_url';
 
-export function presentMessage(message: MessageEntity, shape: Shape): MessageObjectV1 | MessageObjectV2 {
+export function presentMessage(message: MessageRecord, shape: Shape): MessageObjectV1 | MessageObjectV2 {
   const v1 = shape === 'v1';
   const object = {
     id: message.id,
@@ -54,7 +54,7 @@ export function presentMessage(message: MessageEntity, shape: Shape): MessageObj
   return object;
 }
 
-export function presentMessageFiles(message: MessageEntity): MessageFileObject[] {
+export function presentMessageFiles(message: MessageRecord): MessageFileObject[] {
   return message.attachments.map((a) => ({
     id: a.file_id,
     object: 'thread.message.file',

@@ -4,17 +4,17 @@ import { threadNotFound } from '../common/errors/api-error';
 import { FOREIGN_KEY_VIOLATION, sqlState } from '../common/errors/pg-errors';
 import { THREAD_COLUMNS } from '../threads/thread.columns';
 import { Metadata, ThreadEntity, ToolResources } from '../threads/thread.entity';
-import { messageColumns } from './message.columns';
-import { MessageEntity } from './message.entity';
+import { MessageRecord } from './message.entity';
 import { NewMessage } from './new-message';
 
 const NOW = 'extract(epoch from now())::bigint';
 
+/** Only the time comes back: the rest of the message is what was sent (json columns keep their text as given). */
 const INSERT_INTO_THREAD = statement(`
   INSERT INTO messages (thread_id, id, tenant_id, created_at, completed_at, role, content, attachments, metadata)
   SELECT t.id, $3, t.tenant_id, ${NOW}, ${NOW}, $4, $5::json, $6::json, $7::json
   FROM threads t WHERE t.id = $1 AND t.tenant_id = $2
-  RETURNING ${messageColumns('messages')}`);
+  RETURNING created_at AS "createdAt"`);
 
 const INSERT_THREAD_TEXT = `
   INSERT INTO threads (id, tenant_id, created_at, metadata, tool_resources)
@@ -48,10 +48,10 @@ export interface NewThread {
 export class MessageWriter {
   constructor(private readonly sql: Sql) {}
 
-  async insertIntoThread(tenantId: string, threadId: string, message: NewMessage, on?: Queryable): Promise<MessageEntity> {
-    let rows: MessageEntity[];
+  async insertIntoThread(tenantId: string, threadId: string, message: NewMessage, on?: Queryable): Promise<MessageRecord> {
+    let rows: { createdAt: number }[];
     try {
-      rows = await this.sql.rows<MessageEntity>(INSERT_INTO_THREAD, [
+      rows = await this.sql.rows<{ createdAt: number }>(INSERT_INTO_THREAD, [
         threadId,
         tenantId,
         message.id,
@@ -65,7 +65,22 @@ export class MessageWriter {
       throw error;
     }
     if (rows.length === 0) throw threadNotFound(threadId);
-    return rows[0];
+    const { createdAt } = rows[0];
+    return {
+      id: message.id,
+      threadId,
+      createdAt,
+      role: message.role,
+      content: message.content,
+      attachments: message.attachments,
+      assistantId: null,
+      runId: null,
+      status: 'completed',
+      incompleteDetails: null,
+      completedAt: createdAt,
+      incompleteAt: null,
+      metadata: message.metadata,
+    };
   }
 
   async createThread(thread: NewThread, messages: NewMessage[], on?: Queryable): Promise<ThreadEntity> {
