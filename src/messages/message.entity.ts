@@ -19,7 +19,9 @@ export type MessageRecord = Omit<MessageEntity, 'seq' | 'tenantId' | 'thread'>;
 
 /** The primary key (thread_id, seq) is the keyset index that orders a thread's messages. */
 @Entity({ name: 'messages' })
-@Index('messages_thread_id_id_key', ['threadId', 'id'], { unique: true })
+// Resolves a list cursor (a message id) to its order key; the migration adds INCLUDE (seq), which TypeORM
+// cannot describe, so it leaves this index to the migrations.
+@Index('messages_thread_id_id_key', { synchronize: false })
 @Index('messages_thread_run_seq_idx', ['threadId', 'runId', 'seq'], { where: 'run_id IS NOT NULL' })
 export class MessageEntity {
   @PrimaryColumn({ name: 'thread_id', type: 'varchar', length: 64 })
