@@ -28,7 +28,6 @@ export function randomBase62(length: number): string {
 export const newThreadId = (): string => `thread_${randomBase62(ID_LENGTH)}`;
 export const newMessageId = (): string => `msg_${randomBase62(ID_LENGTH)}`;
 
-export const nowSeconds = (): number => Math.floor(Date.now() / 1000);
 
 /** Ids are printable ASCII; anything else (a NUL byte, spaces, 200 characters) cannot name an object. */
 export function isWellFormedId(id: string): boolean {

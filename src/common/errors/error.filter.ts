@@ -1,6 +1,5 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { QueryFailedError } from 'typeorm';
 import { pathOf } from '../api-version/api-request';
 import { ApiError, ErrorBody, TIMEOUT_ERROR } from './api-error';
 import { QUERY_CANCELED, sqlState } from './pg-errors';
@@ -54,7 +53,7 @@ export function toErrorResponse(error: unknown, request: Pick<FastifyRequest, 'm
   if (sqlState(error) === QUERY_CANCELED || (error instanceof Error && /Query read timeout/.test(error.message))) {
     return { status: 504, body: { error: TIMEOUT_ERROR } };
   }
-  if (isConnectionFailure(error) || (error instanceof QueryFailedError && isConnectionFailure(error.driverError))) {
+  if (isConnectionFailure(error)) {
     return { status: 503, body: { error: UNAVAILABLE } };
   }
   const status = lowLevel?.statusCode;
