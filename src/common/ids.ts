@@ -1,3 +1,4 @@
+import { ValidateBy, ValidationArguments } from 'class-validator';
 import { randomFillSync } from 'node:crypto';
 
 const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
@@ -29,7 +30,45 @@ export const newThreadId = (): string => `thread_${randomBase62(ID_LENGTH)}`;
 export const newMessageId = (): string => `msg_${randomBase62(ID_LENGTH)}`;
 
 
-/** Ids are printable ASCII; anything else (a NUL byte, spaces, 200 characters) cannot name an object. */
-export function isWellFormedId(id: string): boolean {
-  return id.length > 0 && id.length <= 128 && /^[\x21-\x7e]+$/.test(id);
+/**
+ * The one id rule, for every id a client sends (path, body, cursor): 1 to 128 printable ASCII
+ * characters. Anything else (a NUL byte, a space, an accent) cannot name an object.
+ */
+export const ID_MAX_LENGTH = 128;
+const WELL_FORMED_ID = /^[\x21-\x7e]{1,128}$/;
+
+export function isWellFormedId(id: unknown): id is string {
+  return typeof id === 'string' && WELL_FORMED_ID.test(id);
+}
+
+const kindOf = (value: unknown): string =>
+  value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+
+/** What is wrong with an id a client sent in `param`, or undefined. */
+export function idProblem(value: unknown, param: string): string | undefined {
+  if (typeof value !== 'string') return `Invalid type for '${param}': expected a string, but got ${kindOf(value)} instead.`;
+  if (isWellFormedId(value)) return undefined;
+  return `Invalid '${param}': expected an ID of 1 to ${ID_MAX_LENGTH} printable ASCII characters without spaces or control characters.`;
+}
+
+/** What is wrong with a list of ids, naming the first bad element (`file_ids[2]`), or undefined. */
+export function idListProblem(value: unknown, param: string): string | undefined {
+  if (!Array.isArray(value)) return `Invalid type for '${param}': expected an array, but got ${kindOf(value)} instead.`;
+  for (let i = 0; i < value.length; i++) {
+    const problem = idProblem(value[i], `${param}[${i}]`);
+    if (problem) return problem;
+  }
+  return undefined;
+}
+
+/** A body or query field holding an id (or, with `list`, an array of ids) under the one id rule. */
+export function IsObjectId(options: { list?: boolean } = {}): PropertyDecorator {
+  const problem = options.list ? idListProblem : idProblem;
+  return ValidateBy({
+    name: options.list ? 'isObjectIdList' : 'isObjectId',
+    validator: {
+      validate: (value: unknown, args?: ValidationArguments) => problem(value, args?.property ?? '') === undefined,
+      defaultMessage: (args?: ValidationArguments) => problem(args?.value, args?.property ?? '') ?? '',
+    },
+  });
 }

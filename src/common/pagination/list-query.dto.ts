@@ -1,8 +1,7 @@
 import { ApiHideProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
-
-const ID_PATTERN = /^[\x21-\x7e]+$/;
+import { IsIn, IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
+import { IsObjectId } from '../ids';
 
 export type SortOrder = 'asc' | 'desc';
 
@@ -23,15 +22,13 @@ export class ListQueryDto {
   @ApiPropertyOptional({ description: 'An object id: the page right after it' })
   @IsOptional()
   @IsString()
-  @MaxLength(128)
-  @Matches(ID_PATTERN, { message: (a) => `Invalid '${a.property}': expected an object id.` })
+  @IsObjectId()
   after?: string;
 
   @ApiPropertyOptional({ description: 'An object id: the page right before it' })
   @IsOptional()
   @IsString()
-  @MaxLength(128)
-  @Matches(ID_PATTERN, { message: (a) => `Invalid '${a.property}': expected an object id.` })
+  @IsObjectId()
   before?: string;
 
   @ApiHideProperty()

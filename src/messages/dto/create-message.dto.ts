@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import type { SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsDefined, IsIn, IsNotEmpty, IsObject, IsOptional, IsString, MaxLength, ValidateNested } from 'class-validator';
+import { IsObjectId } from '../../common/ids';
 import { IsMetadata } from '../../common/metadata/is-metadata';
 import { Metadata } from '../../threads/thread.entity';
 import { MessageRole } from '../message.entity';
@@ -52,6 +53,7 @@ export class AttachmentDto {
   @IsString()
   @IsNotEmpty()
   @MaxLength(128)
+  @IsObjectId()
   file_id: string;
 
   @ApiProperty({ type: () => [AttachmentToolDto] })
@@ -100,6 +102,7 @@ export class CreateMessageDto {
   @IsString({ each: true })
   @IsNotEmpty({ each: true })
   @MaxLength(128, { each: true })
+  @IsObjectId({ list: true })
   file_ids?: string[];
 
   @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'string', maxLength: 512 }, maxProperties: 16, nullable: true, description: 'At most 16 keys of at most 64 characters; string values of at most 512 characters.' })

@@ -1,12 +1,12 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { IsOptional, IsString } from 'class-validator';
+import { IsObjectId } from '../../common/ids';
 import { ListQueryDto } from '../../common/pagination/list-query.dto';
 
 export class ListMessagesQueryDto extends ListQueryDto {
   @ApiPropertyOptional({ description: 'v2 only: messages of this run' })
   @IsOptional()
   @IsString()
-  @MaxLength(128)
-  @Matches(/^[\x21-\x7e]+$/, { message: "Invalid 'run_id': expected a run id." })
+  @IsObjectId()
   run_id?: string;
 }

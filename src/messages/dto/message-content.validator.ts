@@ -1,4 +1,5 @@
 import { ValidateBy, ValidationArguments } from 'class-validator';
+import { idProblem } from '../../common/ids';
 
 export const MAX_CONTENT_LENGTH = 256_000;
 const DETAILS = ['auto', 'low', 'high'];
@@ -50,6 +51,10 @@ function imageProblem(type: 'image_url' | 'image_file', image: unknown, param: s
     return `Invalid '${param}.url': expected a valid http(s) URL or a base64 data URL of an image.`;
   }
   if (type === 'image_file' && value.length > 128) return `Invalid '${param}.file_id': expected a file ID of at most 128 characters.`;
+  if (type === 'image_file') {
+    const problem = idProblem(value, `${param}.file_id`);
+    if (problem) return problem;
+  }
   if (image.detail !== undefined && !DETAILS.includes(image.detail as string)) {
     return `Invalid value for '${param}.detail': expected one of 'auto', 'low' or 'high', but got '${String(image.detail)}' instead.`;
   }

@@ -1,5 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
+import { IsObjectId } from '../../common/ids';
 import { ArrayMaxSize, IsArray, IsObject, IsOptional, IsString, MaxLength, ValidateNested } from 'class-validator';
 
 const tooMany = (max: number) => (a: { property: string; value: unknown[] }) =>
@@ -12,6 +13,7 @@ export class CodeInterpreterResourcesDto {
   @ArrayMaxSize(20, { message: tooMany(20) })
   @IsString({ each: true })
   @MaxLength(128, { each: true })
+  @IsObjectId({ list: true })
   file_ids?: string[];
 }
 
@@ -22,6 +24,7 @@ export class FileSearchResourcesDto {
   @ArrayMaxSize(1, { message: tooMany(1) })
   @IsString({ each: true })
   @MaxLength(128, { each: true })
+  @IsObjectId({ list: true })
   vector_store_ids?: string[];
 }
 
