@@ -147,6 +147,42 @@ describe('first run', () => {
     }
   });
 
+  it('connects the service as a role that owns its database and is not a superuser, moving data an earlier version kept in the postgres database', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'threads-role-'));
+    cleanup.push(dataDir);
+    const { Client } = await import('pg');
+    const earlier = new EmbeddedPostgres({ dataDir });
+    const admin = new Client({ connectionString: await earlier.start() });
+    await admin.connect();
+    await admin.query('CREATE TABLE migrations (id serial PRIMARY KEY, name text)');
+    await admin.query("INSERT INTO migrations (name) VALUES ('kept')");
+    await admin.end();
+    await earlier.stop();
+
+    const embedded = new EmbeddedPostgres({ dataDir });
+    const app = new Client({ connectionString: await embedded.startForApp() });
+    await app.connect();
+    try {
+      const who = await app.query('SELECT current_user AS role, current_database() AS db, rolsuper, rolcreatedb, rolcreaterole FROM pg_roles WHERE rolname = current_user');
+      expect(who.rows).toEqual([{ role: 'assistants', db: 'assistants', rolsuper: false, rolcreatedb: false, rolcreaterole: false }]);
+      expect((await app.query('SELECT name FROM migrations')).rows).toEqual([{ name: 'kept' }]);
+      await app.query("INSERT INTO migrations (name) VALUES ('written by the app role')");
+      await app.query('CREATE TABLE made_by_app (x int)');
+      await expect(app.query('CREATE DATABASE not_allowed')).rejects.toThrow(/permission denied/);
+      await expect(app.query('ALTER SYSTEM SET work_mem = 1')).rejects.toThrow(/must be superuser|permission denied/);
+    } finally {
+      await app.end();
+      await embedded.stop();
+    }
+    // A restart keeps the role, the data and the password.
+    const again = new EmbeddedPostgres({ dataDir });
+    const next = new Client({ connectionString: await again.startForApp() });
+    await next.connect();
+    expect((await next.query('SELECT count(*)::int AS n FROM migrations')).rows).toEqual([{ n: 2 }]);
+    await next.end();
+    await again.stop();
+  });
+
   describe('configuration messages name the variable', () => {
     it('DATA_DIR that cannot be created', async () => {
       const file = join(mkdtempSync(join(tmpdir(), 'threads-file-')), 'file');

