@@ -18,6 +18,7 @@ async function main(): Promise<void> {
     bodyLimitBytes: config.bodyLimitBytes,
     requestTimeoutMs: config.requestTimeoutMs,
     corsOrigins: config.corsOrigins,
+    platform: config.httpPlatform,
     logLevel: config.logLevel,
   });
   await app.listen(config.port, config.host);

@@ -1,8 +1,7 @@
-import { INestApplication } from '@nestjs/common';
+import { INestApplication, StreamableFile } from '@nestjs/common';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import type { OperationObject, ParameterObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
-import type { FastifyInstance } from 'fastify';
-import { createReadStream } from 'node:fs';
+import { createReadStream, statSync } from 'node:fs';
 import { join } from 'node:path';
 import getAbsoluteFSPath from 'swagger-ui-dist/absolute-path.js';
 import { AZURE_API_VERSIONS } from '../common/api-version/supported-versions';
@@ -59,12 +58,16 @@ export function buildApiDocument(app: INestApplication): OpenAPIObject {
 const DOCS_PAGE = `<!doctype html>
 <html lang="en">
 <head><meta charset="utf-8"><title>Assistants threads and messages: API</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/docs/swagger-ui.css"></head>
-<body><div id="swagger-ui"></div>
+<body><div id="swagger-ui" data-url="/openapi.json"></div>
 <script src="/docs/swagger-ui-bundle.js"></script>
-<script>window.ui = SwaggerUIBundle({ url: '/openapi.json', dom_id: '#swagger-ui' });</script>
+<script src="/docs/init.js"></script>
 </body>
 </html>`;
+
+/** The page's own script is a file, so that the page's Content-Security-Policy needs no inline script. */
+const INIT_SCRIPT = "window.ui = SwaggerUIBundle({ url: document.getElementById('swagger-ui').dataset.url, dom_id: '#swagger-ui' });\n";
 
 const ASSETS: Record<string, string> = {
   'swagger-ui.css': 'text/css; charset=utf-8',
@@ -77,10 +80,17 @@ const ASSETS: Record<string, string> = {
  */
 export function setupApiDocs(app: INestApplication): void {
   SwaggerModule.setup('docs', app, buildApiDocument(app), { jsonDocumentUrl: 'openapi.json', yamlDocumentUrl: 'openapi.yaml', ui: false });
-  const fastify = app.getHttpAdapter().getInstance() as FastifyInstance;
+  const http = app.getHttpAdapter();
+  const text = (type: string, body: string) => (_request: unknown, response: unknown) => {
+    http.setHeader(response, 'content-type', type);
+    http.reply(response, body, 200);
+  };
+  http.get('/docs', text('text/html; charset=utf-8', DOCS_PAGE));
+  http.get('/docs/init.js', text('application/javascript; charset=utf-8', INIT_SCRIPT));
   const assetDir = getAbsoluteFSPath();
-  fastify.get('/docs', (_request, reply) => reply.type('text/html; charset=utf-8').send(DOCS_PAGE));
   for (const [file, type] of Object.entries(ASSETS)) {
-    fastify.get(`/docs/${file}`, (_request, reply) => reply.type(type).send(createReadStream(join(assetDir, file))));
+    const path = join(assetDir, file);
+    const length = statSync(path).size;
+    http.get(`/docs/${file}`, (_request: unknown, response: unknown) => http.reply(response, new StreamableFile(createReadStream(path), { type, length }), 200));
   }
 }

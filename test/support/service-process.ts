@@ -12,7 +12,7 @@ export interface ServiceProcess {
 
 /** Runs the built service (`node dist/main.js`, as `npm run start:prod` does) with the given environment. */
 export function runService(env: NodeJS.ProcessEnv): ServiceProcess {
-  const child = spawn(process.execPath, [MAIN], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [MAIN], { env: { PATH: process.env.PATH, ...(process.env.HTTP_PLATFORM ? { HTTP_PLATFORM: process.env.HTTP_PLATFORM } : {}), ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
