@@ -5,6 +5,7 @@ import { createReadStream, statSync } from 'node:fs';
 import { join } from 'node:path';
 import getAbsoluteFSPath from 'swagger-ui-dist/absolute-path.js';
 import { AZURE_API_VERSIONS } from '../common/api-version/supported-versions';
+import { describeResponses, RESPONSE_SCHEMAS } from './response-schemas';
 
 const API_VERSION: ParameterObject = {
   name: 'api-version',
@@ -22,16 +23,31 @@ const OPENAI_BETA: ParameterObject = {
   schema: { type: 'string', enum: ['assistants=v2', 'assistants=v1'] },
 };
 
+const IDEMPOTENCY_KEY: ParameterObject = {
+  name: 'Idempotency-Key',
+  in: 'header',
+  required: false,
+  description: 'A retry with the same key and body answers the first response again; 1 to 255 visible ASCII characters',
+  schema: { type: 'string', maxLength: 255 },
+};
+
 const METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;
 
-/** Each API route appears once per dialect, with that dialect's auth scheme and version signal. */
+/**
+ * Each API route appears once per dialect, with that dialect's auth scheme and version signal;
+ * every operation with its response bodies and error responses.
+ */
 function describeDialects(document: OpenAPIObject): OpenAPIObject {
+  document.components = { ...document.components, schemas: { ...document.components?.schemas, ...RESPONSE_SCHEMAS } };
   for (const [path, item] of Object.entries(document.paths)) {
     const azure = path.startsWith('/openai/');
-    if (!azure && !path.startsWith('/v1/')) continue;
+    const api = azure || path.startsWith('/v1/');
     for (const method of METHODS) {
       const operation = item[method] as OperationObject | undefined;
       if (!operation) continue;
+      describeResponses(path, method, operation, api ? (azure ? 'azure' : 'openai') : undefined);
+      if (!api) continue;
+      if (method === 'post' && /\/threads(\/\{thread_id\}\/messages)?$/.test(path)) operation.parameters = [...(operation.parameters ?? []), IDEMPOTENCY_KEY];
       operation.tags = [azure ? 'Azure OpenAI dialect' : 'OpenAI dialect'];
       operation.security = azure ? [{ 'api-key': [] }, { bearer: [] }] : [{ bearer: [] }];
       operation.parameters = [...(operation.parameters ?? []), azure ? API_VERSION : OPENAI_BETA];
@@ -46,7 +62,8 @@ export function buildApiDocument(app: INestApplication): OpenAPIObject {
     .setTitle('Assistants threads and messages')
     .setDescription(
       'The OpenAI Assistants API threads and messages, in the OpenAI dialect (/v1) and the Azure OpenAI dialect (/openai). ' +
-        'Every success is 200; every error is {"error":{"message","type","param","code"}}.',
+        'Every success is 200; every error is {"error":{"message","type","param","code"}}, also those answered before ' +
+        'routing: 414 for a path segment over 8192 characters, 431 for headers or a URL over 16 KB.',
     )
     .setVersion('1')
     .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'Authorization: Bearer KEY' }, 'bearer')
