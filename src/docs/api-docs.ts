@@ -51,7 +51,8 @@ function describeDialects(document: OpenAPIObject): OpenAPIObject {
       operation.tags = [azure ? 'Azure OpenAI dialect' : 'OpenAI dialect'];
       operation.security = azure ? [{ 'api-key': [] }, { bearer: [] }] : [{ bearer: [] }];
       operation.parameters = [...(operation.parameters ?? []), azure ? API_VERSION : OPENAI_BETA];
-      operation.operationId = `${azure ? 'azure' : 'openai'}_${operation.operationId}`;
+      // One path per dialect, so the dialect names the operation (Nest numbers a controller's paths: `_create[0]`).
+      operation.operationId = `${azure ? 'azure' : 'openai'}_${operation.operationId?.replace(/\[\d+\]$/, '')}`;
     }
   }
   return document;
