@@ -21,6 +21,7 @@ async function main(config: AppConfig): Promise<void> {
     bodyLimitBytes: config.bodyLimitBytes,
     requestTimeoutMs: config.requestTimeoutMs,
     corsOrigins: config.corsOrigins,
+    platform: config.httpPlatform,
     logLevel: config.logLevel,
   });
   const logger = new Logger('Main');

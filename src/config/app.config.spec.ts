@@ -15,6 +15,7 @@ describe('loadConfig', () => {
       migrationsRun: true,
       requestTimeoutMs: 30000,
       corsOrigins: [],
+      httpPlatform: 'fastify',
     });
   });
 
@@ -31,6 +32,7 @@ describe('loadConfig', () => {
       MIGRATIONS_RUN: 'false',
       REQUEST_TIMEOUT_MS: '5000',
       CORS_ORIGINS: 'https://a.example, http://localhost:3000',
+      HTTP_PLATFORM: 'Express',
     });
     expect(config).toEqual({
       port: 9000,
@@ -44,6 +46,7 @@ describe('loadConfig', () => {
       migrationsRun: false,
       requestTimeoutMs: 5000,
       corsOrigins: ['https://a.example', 'http://localhost:3000'],
+      httpPlatform: 'express',
     });
   });
 
@@ -59,6 +62,7 @@ describe('loadConfig', () => {
     ['MIGRATIONS_RUN', 'maybe'],
     ['REQUEST_TIMEOUT_MS', '10'],
     ['CORS_ORIGINS', 'example.com'],
+    ['HTTP_PLATFORM', 'koa'],
   ])('rejects %s=%s with a message naming the variable', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^${name} `));

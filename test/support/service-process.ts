@@ -12,7 +12,8 @@ export interface ServiceProcess {
 
 /** Runs the built service (`node dist/main.js`, as `npm run start:prod` does) with the given environment. */
 export function runService(env: NodeJS.ProcessEnv, main = MAIN): ServiceProcess {
-  const child = spawn(process.execPath, [main], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const platform = process.env.HTTP_PLATFORM ? { HTTP_PLATFORM: process.env.HTTP_PLATFORM } : {};
+  const child = spawn(process.execPath, [main], { env: { PATH: process.env.PATH, ...platform, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));

@@ -4,6 +4,7 @@ import { Pool } from 'pg';
 import request from 'supertest';
 import { createApp } from '../../src/app.factory';
 import { parseApiKeys } from '../../src/common/auth/api-keys';
+import { ConfigError, HttpPlatformName, loadConfig } from '../../src/config/app.config';
 import { assertNoViolations, ContractRecorder } from './contract';
 import { cloneTestDatabase, testPool } from './test-database';
 
@@ -23,7 +24,22 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
+/**
+ * The platform the tests run on: HTTP_PLATFORM (fastify or express, validated as the service
+ * validates it); Fastify when unset. CI runs the whole suite once per platform.
+ */
+export function testPlatform(): HttpPlatformName {
+  try {
+    return loadConfig({ HTTP_PLATFORM: process.env.HTTP_PLATFORM }).httpPlatform;
+  } catch (error) {
+    if (error instanceof ConfigError) throw new Error(`tests: ${error.message}`);
+    throw error;
+  }
+}
+
 export interface TestAppOptions {
+  /** The HTTP platform; testPlatform() when unset. */
+  platform?: HttpPlatformName;
   /** Share the database of another test app (several instances on one database). */
   databaseUrl?: string;
   bodyLimitBytes?: number;
@@ -38,6 +54,7 @@ export interface TestAppOptions {
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp & { url?: string }> {
   const database = options.databaseUrl ? { url: options.databaseUrl, drop: async () => undefined } : await cloneTestDatabase();
   const app = await createApp({
+    platform: options.platform ?? testPlatform(),
     database: { url: database.url, poolSize: 10 },
     apiKeys: parseApiKeys(`alpha:${KEY_A},beta:${KEY_B},alpha:${KEY_A2}`),
     bodyLimitBytes: options.bodyLimitBytes ?? 10 * 1024 * 1024,

@@ -36,6 +36,21 @@ export class ApiError extends HttpException {
     return new ApiError(409, { message, type: 'invalid_request_error', param: null, code: 'conflict' });
   }
 
+  /** A URL whose path is not valid percent-encoding. */
+  static invalidUrl(): ApiError {
+    return ApiError.badRequest('Invalid URL: the path is not valid percent-encoding.');
+  }
+
+  /** A path segment longer than the router takes (an id that long is no id). */
+  static uriTooLong(maxSegment: number): ApiError {
+    return new ApiError(414, {
+      message: `The URL is too long: a path segment is longer than ${maxSegment} characters.`,
+      type: 'invalid_request_error',
+      param: null,
+      code: 'uri_too_long',
+    });
+  }
+
   static notFound(message: string): ApiError {
     return new ApiError(404, { message, type: 'invalid_request_error', param: null, code: null });
   }
