@@ -5,7 +5,6 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Pool } from 'pg';
 import type { DestinationStream } from 'pino';
-import { DataSource } from 'typeorm';
 import { AppModule, AppModuleOptions } from './app.module';
 import { toErrorResponse } from './common/errors/error.filter';
 import { DrainState } from './common/http/drain';
@@ -13,6 +12,7 @@ import { registerJsonBodyParser } from './common/http/json-body';
 import { registerRequestTimeout } from './common/http/request-timeout';
 import { registerResponseHeaders } from './common/http/response-headers';
 import { LogLevel } from './config/app.config';
+import { PG_POOL } from './database/sql';
 import { setupApiDocs } from './docs/api-docs';
 import { createLogger, NestPinoLogger } from './observability/logger';
 import { requestIdOf } from './observability/request-id';
@@ -56,7 +56,7 @@ export async function createApp(options: AppOptions): Promise<INestApplication> 
   });
   const fastify = app.getHttpAdapter().getInstance();
   registerResponseHeaders(fastify, app.get(DrainState));
-  registerRequestObserver(fastify, (app.get(DataSource).driver as unknown as { master: Pool }).master);
+  registerRequestObserver(fastify, app.get<symbol, Pool>(PG_POOL));
   registerJsonBodyParser(fastify, options.bodyLimitBytes);
   registerRequestTimeout(fastify, options.requestTimeoutMs);
   if (options.corsOrigins && options.corsOrigins.length > 0) {

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { createApp } from './app.factory';
 import { DrainState } from './common/http/drain';
-import { loadApiKeys } from './common/auth/api-keys';
+import { loadApiKeys } from './auth/api-keys';
 import { ConfigError, loadConfig } from './config/app.config';
 import { runMigrations } from './database/data-source';
 import { openDatabase } from './database/embedded-database';

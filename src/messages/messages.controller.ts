@@ -1,7 +1,7 @@
 import { MessageIdPipe, ThreadIdPipe } from '../common/id.pipes';
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
 import { ApiShape, Shape, Tenant } from '../common/api-version/api-request';
-import { Idempotency, IdempotentRequest } from '../common/idempotency/idempotency-key.decorator';
+import { Idempotency, IdempotentRequest } from '../idempotency/idempotency-key.decorator';
 import { ListQueryDto } from '../common/pagination/list-query.dto';
 import { CreateMessageDto } from './dto/create-message.dto';
 import { ListMessagesQueryDto } from './dto/list-messages-query.dto';

@@ -1,7 +1,7 @@
 import { ThreadIdPipe } from '../common/id.pipes';
 import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiShape, Shape, Tenant } from '../common/api-version/api-request';
-import { Idempotency, IdempotentRequest } from '../common/idempotency/idempotency-key.decorator';
+import { Idempotency, IdempotentRequest } from '../idempotency/idempotency-key.decorator';
 import { CreateThreadDto } from './dto/create-thread.dto';
 import { ModifyThreadDto } from './dto/modify-thread.dto';
 import { ThreadsService } from './threads.service';

@@ -1,7 +1,7 @@
 import { createParamDecorator, ExecutionContext } from '@nestjs/common';
 import { createHash } from 'node:crypto';
-import { ApiRequest, pathOf } from '../api-version/api-request';
-import { ApiError } from '../errors/api-error';
+import { ApiRequest, pathOf } from '../common/api-version/api-request';
+import { ApiError } from '../common/errors/api-error';
 
 export interface IdempotentRequest {
   key: string;
