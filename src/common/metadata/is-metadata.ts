@@ -2,6 +2,9 @@ import { applyDecorators } from '@nestjs/common';
 import { Transform } from 'class-transformer';
 import { IsOptional, ValidateBy, ValidationArguments } from 'class-validator';
 
+/** An object's metadata: string keys and values, limited as below. */
+export type Metadata = Record<string, string>;
+
 export const METADATA_MAX_KEYS = 16;
 export const METADATA_MAX_KEY_LENGTH = 64;
 export const METADATA_MAX_VALUE_LENGTH = 512;

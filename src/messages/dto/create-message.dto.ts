@@ -2,8 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import type { SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsDefined, IsIn, IsNotEmpty, IsObject, IsOptional, IsString, MaxLength, ValidateNested } from 'class-validator';
-import { IsMetadata } from '../../common/metadata/is-metadata';
-import { Metadata } from '../../threads/thread.entity';
+import { IsMetadata, Metadata } from '../../common/metadata/is-metadata';
 import { MessageRole } from '../message.entity';
 import { IsMessageContent } from './message-content.validator';
 

@@ -1,8 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsObject, IsOptional, ValidateNested } from 'class-validator';
-import { IsMetadata } from '../../common/metadata/is-metadata';
-import { Metadata } from '../thread.entity';
+import { IsMetadata, Metadata } from '../../common/metadata/is-metadata';
 import { CreateMessageDto } from '../../messages/dto/create-message.dto';
 import { ToolResourcesDto } from './tool-resources.dto';
 
