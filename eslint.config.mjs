@@ -1,5 +1,56 @@
 import tseslint from 'typescript-eslint';
 
+/**
+ * The folders of src/ and those each may import, besides itself; main.ts and app.* may import any.
+ * Dependencies run one way (no two folders import each other): common/ knows no feature and no
+ * database; database/ knows no feature; features never import main, app.* or platform/; threads/
+ * builds on messages/ (a thread is created with its first messages), conversations/ on both, and
+ * messages/ and threads/ point at files/, never the reverse. A new folder gets an entry here
+ * (src/boundaries.spec.ts fails until it has one).
+ */
+export const MAY_IMPORT = {
+  runtime: [],
+  types: [],
+  config: [],
+  common: [],
+  observability: ['common', 'config'],
+  docs: ['common'],
+  platform: ['common', 'config', 'observability'],
+  database: ['config'],
+  auth: ['common', 'config', 'database'],
+  idempotency: ['common', 'database'],
+  files: ['common', 'database', 'idempotency'],
+  messages: ['common', 'database', 'idempotency', 'files'],
+  threads: ['common', 'database', 'idempotency', 'files', 'messages'],
+  conversations: ['common', 'database', 'idempotency', 'files', 'messages', 'threads'],
+  health: ['common', 'database'],
+  cli: ['auth', 'common', 'config', 'database', 'idempotency', 'files', 'messages', 'threads'],
+};
+
+const escape = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** Relative imports only: a path that climbs (`../`, `../../`) into another folder of src/, or to main or app.*. */
+function boundaries(folder) {
+  const forbidden = Object.keys(MAY_IMPORT).filter((other) => other !== folder && !MAY_IMPORT[folder].includes(other));
+  return {
+    files: [`src/${folder}/**/*.ts`],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            ...forbidden.map((other) => ({
+              regex: `^(\\.\\./)+${escape(other)}(/|$)`,
+              message: `src/${folder} may not import src/${other} (allowed: ${MAY_IMPORT[folder].join(', ') || 'none'}; see MAY_IMPORT in eslint.config.mjs).`,
+            })),
+            { regex: '^(\\.\\./)+(main|app\\.[\\w-]+)$', message: `src/${folder} may not import main or app.*: they build the app from the modules.` },
+          ],
+        },
+      ],
+    },
+  };
+}
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'data/**', 'bench/results/**', '.scratch/**'] },
   ...tseslint.configs.recommended,
@@ -15,4 +66,5 @@ export default tseslint.config(
     files: ['test/**/*.ts', 'bench/**/*.ts'],
     rules: { 'no-console': 'off' },
   },
+  ...Object.keys(MAY_IMPORT).map(boundaries),
 );
