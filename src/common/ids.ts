@@ -28,8 +28,11 @@ export function randomBase62(length: number): string {
 export const newThreadId = (): string => `thread_${randomBase62(ID_LENGTH)}`;
 export const newMessageId = (): string => `msg_${randomBase62(ID_LENGTH)}`;
 
+/** What an id (or an Idempotency-Key) may hold: visible ASCII, no space. */
+export const ID_PATTERN = /^[\x21-\x7e]+$/;
+export const ID_MAX_LENGTH = 128;
 
 /** Ids are printable ASCII; anything else (a NUL byte, spaces, 200 characters) cannot name an object. */
 export function isWellFormedId(id: string): boolean {
-  return id.length > 0 && id.length <= 128 && /^[\x21-\x7e]+$/.test(id);
+  return id.length > 0 && id.length <= ID_MAX_LENGTH && ID_PATTERN.test(id);
 }

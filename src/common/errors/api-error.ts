@@ -1,4 +1,5 @@
 import { HttpException } from '@nestjs/common';
+import { Problem, unknownParameter } from './wording';
 
 export type ErrorType = 'invalid_request_error' | 'authentication_error' | 'server_error' | 'rate_limit_error';
 
@@ -28,8 +29,13 @@ export class ApiError extends HttpException {
     return new ApiError(400, { message, type: 'invalid_request_error', param, code });
   }
 
+  /** A parameter's problem, as validators and services word it. */
+  static problem({ message, param, code }: Problem): ApiError {
+    return ApiError.badRequest(message, param, code);
+  }
+
   static unknownParameter(param: string, hint = ''): ApiError {
-    return ApiError.badRequest(`Unknown parameter: '${param}'.${hint}`, param, 'unknown_parameter');
+    return ApiError.problem(unknownParameter(param, hint));
   }
 
   static conflict(message: string): ApiError {
