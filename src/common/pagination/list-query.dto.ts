@@ -1,3 +1,4 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiHideProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
@@ -5,6 +6,17 @@ import { invalidValue, notAnInteger, oneOf, reports } from '../errors/wording';
 import { ID_MAX_LENGTH, ID_PATTERN } from '../ids';
 
 export type SortOrder = 'asc' | 'desc';
+
+/** An optional query parameter that names an object by its id (`what`: 'an object id', 'a run id'). */
+export function IsIdQuery(what: string): PropertyDecorator {
+  // Listed bottom-up, as stacked decorators apply: the constraints keep the order in which they are reported.
+  return applyDecorators(
+    Matches(ID_PATTERN, reports((_value, param) => invalidValue(param, `expected ${what}.`))),
+    MaxLength(ID_MAX_LENGTH),
+    IsString(),
+    IsOptional(),
+  );
+}
 
 export class ListQueryDto {
   @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 100, default: 20 })
@@ -21,17 +33,11 @@ export class ListQueryDto {
   order?: SortOrder;
 
   @ApiPropertyOptional({ description: 'An object id: the page right after it' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(ID_MAX_LENGTH)
-  @Matches(ID_PATTERN, reports((_value, param) => invalidValue(param, 'expected an object id.')))
+  @IsIdQuery('an object id')
   after?: string;
 
   @ApiPropertyOptional({ description: 'An object id: the page right before it' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(ID_MAX_LENGTH)
-  @Matches(ID_PATTERN, reports((_value, param) => invalidValue(param, 'expected an object id.')))
+  @IsIdQuery('an object id')
   before?: string;
 
   @ApiHideProperty()
