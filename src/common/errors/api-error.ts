@@ -1,11 +1,12 @@
 import { HttpException } from '@nestjs/common';
+import { pathOf } from '../api-version/api-request';
 import { Problem, unknownParameter } from './wording';
 
-export type ErrorType = 'invalid_request_error' | 'authentication_error' | 'server_error' | 'rate_limit_error';
+export type ErrorType = 'invalid_request_error' | 'authentication_error' | 'server_error' | 'rate_limit_error' | 'timeout';
 
 export interface ErrorBody {
   message: string;
-  type: ErrorType | string;
+  type: ErrorType;
   param: string | null;
   code: string | null;
 }
@@ -49,6 +50,10 @@ export class ApiError extends HttpException {
 
 /** A request answered 504: it or its SQL statement ran past REQUEST_TIMEOUT_MS. */
 export const TIMEOUT_ERROR: ErrorBody = { message: 'The request timed out.', type: 'timeout', param: null, code: 'timeout' };
+
+/** OpenAI's answer to a URL no route serves (also to a route of the other edition: the v1-only message-file routes in v2). */
+export const invalidUrl = (method: string, url: string): ApiError =>
+  new ApiError(404, { message: `Invalid URL (${method} ${pathOf(url)})`, type: 'invalid_request_error', param: null, code: null });
 
 export const threadNotFound = (id: string): ApiError => ApiError.notFound(`No thread found with id '${id}'.`);
 export const messageNotFound = (id: string): ApiError => ApiError.notFound(`No message found with id '${id}'.`);

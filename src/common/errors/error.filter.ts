@@ -1,8 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { pathOf } from '../api-version/api-request';
-import { ApiError, ErrorBody, TIMEOUT_ERROR } from './api-error';
-import { QUERY_CANCELED, sqlState } from './pg-errors';
+import { ApiError, ErrorBody, invalidUrl, TIMEOUT_ERROR } from './api-error';
+import { isConnectionFailure, isQueryTimeout } from './pg-errors';
 
 const SERVER_ERROR: ErrorBody = {
   message: 'The server had an error while processing your request. Sorry about that!',
@@ -24,16 +23,14 @@ interface LowLevelError {
   code?: string;
 }
 
-const CONNECTION_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', '57P01', '57P02', '57P03', '08006', '08001', '08003', '08004']);
+/** The request as the filter needs it; `routeOptions.url` is unset when no route matched. */
+type FailedRequest = Pick<FastifyRequest, 'method' | 'url'> & { routeOptions?: { url?: string } };
 
-function isConnectionFailure(error: unknown): boolean {
-  const code = (error as LowLevelError | undefined)?.code;
-  if (code && CONNECTION_ERRORS.has(code)) return true;
-  const message = error instanceof Error ? error.message : '';
-  return /Connection terminated|timeout exceeded when trying to connect|Connection is not established|connection timeout/i.test(message);
-}
-
-export function toErrorResponse(error: unknown, request: Pick<FastifyRequest, 'method' | 'url'>): { status: number; body: object } {
+export function toErrorResponse(error: unknown, request: FailedRequest): { status: number; body: object } {
+  // The router's own "no such route" (Nest's not-found handler), and only it, is OpenAI's "Invalid URL".
+  if (error instanceof HttpException && !(error instanceof ApiError) && error.getStatus() === 404 && request.routeOptions?.url === undefined) {
+    error = invalidUrl(request.method, request.url);
+  }
   if (error instanceof ApiError) return { status: error.getStatus(), body: { error: error.body } };
   const lowLevel = error as LowLevelError;
   if (lowLevel?.code === 'FST_ERR_CTP_BODY_TOO_LARGE' || (error instanceof HttpException && error.getStatus() === 413)) {
@@ -41,16 +38,12 @@ export function toErrorResponse(error: unknown, request: Pick<FastifyRequest, 'm
   }
   if (error instanceof HttpException) {
     const status = error.getStatus();
-    if (status === 404) {
-      const path = pathOf(request.url);
-      return { status, body: { error: { message: `Invalid URL (${request.method} ${path})`, type: 'invalid_request_error', param: null, code: null } } };
-    }
     if (status === 503) return { status, body: { error: UNAVAILABLE } };
     if (status < 500) {
       return { status, body: { error: { message: error.message, type: 'invalid_request_error', param: null, code: null } } };
     }
   }
-  if (sqlState(error) === QUERY_CANCELED || (error instanceof Error && /Query read timeout/.test(error.message))) {
+  if (isQueryTimeout(error)) {
     return { status: 504, body: { error: TIMEOUT_ERROR } };
   }
   if (isConnectionFailure(error)) {
