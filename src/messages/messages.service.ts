@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Shape } from '../common/api-version/api-request';
-import { ApiError, messageNotFound, threadNotFound } from '../common/errors/api-error';
+import { ApiError, notFound } from '../common/errors/api-error';
 import { IdempotencyService } from '../idempotency/idempotency.service';
 import { IdempotentRequest } from '../idempotency/idempotency-key.decorator';
 import { listEnvelope, ListEnvelope } from '../common/pagination/list-envelope';
@@ -26,7 +26,7 @@ export class MessagesService {
     const message = toNewMessage(dto, shape);
     return this.idempotency.run(tenant, idempotency, async (on) => {
       const inserted = await this.messages.insert(tenant, threadId, message, on);
-      if (inserted.kind === 'no-thread') throw threadNotFound(threadId);
+      if (inserted.kind === 'no-thread') throw notFound('thread', threadId);
       return presentMessage(inserted.message, shape);
     });
   }
@@ -42,8 +42,8 @@ export class MessagesService {
 
   async delete(tenant: string, threadId: string, messageId: string) {
     const deleted = await this.messages.delete(tenant, threadId, messageId);
-    if (deleted.kind === 'no-thread') throw threadNotFound(threadId);
-    if (deleted.kind === 'no-message') throw messageNotFound(messageId);
+    if (deleted.kind === 'no-thread') throw notFound('thread', threadId);
+    if (deleted.kind === 'no-message') throw notFound('message', messageId);
     return presentMessageDeleted(deleted.id);
   }
 
@@ -51,7 +51,7 @@ export class MessagesService {
     const order = query.order ?? 'desc';
     const plan = planKeyset(order, query.after ? 'after' : query.before ? 'before' : 'none', query.limit ?? DEFAULT_LIMIT);
     const page = await this.messages.list({ order, plan, threadId, tenant, after: query.after, before: query.before, runId: query.run_id });
-    if (page.kind === 'no-thread') throw threadNotFound(threadId);
+    if (page.kind === 'no-thread') throw notFound('thread', threadId);
     if (page.kind === 'no-cursor') throw invalidCursor(page.param, page.param === 'after' ? (query.after as string) : (query.before as string));
     return listEnvelope(
       page.messages.map((message) => presentMessage(message, shape)),
@@ -78,8 +78,8 @@ export class MessagesService {
 }
 
 function found(lookup: MessageLookup, threadId: string, messageId: string): MessageRecord {
-  if (lookup.kind === 'no-thread') throw threadNotFound(threadId);
-  if (lookup.kind === 'no-message') throw messageNotFound(messageId);
+  if (lookup.kind === 'no-thread') throw notFound('thread', threadId);
+  if (lookup.kind === 'no-message') throw notFound('message', messageId);
   return lookup.message;
 }
 

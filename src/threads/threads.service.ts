@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Shape } from '../common/api-version/api-request';
-import { ApiError, threadNotFound } from '../common/errors/api-error';
+import { ApiError, notFound } from '../common/errors/api-error';
 import { newThreadId } from '../common/ids';
 import { IdempotentRequest } from '../idempotency/idempotency-key.decorator';
 import { IdempotencyService } from '../idempotency/idempotency.service';
@@ -21,7 +21,7 @@ function toolResources(dto: ToolResourcesDto | null | undefined): ToolResources 
 }
 
 function found(thread: ThreadRecord | undefined, threadId: string): ThreadRecord {
-  if (!thread) throw threadNotFound(threadId);
+  if (!thread) throw notFound('thread', threadId);
   return thread;
 }
 
@@ -51,7 +51,7 @@ export class ThreadsService {
   }
 
   async delete(tenant: string, threadId: string) {
-    if (!(await this.threads.delete(tenant, threadId))) throw threadNotFound(threadId);
+    if (!(await this.threads.delete(tenant, threadId))) throw notFound('thread', threadId);
     return presentThreadDeleted(threadId);
   }
 }

@@ -55,5 +55,5 @@ export const TIMEOUT_ERROR: ErrorBody = { message: 'The request timed out.', typ
 export const invalidUrl = (method: string, url: string): ApiError =>
   new ApiError(404, { message: `Invalid URL (${method} ${pathOf(url)})`, type: 'invalid_request_error', param: null, code: null });
 
-export const threadNotFound = (id: string): ApiError => ApiError.notFound(`No thread found with id '${id}'.`);
-export const messageNotFound = (id: string): ApiError => ApiError.notFound(`No message found with id '${id}'.`);
+/** No such object for the tenant (another tenant's object is a missing one): `notFound('thread', id)`. */
+export const notFound = (object: string, id: string): ApiError => ApiError.notFound(`No ${object} found with id '${id}'.`);

@@ -1,5 +1,5 @@
 import { BadRequestException, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
-import { ApiError, threadNotFound } from './api-error';
+import { ApiError, notFound } from './api-error';
 import { toErrorResponse } from './error.filter';
 
 const routed = { method: 'GET', url: '/v1/threads/thread_1?x=1', routeOptions: { url: '/v1/threads/:thread_id' } };
@@ -8,7 +8,7 @@ const coded = (code: string, message = 'failed') => Object.assign(new Error(mess
 
 describe('toErrorResponse (every error as the OpenAI error envelope)', () => {
   it('answers an ApiError with its own status and body', () => {
-    expect(toErrorResponse(threadNotFound('thread_1'), routed)).toEqual({
+    expect(toErrorResponse(notFound('thread', 'thread_1'), routed)).toEqual({
       status: 404,
       body: { error: { message: "No thread found with id 'thread_1'.", type: 'invalid_request_error', param: null, code: null } },
     });
