@@ -24,6 +24,8 @@ export function statement(text: string): Statement {
   return found;
 }
 
+const PING = statement('SELECT 1');
+
 /** Injection token of the pg pool (the TypeORM data source's), provided once by the database module. */
 export const PG_POOL = Symbol('PG_POOL');
 
@@ -38,6 +40,11 @@ export class Sql {
   async rows<T>(query: Statement, values: unknown[], on: Queryable = this.pool): Promise<T[]> {
     const result = await on.query({ name: query.name, text: query.text, values });
     return result.rows as T[];
+  }
+
+  /** One round trip that needs no table: is the database reachable? */
+  async ping(): Promise<void> {
+    await this.rows(PING, []);
   }
 
   /** Runs `work` in one transaction on one connection: committed if it resolves, rolled back if it throws. */
