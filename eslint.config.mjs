@@ -15,7 +15,7 @@ export const MAY_IMPORT = {
   common: [],
   observability: ['common', 'config'],
   docs: ['common'],
-  platform: ['common', 'config', 'observability'],
+  platform: ['common', 'config', 'observability', 'docs', 'runtime'],
   database: ['config'],
   auth: ['common', 'config', 'database'],
   idempotency: ['common', 'database'],

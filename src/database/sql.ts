@@ -26,6 +26,9 @@ export function statement(text: string): Statement {
 
 const PING = statement('SELECT 1');
 
+/** The database's time in epoch seconds, as the API's `created_at` fields are: times come from the database. */
+export const NOW_SECONDS = 'extract(epoch from now())::bigint';
+
 /** Injection token of the pg pool (the TypeORM data source's), provided once by the database module. */
 export const PG_POOL = Symbol('PG_POOL');
 

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { FOREIGN_KEY_VIOLATION, sqlState } from '../common/errors/pg-errors';
 import { KeysetPlan, takePage } from '../common/pagination/keyset';
 import { SortOrder } from '../common/pagination/list-query.dto';
-import { Queryable, Sql, Statement, statement } from '../database/sql';
+import { NOW_SECONDS as NOW, Queryable, Sql, Statement, statement } from '../database/sql';
 import { MessageRecord } from './message.entity';
 import { NewMessage } from './new-message';
 
@@ -28,7 +28,6 @@ export function messageColumns(alias: string): string {
   ].join(', ');
 }
 
-const NOW = 'extract(epoch from now())::bigint';
 
 /** The insert as one statement, ownership checked in it; only the time comes back (json columns keep their text as given). */
 const INSERT = statement(`

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Metadata } from '../common/metadata/is-metadata';
-import { Queryable, Sql, statement } from '../database/sql';
+import { NOW_SECONDS as NOW, Queryable, Sql, statement } from '../database/sql';
 import { NewMessage } from '../messages/new-message';
 import { ThreadEntity, ToolResources } from './thread.entity';
 
@@ -16,7 +16,6 @@ export interface NewThread {
 
 /** The thread columns under ThreadRecord's property names: a selected row is a ThreadRecord. */
 const THREAD_COLUMNS = `id, created_at AS "createdAt", metadata, tool_resources AS "toolResources"`;
-const NOW = 'extract(epoch from now())::bigint';
 
 const FIND = statement(`SELECT ${THREAD_COLUMNS} FROM threads WHERE id = $1 AND tenant_id = $2`);
 const MODIFY = statement(`
