@@ -76,6 +76,8 @@ describe('module boundaries (eslint.config.mjs)', () => {
       .map((entry) => entry.name);
     // A folder with an entry in MAY_IMPORT may not import main; one without would.
     const guarded = lint(folders.map((folder) => importing(`src/${folder}/x.ts`, '../main')));
-    expect(Object.fromEntries(folders.map((folder, i) => [folder, restricted(guarded[i]).length]))).toEqual(Object.fromEntries(folders.map((folder) => [folder, 1])));
+    expect(Object.fromEntries(folders.map((folder, i) => [folder, restricted(guarded[i]).length]))).toEqual(
+      Object.fromEntries(folders.map((folder) => [folder, 1])),
+    );
   }, 60000);
 });

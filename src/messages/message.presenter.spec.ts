@@ -43,7 +43,14 @@ describe('presentMessage', () => {
       'attachments',
       'metadata',
     ]);
-    expect(message).toMatchObject({ id: 'msg_1', object: 'thread.message', created_at: 1700000000, thread_id: 'thread_1', attachments: record.attachments, content: record.content });
+    expect(message).toMatchObject({
+      id: 'msg_1',
+      object: 'thread.message',
+      created_at: 1700000000,
+      thread_id: 'thread_1',
+      attachments: record.attachments,
+      content: record.content,
+    });
   });
 
   it('v1: file_ids instead of attachments, and no image_url part (v1 cannot express one)', () => {

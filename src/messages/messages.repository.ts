@@ -28,7 +28,6 @@ export function messageColumns(alias: string): string {
   ].join(', ');
 }
 
-
 /** The insert as one statement, ownership checked in it; only the time comes back (json columns keep their text as given). */
 const INSERT = statement(`
   INSERT INTO messages (thread_id, id, tenant_id, created_at, completed_at, role, content, attachments, metadata)
@@ -67,7 +66,8 @@ type ListRow = ThreadScopedRow<MessageRecord> & { afterSeq: number | null; befor
 export type MessageLookup = { kind: 'no-thread' } | { kind: 'no-message' } | { kind: 'message'; message: MessageRecord };
 export type MessageInsert = { kind: 'no-thread' } | { kind: 'message'; message: MessageRecord };
 export type MessageDelete = { kind: 'no-thread' } | { kind: 'no-message' } | { kind: 'deleted'; id: string };
-export type MessagePage = { kind: 'no-thread' } | { kind: 'no-cursor'; param: 'after' | 'before' } | { kind: 'page'; messages: MessageRecord[]; hasMore: boolean };
+export type MessagePage =
+  { kind: 'no-thread' } | { kind: 'no-cursor'; param: 'after' | 'before' } | { kind: 'page'; messages: MessageRecord[]; hasMore: boolean };
 
 export interface ListMessagesInput {
   order: SortOrder;
@@ -96,7 +96,15 @@ export class MessagesRepository {
   async insert(tenantId: string, threadId: string, message: NewMessage, on?: Queryable): Promise<MessageInsert> {
     let rows: { createdAt: number }[];
     try {
-      const params = [threadId, tenantId, message.id, message.role, JSON.stringify(message.content), JSON.stringify(message.attachments), JSON.stringify(message.metadata)];
+      const params = [
+        threadId,
+        tenantId,
+        message.id,
+        message.role,
+        JSON.stringify(message.content),
+        JSON.stringify(message.attachments),
+        JSON.stringify(message.metadata),
+      ];
       rows = await this.sql.rows<{ createdAt: number }>(INSERT, params, on);
     } catch (error) {
       // The thread was deleted between the statement's read of it and its insert.

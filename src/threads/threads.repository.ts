@@ -73,7 +73,11 @@ export class ThreadsRepository {
   }
 
   /** Sets what is given (metadata, tool resources); null keeps the stored value. */
-  async modify(tenant: string, threadId: string, changes: { metadata: Metadata | null; toolResources: ToolResources | null }): Promise<ThreadRecord | undefined> {
+  async modify(
+    tenant: string,
+    threadId: string,
+    changes: { metadata: Metadata | null; toolResources: ToolResources | null },
+  ): Promise<ThreadRecord | undefined> {
     return (await this.sql.rows<ThreadRecord>(MODIFY, [threadId, tenant, json(changes.metadata), json(changes.toolResources)]))[0];
   }
 

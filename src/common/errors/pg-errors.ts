@@ -21,7 +21,20 @@ export const FOREIGN_KEY_VIOLATION = '23503';
 export const QUERY_CANCELED = '57014';
 
 /** The database cannot be reached or is going away: sockets that fail, a server shutting down or starting, a broken connection. */
-const CONNECTION_FAILURES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', '57P01', '57P02', '57P03', '08006', '08001', '08003', '08004']);
+const CONNECTION_FAILURES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  '57P01',
+  '57P02',
+  '57P03',
+  '08006',
+  '08001',
+  '08003',
+  '08004',
+]);
 
 /** pg and pg-pool's errors of a lost or unobtainable connection, which carry no code. */
 const UNCODED_CONNECTION_FAILURES = ['Connection terminated', 'timeout exceeded when trying to connect'];

@@ -5,11 +5,13 @@ import { ApiValidationPipe } from './validation.pipe';
 import { invalidValue, Problem, reports, tooManyItems } from './wording';
 
 /** A custom validator as the features write them: a typed problem, worded for the path it is given. */
-const notAllowed = (value: unknown, param: string): Problem | undefined =>
-  value === 'bad' ? invalidValue(`${param}.inner`, 'not allowed.') : undefined;
+const notAllowed = (value: unknown, param: string): Problem | undefined => (value === 'bad' ? invalidValue(`${param}.inner`, 'not allowed.') : undefined);
 
 class Item {
-  @ValidateBy({ name: 'isAllowed', validator: { validate: (value: unknown) => notAllowed(value, 'x') === undefined } }, reports((value, param) => notAllowed(value, param) as Problem))
+  @ValidateBy(
+    { name: 'isAllowed', validator: { validate: (value: unknown) => notAllowed(value, 'x') === undefined } },
+    reports((value, param) => notAllowed(value, param) as Problem),
+  )
   word: unknown;
 
   @IsOptional()
@@ -51,13 +53,21 @@ describe('ApiValidationPipe (class-validator failures as OpenAI errors)', () => 
   });
 
   it('words a built-in validator given a problem, and the type checks', async () => {
-    expect(await errorOf({ items: [{}, {}, {}] })).toMatchObject({ param: 'items', code: 'invalid_value', message: expect.stringMatching(/^Invalid 'items': array too long\. .* length 3 instead\.$/) });
+    expect(await errorOf({ items: [{}, {}, {}] })).toMatchObject({
+      param: 'items',
+      code: 'invalid_value',
+      message: expect.stringMatching(/^Invalid 'items': array too long\. .* length 3 instead\.$/),
+    });
     expect(await errorOf({ items: [{ count: 'x' }] })).toMatchObject({
       param: 'items[0].count',
       code: 'invalid_type',
       message: "Invalid type for 'items[0].count': expected an integer, but got a string instead.",
     });
-    expect(await errorOf({ names: ['a', 3] })).toMatchObject({ param: 'names', code: 'invalid_type', message: "Invalid type for 'names': expected an array of strings, but got an array instead." });
+    expect(await errorOf({ names: ['a', 3] })).toMatchObject({
+      param: 'names',
+      code: 'invalid_type',
+      message: "Invalid type for 'names': expected an array of strings, but got an array instead.",
+    });
   });
 
   it('rejects unknown fields, also those named like Object members, and a body that is not an object', async () => {

@@ -25,7 +25,8 @@ export function metadataProblem(value: unknown, param: string): Problem | undefi
     if (key.length > METADATA_MAX_KEY_LENGTH) {
       return invalidValue(
         param,
-        `key '${key.slice(0, 80)}' is too long. Expected keys of at most ${METADATA_MAX_KEY_LENGTH} characters, but got a key with ${key.length} characters instead.`,
+        `key '${key.slice(0, 80)}' is too long. ` +
+          `Expected keys of at most ${METADATA_MAX_KEY_LENGTH} characters, but got a key with ${key.length} characters instead.`,
       );
     }
     if (typeof item !== 'string') return invalidType(`${param}.${key}`, 'a string', item);
@@ -45,7 +46,9 @@ export function IsMetadata(): PropertyDecorator {
       additionalProperties: { type: 'string', maxLength: METADATA_MAX_VALUE_LENGTH },
       maxProperties: METADATA_MAX_KEYS,
       nullable: true,
-      description: `At most ${METADATA_MAX_KEYS} keys of at most ${METADATA_MAX_KEY_LENGTH} characters; string values of at most ${METADATA_MAX_VALUE_LENGTH} characters.`,
+      description:
+        `At most ${METADATA_MAX_KEYS} keys of at most ${METADATA_MAX_KEY_LENGTH} characters; ` +
+        `string values of at most ${METADATA_MAX_VALUE_LENGTH} characters.`,
     }),
     // The map exactly as sent: class-transformer's copy drops keys named like Object members (toString, valueOf).
     Transform(({ obj, key }) => (obj as Record<string, unknown>)[key]),

@@ -1,5 +1,15 @@
 import { ValidateBy } from 'class-validator';
-import { emptyArray, invalidType, invalidValue, missingParameter, notOneOf, Problem, reports, stringTooLong, unknownParameter } from '../../common/errors/wording';
+import {
+  emptyArray,
+  invalidType,
+  invalidValue,
+  missingParameter,
+  notOneOf,
+  Problem,
+  reports,
+  stringTooLong,
+  unknownParameter,
+} from '../../common/errors/wording';
 
 export const MAX_CONTENT_LENGTH = 256_000;
 const DETAILS = ['auto', 'low', 'high'];
