@@ -3,12 +3,12 @@ import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { Pool } from 'pg';
 import type { DestinationStream } from 'pino';
-import { DataSource } from 'typeorm';
 import { AppModule, AppModuleOptions } from './app.module';
 import { answerClientErrors } from './common/http/client-errors';
 import { CorsPolicy } from './common/http/cors';
 import { DrainState } from './common/http/drain';
 import { HttpPlatformName, LogLevel } from './config/app.config';
+import { PG_POOL } from './database/sql';
 import { setupApiDocs } from './docs/api-docs';
 import { createLogger, NestPinoLogger } from './observability/logger';
 import { RequestObserver, serveMetrics } from './observability/request-observer';
@@ -48,7 +48,7 @@ export async function createApp(options: AppOptions): Promise<INestApplication> 
     bodyParser: false,
     logger: new NestPinoLogger(logger),
   });
-  const observer = new RequestObserver((app.get(DataSource).driver as unknown as { master: Pool }).master);
+  const observer = new RequestObserver(app.get<symbol, Pool>(PG_POOL));
   platform.install(app, { drain: app.get(DrainState), observer });
   answerClientErrors(app.getHttpServer());
   serveMetrics(app, observer);

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { createApp } from './app.factory';
 import { DrainState } from './common/http/drain';
-import { keepGeneratedKey, loadApiKeys } from './common/auth/api-keys';
+import { keepGeneratedKey, loadApiKeys } from './auth/api-keys';
 import { AppConfig, ConfigError, loadConfig } from './config/app.config';
 import { ensureWritableDir } from './config/writable-dir';
 import { describeConnectionError } from './database/connection-errors';

@@ -1,7 +1,6 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import type { Pool, QueryConfig, QueryResult } from 'pg';
-import { DataSource } from 'typeorm';
 
 /** A parameterised statement, prepared once per connection under a name derived from its text. */
 export interface Statement {
@@ -25,21 +24,30 @@ export function statement(text: string): Statement {
   return found;
 }
 
+const PING = statement('SELECT 1');
+
+/** The database's time in epoch seconds, as the API's `created_at` fields are: times come from the database. */
+export const NOW_SECONDS = 'extract(epoch from now())::bigint';
+
+/** Injection token of the pg pool (the TypeORM data source's), provided once by the database module. */
+export const PG_POOL = Symbol('PG_POOL');
+
 /**
- * The hot paths' access to PostgreSQL: one parameterised statement, one round trip, on the
+ * The repositories' access to PostgreSQL: one parameterised statement, one round trip, on the
  * pool of the TypeORM data source (no query runner, no ORM hydration).
  */
 @Injectable()
 export class Sql {
-  private readonly pool: Pool;
-
-  constructor(dataSource: DataSource) {
-    this.pool = (dataSource.driver as unknown as { master: Pool }).master;
-  }
+  constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
 
   async rows<T>(query: Statement, values: unknown[], on: Queryable = this.pool): Promise<T[]> {
     const result = await on.query({ name: query.name, text: query.text, values });
     return result.rows as T[];
+  }
+
+  /** One round trip that needs no table: is the database reachable? */
+  async ping(): Promise<void> {
+    await this.rows(PING, []);
   }
 
   /** Runs `work` in one transaction on one connection: committed if it resolves, rolled back if it throws. */

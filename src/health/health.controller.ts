@@ -1,8 +1,7 @@
 import { Controller, Get, HttpCode, ServiceUnavailableException } from '@nestjs/common';
 import { DrainState } from '../common/http/drain';
-import { Sql, statement } from '../database/sql';
+import { Sql } from '../database/sql';
 
-const PING = statement('SELECT 1');
 /** Readiness answers within this, even when the network to the database hangs without failing. */
 const READY_TIMEOUT_MS = 2000;
 
@@ -27,7 +26,7 @@ export class HealthController {
   async ready() {
     if (this.drain.draining) throw new ServiceUnavailableException();
     try {
-      await Promise.race([this.sql.rows(PING, []), timeout(READY_TIMEOUT_MS)]);
+      await Promise.race([this.sql.ping(), timeout(READY_TIMEOUT_MS)]);
     } catch {
       throw new ServiceUnavailableException();
     }

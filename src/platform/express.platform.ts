@@ -34,7 +34,7 @@ type ErrorMiddleware = (error: unknown, request: Request, response: Response, ne
 /** Express's own errors that reach the app, as the API words them. */
 function translate(error: unknown): unknown {
   // The router decoding a path parameter that is not valid percent-encoding.
-  if (error instanceof URIError && (error as URIError & { status?: number }).status === 400) return ApiError.invalidUrl();
+  if (error instanceof URIError && (error as URIError & { status?: number }).status === 400) return ApiError.badPercentEncoding();
   return error;
 }
 
@@ -171,7 +171,7 @@ export function expressPlatform(settings: PlatformSettings): HttpPlatform {
         try {
           routeOnDecodedPath(request);
         } catch (error) {
-          return next(error instanceof ApiError ? error : ApiError.invalidUrl());
+          return next(error instanceof ApiError ? error : ApiError.badPercentEncoding());
         }
         if (cors) {
           const answer = cors.answer(request.method, request.headers);

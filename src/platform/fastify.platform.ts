@@ -17,7 +17,7 @@ const MAX_PARAM_LENGTH = 8192;
 function translate(error: unknown, request: FastifyRequest): unknown {
   switch ((error as FastifyError | undefined)?.code) {
     case 'FST_ERR_BAD_URL':
-      return ApiError.invalidUrl();
+      return ApiError.badPercentEncoding();
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return bodyTooLarge();
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':

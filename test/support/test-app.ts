@@ -3,7 +3,7 @@ import { INestApplication } from '@nestjs/common';
 import { Pool } from 'pg';
 import request from 'supertest';
 import { createApp } from '../../src/app.factory';
-import { parseApiKeys } from '../../src/common/auth/api-keys';
+import { parseApiKeys } from '../../src/auth/api-keys';
 import { ConfigError, HttpPlatformName, loadConfig } from '../../src/config/app.config';
 import { assertNoViolations, ContractRecorder } from './contract';
 import { cloneTestDatabase, testPool } from './test-database';

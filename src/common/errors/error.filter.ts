@@ -1,9 +1,8 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { HttpRequest } from '../http/http-request';
-import { pathOf } from '../api-version/api-request';
-import { ApiError, ErrorBody, TIMEOUT_ERROR } from './api-error';
-import { QUERY_CANCELED, sqlState } from './pg-errors';
+import { ApiError, ErrorBody, invalidUrl, TIMEOUT_ERROR } from './api-error';
+import { isConnectionFailure, isQueryTimeout } from './pg-errors';
 
 const SERVER_ERROR: ErrorBody = {
   message: 'The server had an error while processing your request. Sorry about that!',
@@ -26,34 +25,25 @@ interface LowLevelError {
   code?: string;
 }
 
-const CONNECTION_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', '57P01', '57P02', '57P03', '08006', '08001', '08003', '08004']);
-
-function isConnectionFailure(error: unknown): boolean {
-  const code = (error as LowLevelError | undefined)?.code;
-  if (code && CONNECTION_ERRORS.has(code)) return true;
-  const message = error instanceof Error ? error.message : '';
-  return /Connection terminated|timeout exceeded when trying to connect|Connection is not established|connection timeout/i.test(message);
-}
-
 /** An error as the status and body of its response: the error envelope. */
-export function toErrorResponse(error: unknown, request: Pick<HttpRequest, 'method' | 'url'>): { status: number; body: object } {
+export function toErrorResponse(error: unknown, request: Pick<HttpRequest, 'method' | 'url' | 'routePattern'>): { status: number; body: object } {
+  // The router's own "no such route" (Nest's not-found handler: no route matched), and only it, is OpenAI's "Invalid URL".
+  if (error instanceof HttpException && !(error instanceof ApiError) && error.getStatus() === 404 && request.routePattern === undefined) {
+    error = invalidUrl(request.method, request.url);
+  }
   if (error instanceof ApiError) return { status: error.getStatus(), body: { error: error.body } };
   const lowLevel = error as LowLevelError;
-  if (error instanceof HttpException && error.getStatus() === 413) {
+  if ((error instanceof HttpException && error.getStatus() === 413) || lowLevel?.statusCode === 413) {
     return { status: 413, body: { error: { message: 'Request body too large.', type: 'invalid_request_error', param: null, code: 'request_too_large' } } };
   }
   if (error instanceof HttpException) {
     const status = error.getStatus();
-    if (status === 404) {
-      const path = pathOf(request.url);
-      return { status, body: { error: { message: `Invalid URL (${request.method} ${path})`, type: 'invalid_request_error', param: null, code: null } } };
-    }
     if (status === 503) return { status, body: { error: UNAVAILABLE } };
     if (status < 500) {
       return { status, body: { error: { message: error.message, type: 'invalid_request_error', param: null, code: null } } };
     }
   }
-  if (sqlState(error) === QUERY_CANCELED || (error instanceof Error && /Query read timeout/.test(error.message))) {
+  if (isQueryTimeout(error)) {
     return { status: 504, body: { error: TIMEOUT_ERROR } };
   }
   if (isConnectionFailure(error)) {

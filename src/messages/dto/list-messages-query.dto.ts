@@ -1,12 +1,8 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsString } from 'class-validator';
-import { IsObjectId } from '../../common/ids';
-import { ListQueryDto } from '../../common/pagination/list-query.dto';
+import { IsIdQuery, ListQueryDto } from '../../common/pagination/list-query.dto';
 
 export class ListMessagesQueryDto extends ListQueryDto {
   @ApiPropertyOptional({ description: 'v2 only: messages of this run' })
-  @IsOptional()
-  @IsString()
-  @IsObjectId()
+  @IsIdQuery('a run id')
   run_id?: string;
 }

@@ -1,16 +1,14 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsObjectId } from '../../common/ids';
 import { ArrayMaxSize, IsArray, IsObject, IsOptional, IsString, MaxLength, ValidateNested } from 'class-validator';
-
-const tooMany = (max: number) => (a: { property: string; value: unknown[] }) =>
-  `Invalid '${a.property}': array too long. Expected an array with maximum length ${max}, but got an array with length ${a.value.length} instead.`;
+import { tooManyItems } from '../../common/errors/wording';
+import { IsObjectId } from '../../common/ids';
 
 export class CodeInterpreterResourcesDto {
   @ApiPropertyOptional({ type: [String], maxItems: 20 })
   @IsOptional()
   @IsArray()
-  @ArrayMaxSize(20, { message: tooMany(20) })
+  @ArrayMaxSize(20, tooManyItems(20))
   @IsString({ each: true })
   @MaxLength(128, { each: true })
   @IsObjectId({ list: true })
@@ -21,7 +19,7 @@ export class FileSearchResourcesDto {
   @ApiPropertyOptional({ type: [String], maxItems: 1 })
   @IsOptional()
   @IsArray()
-  @ArrayMaxSize(1, { message: tooMany(1) })
+  @ArrayMaxSize(1, tooManyItems(1))
   @IsString({ each: true })
   @MaxLength(128, { each: true })
   @IsObjectId({ list: true })

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { ConfigError } from '../../config/app.config';
-import { randomBase62 } from '../ids';
+import { ConfigError } from '../config/app.config';
+import { randomBase62 } from '../common/ids';
 
 export interface ApiKey {
   tenant: string;

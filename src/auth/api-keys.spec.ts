@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError } from '../../config/app.config';
+import { ConfigError } from '../config/app.config';
 import { hashKey, keepGeneratedKey, loadApiKeys, maskKey, parseApiKeys } from './api-keys';
 
 describe('API keys', () => {
