@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { waitFor } from './support/reliability/wait-for';
 import { bearer, KEY_A, startTestApp, TestApp } from './support/test-app';
 
 const CLI = join(__dirname, '..', 'dist', 'cli', 'keys.js');
@@ -43,8 +44,27 @@ describe('managed API keys', () => {
     expect(secret).toMatch(/^sk-[0-9A-Za-z]{32,}$/);
     const id = /key (key_[0-9A-Za-z]+)/.exec(result.stderr)?.[1] as string;
     expect(id).toBeDefined();
+    await settled(secret, 'accepted');
     return { secret, id };
   };
+
+  /**
+   * Each instance learns of a key change from PostgreSQL's notification, which may arrive just
+   * after the command exits: wait (with a deadline) until every instance answers as it must.
+   */
+  const settled = (secret: string, state: 'accepted' | 'refused') =>
+    Promise.all(
+      [first, second].map((app, i) =>
+        waitFor(
+          `instance ${i + 1} to see the key ${state}`,
+          async () => {
+            const status = (await app.http.get('/v1/threads/thread_probe').set(bearer(secret))).status;
+            return (state === 'accepted' ? status === 404 : status === 401) || undefined;
+          },
+          { timeoutMs: 5000 },
+        ),
+      ),
+    );
 
   it('creates a key shown once, stores only its hash, and accepts it on every instance', async () => {
     const { secret, id } = await create('acme', 'ci');
@@ -81,11 +101,13 @@ describe('managed API keys', () => {
     const revoked = await keys(first.databaseUrl, 'revoke', byId.id);
     expect(revoked).toMatchObject({ code: 0 });
     expect(revoked.stdout).toContain(`Revoked: key ${byId.id}`);
+    await settled(byId.secret, 'refused');
     for (const app of [first, second]) {
       const denied = await app.http.post('/v1/threads').set(bearer(byId.secret)).send({}).expect(401);
       expect(denied.body.error.code).toBe('invalid_api_key');
     }
     expect((await keys(first.databaseUrl, 'revoke', bySecret.secret)).code).toBe(0);
+    await settled(bySecret.secret, 'refused');
     await second.http.get('/v1/threads/thread_x').set(bearer(bySecret.secret)).expect(401);
     await first.http.get('/openai/threads/thread_x?api-version=2024-08-01-preview').set('api-key', bySecret.secret).expect(401);
 

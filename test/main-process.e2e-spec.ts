@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { freePort } from '../src/database/embedded-postgres';
+import { waitFor } from './support/reliability/wait-for';
 import { MAIN, runService, waitForOutput } from './support/service-process';
 
 /** The built service as `npm start` runs it: embedded PostgreSQL, generated key, restart, SIGTERM. */
@@ -52,8 +53,13 @@ describe('service process', () => {
       env: { PATH: process.env.PATH, DATA_DIR: dataDir },
     });
     const managed = created.stdout.trim();
-    const byManagedKey = await fetch(`${base}/v1/threads`, { method: 'POST', headers: { Authorization: `Bearer ${managed}` } });
-    expect(byManagedKey.status).toBe(200);
+    // The service learns of the new key from PostgreSQL's notification, which may arrive just after the tool exits.
+    const byManagedKey = await waitFor(
+      'the running service to accept the new key',
+      async () => (await fetch(`${base}/v1/threads`, { method: 'POST', headers: { Authorization: `Bearer ${managed}` } })).status === 200 || undefined,
+      { timeoutMs: 5000 },
+    );
+    expect(byManagedKey).toBe(true);
 
     first.child.kill('SIGTERM');
     expect(await first.exited).toBe(0);
