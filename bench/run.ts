@@ -73,7 +73,7 @@ async function startServer(name: string, script: string, env: NodeJS.ProcessEnv,
   return { name, child, baseUrl, readyMs };
 }
 
-function serviceEnv(database: BenchDatabase, apiKeys: string, dataDir: string): NodeJS.ProcessEnv {
+function serviceEnv(database: BenchDatabase, apiKeys: string, dataDir: string, platform = 'fastify'): NodeJS.ProcessEnv {
   return {
     NODE_ENV: 'production',
     DATABASE_URL: database.url,
@@ -82,8 +82,7 @@ function serviceEnv(database: BenchDatabase, apiKeys: string, dataDir: string): 
     LOG_LEVEL: 'warn',
     MIGRATIONS_RUN: 'true',
     ...(process.env.DB_POOL_SIZE ? { DB_POOL_SIZE: process.env.DB_POOL_SIZE } : {}),
-    // The HTTP platform under test (fastify unless set): HTTP_PLATFORM=express npm run bench measures Express.
-    ...(process.env.HTTP_PLATFORM ? { HTTP_PLATFORM: process.env.HTTP_PLATFORM } : {}),
+    HTTP_PLATFORM: platform,
   };
 }
 
@@ -333,7 +332,7 @@ function gitInfo(root: string): { commit?: string; dirty?: boolean } {
 
 function watchdogSeconds(options: BenchOptions): number {
   const perRun = options.duration + options.warmup * options.rounds;
-  const runs = options.scenarios.length + options.floorScenarios.length + (options.scaleOut ? 2 : 0);
+  const runs = options.scenarios.length * (options.express ? 2 : 1) + options.floorScenarios.length + (options.scaleOut ? 2 : 0);
   return 600 + options.seedBudget + runs * perRun * 2;
 }
 
@@ -384,6 +383,10 @@ async function main(): Promise<void> {
   log(`seeding for scenarios ${[...wanted].sort((a, b) => a - b).join(',')}`);
   const fixtures = await seed(api, database, options, wanted);
   const defined = scenarios(fixtures, api.headers);
+
+  const express = options.express
+    ? await startServer('service-express', join(root, 'dist', 'main.js'), serviceEnv(database, apiKeys, join(tempDir, 'data-express'), 'express'), root, rss, productionNodeOptions(root))
+    : undefined;
 
   let floor: Server | undefined;
   let parity: Awaited<ReturnType<typeof floorParity>> | undefined;
@@ -442,28 +445,30 @@ async function main(): Promise<void> {
     const entry: ScenarioResult = { id, name: scenario.name, request: scenario.request, description: scenario.description, results: [], problems: [] };
     results.push(entry);
     const onFloor = floor !== undefined && floorScenarios.includes(id);
-    const targets: Server[] = onFloor && floor ? [service, floor] : [service];
+    const targets: Server[] = [service, ...(express ? [express] : []), ...(onFloor && floor ? [floor] : [])];
     const problems = await Promise.all(targets.map((server) => checkOnce(server.baseUrl, scenario)));
     problems.forEach((problem, i) => problem && entry.problems.push(`${targets[i].name} check failed: ${problem}`));
     if (entry.problems.length > 0) {
       log(`scenario ${id} (${scenario.name}) skipped: ${entry.problems.join('; ')}`);
       continue;
     }
-    const rounds = onFloor ? options.rounds : 1;
+    const rounds = targets.length > 1 ? options.rounds : 1;
     const seconds = options.duration / rounds;
-    log(`scenario ${id}: ${scenario.name}${onFloor ? `, ${rounds} alternating service/floor rounds of ${seconds} s` : `, ${seconds} s`}`);
+    log(`scenario ${id}: ${scenario.name}${rounds > 1 ? `, ${rounds} alternating rounds of ${seconds} s (${targets.map((t) => t.name).join(', ')})` : `, ${seconds} s`}`);
     const parts = new Map<Server, Measured[]>(targets.map((t) => [t, []]));
     for (let round = 0; round < rounds; round++) {
       for (const server of targets) parts.get(server)?.push(await measure([server], scenario, seconds));
     }
     for (const server of targets) {
-      const result = targetResult(server === floor ? 'floor' : 'service', [server], parts.get(server) ?? []);
+      const result = targetResult(server === floor ? 'floor' : server === express ? 'service-express' : 'service', [server], parts.get(server) ?? []);
       entry.results.push(result);
       describeRun(result.target, result);
     }
     const serviceResult = entry.results.find((r) => r.target === 'service');
     const floorResult = entry.results.find((r) => r.target === 'floor');
+    const expressResult = entry.results.find((r) => r.target === 'service-express');
     if (serviceResult && floorResult) entry.serviceVsFloor = targetRatio(serviceResult, floorResult);
+    if (expressResult && floorResult) entry.expressVsFloor = targetRatio(expressResult, floorResult);
     for (const result of entry.results) {
       if (result.stats.non2xx > 0) entry.problems.push(`${result.target}: ${result.stats.non2xx} non-2xx answers ${JSON.stringify(result.stats.statusCodes)}`);
       if (result.stats.errors > 0) entry.problems.push(`${result.target}: ${result.stats.errors} errors (${result.stats.errorSamples.join('; ')})`);

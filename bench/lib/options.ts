@@ -8,9 +8,11 @@ export interface BenchOptions {
   scenarios: number[];
   /** Scenarios also run against the floor server (it implements the endpoints of 1 to 4). */
   floorScenarios: number[];
-  /** Service/floor rounds, alternating, for the scenarios run against the floor. */
+  /** Alternating rounds (service on each platform, and the floor where it runs) per scenario. */
   rounds: number;
   scaleOut: boolean;
+  /** Also measure the service on Express, beside the default platform (Fastify), in the same rounds. */
+  express: boolean;
   build: boolean;
   /** Seconds of API seeding for the 100,000-message thread before the rest is inserted with SQL. */
   seedBudget: number;
@@ -28,8 +30,9 @@ export const USAGE = `Usage: npm run bench -- [options]
   --connections N       concurrent connections (default 32)
   --scenarios LIST      which scenarios, e.g. 1,3 (default 1,2,3,4,5,6)
   --floor-scenarios L   scenarios also run on the floor server (default 1,3; any of 1-4; "none" to skip)
-  --rounds N            alternating service/floor rounds for those scenarios (default 2)
+  --rounds N            alternating rounds of the targets of a scenario (default 2)
   --scale-out           also run scenarios 1 and 3 on two service instances sharing the database
+  --no-express          measure the default platform (Fastify) only, not Express beside it
   --seed-budget N       seconds of API seeding for the long thread before SQL fills the rest (default 45; 0 = all SQL)
   --deep-messages N     messages in the long thread of scenario 4 (default 100000)
   --no-build            skip \`npm run build\` (use the existing dist/)
@@ -69,6 +72,7 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
     floorScenarios: [1, 3],
     rounds: 2,
     scaleOut: false,
+    express: true,
     build: true,
     seedBudget: 45,
     deepMessages: 100_000,
@@ -98,6 +102,9 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
         break;
       case '--rounds':
         options.rounds = Math.round(positiveNumber(flag, value(), 1, 20));
+        break;
+      case '--no-express':
+        options.express = false;
         break;
       case '--scale-out':
         options.scaleOut = true;

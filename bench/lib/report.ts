@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import type { LoadStats } from './load';
 import type { MemoryFigures } from './processes';
 
-export type Target = 'service' | 'floor' | 'scale-out';
+/** `service` runs on the default platform (Fastify), `service-express` on Express. */
+export type Target = 'service' | 'service-express' | 'floor' | 'scale-out';
 
 export interface TargetResult {
   target: Target;
@@ -38,6 +39,8 @@ export interface ScenarioResult {
   results: TargetResult[];
   /** Service figures as ratios to the floor's (scenarios run on the floor). */
   serviceVsFloor?: Ratio;
+  /** The same on Express. */
+  expressVsFloor?: Ratio;
   /** Two instances' combined figures as ratios to one instance's. */
   scaleOutVsSingle?: Ratio;
   scaleOutVsFloor?: Ratio;
@@ -89,8 +92,8 @@ export function renderTable(scenarios: ScenarioResult[], scenario4vs3: Ratio | u
       continue;
     }
     for (const result of scenario.results) {
-      const vs = result.target === 'service' ? scenario.serviceVsFloor : result.target === 'scale-out' ? scenario.scaleOutVsFloor : undefined;
-      const label = result.target === 'scale-out' ? `scale-out x${result.instances}` : result.target;
+      const vs = { service: scenario.serviceVsFloor, 'service-express': scenario.expressVsFloor, 'scale-out': scenario.scaleOutVsFloor, floor: undefined }[result.target];
+      const label = { service: 'service (fastify)', 'service-express': 'service (express)', 'scale-out': `scale-out x${result.instances}`, floor: 'floor' }[result.target];
       rows.push([
         String(scenario.id),
         scenario.name,
