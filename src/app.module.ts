@@ -10,6 +10,7 @@ import { ErrorFilter } from './common/errors/error.filter';
 import { ApiValidationPipe } from './common/errors/validation.pipe';
 import { DatabaseModule } from './database/database.module';
 import { DatabaseSettings } from './database/data-source';
+import { ConversationsModule } from './conversations/conversations.module';
 import { HealthController } from './health/health.controller';
 import { MessagesModule } from './messages/messages.module';
 import { ThreadsModule } from './threads/threads.module';
@@ -24,7 +25,7 @@ export class AppModule {
   static forRoot(options: AppModuleOptions): DynamicModule {
     return {
       module: AppModule,
-      imports: [DatabaseModule.forRoot(options.database), AuthModule.forRoot(options.apiKeys), IdempotencyModule, ThreadsModule, MessagesModule],
+      imports: [DatabaseModule.forRoot(options.database), AuthModule.forRoot(options.apiKeys), IdempotencyModule, ThreadsModule, MessagesModule, ConversationsModule],
       controllers: [HealthController],
       providers: [
         DrainState,

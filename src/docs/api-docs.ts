@@ -4,7 +4,7 @@ import type { OperationObject, ParameterObject } from '@nestjs/swagger/dist/inte
 import { createReadStream, statSync } from 'node:fs';
 import { join } from 'node:path';
 import getAbsoluteFSPath from 'swagger-ui-dist/absolute-path.js';
-import { AZURE_API_VERSIONS } from '../common/api-version/supported-versions';
+import { AZURE_API_VERSIONS, AZURE_V1_API_VERSIONS, AZURE_V1_PATH } from '../common/api-version/supported-versions';
 import { describeResponses, RESPONSE_SCHEMAS } from './response-schemas';
 
 const API_VERSION: ParameterObject = {
@@ -13,6 +13,15 @@ const API_VERSION: ParameterObject = {
   required: true,
   description: '2024-02-15-preview, 2024-03-01-preview and 2024-04-01-preview answer in v1 shapes; later versions in v2 shapes.',
   schema: { type: 'string', enum: [...AZURE_API_VERSIONS.keys()] },
+};
+
+/** Azure's v1 surface (`/openai/v1/...`): no dated version. */
+const AZURE_V1_API_VERSION: ParameterObject = {
+  name: 'api-version',
+  in: 'query',
+  required: false,
+  description: 'Not needed on /openai/v1/; the undated values of its previews are accepted.',
+  schema: { type: 'string', enum: [...AZURE_V1_API_VERSIONS] },
 };
 
 const OPENAI_BETA: ParameterObject = {
@@ -47,10 +56,11 @@ function describeDialects(document: OpenAPIObject): OpenAPIObject {
       if (!operation) continue;
       describeResponses(path, method, operation, api ? (azure ? 'azure' : 'openai') : undefined);
       if (!api) continue;
-      if (method === 'post' && /\/threads(\/\{thread_id\}\/messages)?$/.test(path)) operation.parameters = [...(operation.parameters ?? []), IDEMPOTENCY_KEY];
+      if (method === 'post' && /\/(threads(\/\{thread_id\}\/messages)?|conversations(\/\{conversation_id\}\/items)?)$/.test(path))
+        operation.parameters = [...(operation.parameters ?? []), IDEMPOTENCY_KEY];
       operation.tags = [azure ? 'Azure OpenAI dialect' : 'OpenAI dialect'];
       operation.security = azure ? [{ 'api-key': [] }, { bearer: [] }] : [{ bearer: [] }];
-      operation.parameters = [...(operation.parameters ?? []), azure ? API_VERSION : OPENAI_BETA];
+      operation.parameters = [...(operation.parameters ?? []), path.startsWith(AZURE_V1_PATH) ? AZURE_V1_API_VERSION : azure ? API_VERSION : OPENAI_BETA];
       // One path per dialect, so the dialect names the operation (Nest numbers a controller's paths: `_create[0]`).
       operation.operationId = `${azure ? 'azure' : 'openai'}_${operation.operationId?.replace(/\[\d+\]$/, '')}`;
     }

@@ -81,6 +81,19 @@ export const RESPONSE_SCHEMAS: Record<string, SchemaObject> = {
   DeletedMessage: object({ id: string, object: constant('thread.message.deleted'), deleted: { type: 'boolean', enum: [true] } }),
   MessageFile: object({ id: string, object: constant('thread.message.file'), created_at: unixTime, message_id: string }),
   MessageFileList: list(ref('MessageFile')),
+  Conversation: {
+    ...object({ id: string, object: constant('conversation'), created_at: unixTime, metadata: ref('Metadata') }),
+    description: 'A thread seen through the Conversations API: thread_X is conv_X',
+  },
+  DeletedConversation: object({ id: string, object: constant('conversation.deleted'), deleted: { type: 'boolean', enum: [true] } }),
+  ConversationItem: {
+    type: 'object',
+    required: ['id', 'type'],
+    properties: { id: string, type: string },
+    additionalProperties: true,
+    description: 'A message item (the Assistants message with the same id) or an item of another type, stored as written',
+  },
+  ConversationItemList: list(ref('ConversationItem')),
   Health: object({ status: constant('ok') }),
   Readiness: object({ status: constant('ok'), database: constant('reachable') }),
   Error: object({ message: string, type: string, param: nullableString, code: nullableString }),
@@ -120,6 +133,14 @@ function successSchema(method: string, route: string): string | undefined {
     'DELETE /threads/{thread_id}/messages/{message_id}': 'DeletedMessage',
     'GET /threads/{thread_id}/messages/{message_id}/files': 'MessageFileList',
     'GET /threads/{thread_id}/messages/{message_id}/files/{file_id}': 'MessageFile',
+    'POST /conversations': 'Conversation',
+    'GET /conversations/{conversation_id}': 'Conversation',
+    'POST /conversations/{conversation_id}': 'Conversation',
+    'DELETE /conversations/{conversation_id}': 'DeletedConversation',
+    'POST /conversations/{conversation_id}/items': 'ConversationItemList',
+    'GET /conversations/{conversation_id}/items': 'ConversationItemList',
+    'GET /conversations/{conversation_id}/items/{item_id}': 'ConversationItem',
+    'DELETE /conversations/{conversation_id}/items/{item_id}': 'Conversation',
     'GET /healthz': 'Health',
     'GET /readyz': 'Readiness',
   };
@@ -132,7 +153,7 @@ function successSchema(method: string, route: string): string | undefined {
  * known success body, so that a new route cannot go undescribed.
  */
 export function describeResponses(path: string, method: string, operation: OperationObject, dialect: 'openai' | 'azure' | undefined): void {
-  const route = dialect === undefined ? path : path.replace(/^\/(v1|openai)/, '');
+  const route = dialect === undefined ? path : path.replace(/^\/(openai\/v1|v1|openai)/, '');
   const success = successSchema(method, route);
   if (!success) throw new Error(`no response schema for ${method.toUpperCase()} ${path}`);
   const responses: Record<string, ResponseObject> = { '200': json('OK', success) };
@@ -142,7 +163,16 @@ export function describeResponses(path: string, method: string, operation: Opera
     return;
   }
   const withBody = method === 'post';
-  const codes = ['400', '401', '404', ...(withBody && !/\{message_id\}$|\{thread_id\}$/.test(route) ? ['409'] : []), ...(withBody ? ['413', '415'] : []), '500', '503', '504'];
+  const codes = [
+    '400',
+    '401',
+    '404',
+    ...(withBody && !/\{(message_id|thread_id|conversation_id)\}$/.test(route) ? ['409'] : []),
+    ...(withBody ? ['413', '415'] : []),
+    '500',
+    '503',
+    '504',
+  ];
   for (const code of codes) responses[code] = json(ERRORS[code], code === '401' && dialect === 'azure' ? 'AzureAuthError' : 'ErrorResponse');
   operation.responses = responses;
 }

@@ -15,13 +15,15 @@ export interface MessageAttachment {
 }
 
 /** A message as the API presents it: what the queries select (the order key and the tenant stay in the database). */
-export type MessageRecord = Omit<MessageEntity, 'seq' | 'tenantId' | 'thread'>;
+export type MessageRecord = Omit<MessageEntity, 'seq' | 'tenantId' | 'thread' | 'item'>;
 
 /** The primary key (thread_id, seq) is the keyset index that orders a thread's messages. */
 @Entity({ name: 'messages' })
 // Resolves a list cursor (a message id) to its order key; the migration adds INCLUDE (seq), which TypeORM
 // cannot describe, so it leaves this index to the migrations.
 @Index('messages_thread_id_id_key', { synchronize: false })
+// The keyset index of the Assistants view: the rows it shows (a conversation item stored whole is not one).
+@Index('messages_thread_message_seq_idx', ['threadId', 'seq'], { where: 'item IS NULL' })
 @Index('messages_thread_run_seq_idx', ['threadId', 'runId', 'seq'], { where: 'run_id IS NOT NULL' })
 export class MessageEntity {
   @PrimaryColumn({ name: 'thread_id', type: 'varchar', length: 64 })
@@ -68,6 +70,13 @@ export class MessageEntity {
 
   @Column({ type: 'json', default: () => "'{}'" })
   metadata: Metadata;
+
+  /**
+   * A conversation item the Assistants API cannot express (a function call, a system message...),
+   * stored whole as the Conversations API shows it (without its id); null for a message.
+   */
+  @Column({ type: 'json', nullable: true })
+  item: Record<string, unknown> | null;
 
   /** The foreign key to the thread, named by its table: messages know threads only as the table they belong to. */
   @ManyToOne('threads', { onDelete: 'CASCADE', createForeignKeyConstraints: true })

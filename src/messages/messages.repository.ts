@@ -37,21 +37,21 @@ const INSERT = statement(`
 
 const FIND = statement(`
   SELECT t.id AS "threadFound", ${messageColumns('m')}
-  FROM threads t LEFT JOIN messages m ON m.thread_id = t.id AND m.id = $3
+  FROM threads t LEFT JOIN messages m ON m.thread_id = t.id AND m.id = $3 AND m.item IS NULL
   WHERE t.id = $1 AND t.tenant_id = $2`);
 
 const MODIFY = statement(`
   WITH t AS (SELECT id FROM threads WHERE id = $1 AND tenant_id = $2),
   u AS (
     UPDATE messages m SET metadata = $4::json FROM t
-    WHERE m.thread_id = t.id AND m.id = $3
+    WHERE m.thread_id = t.id AND m.id = $3 AND m.item IS NULL
     RETURNING ${messageColumns('m')}
   )
   SELECT t.id AS "threadFound", u.* FROM t LEFT JOIN u ON true`);
 
 const DELETE = statement(`
   WITH t AS (SELECT id FROM threads WHERE id = $1 AND tenant_id = $2),
-  d AS (DELETE FROM messages m USING t WHERE m.thread_id = t.id AND m.id = $3 RETURNING m.id)
+  d AS (DELETE FROM messages m USING t WHERE m.thread_id = t.id AND m.id = $3 AND m.item IS NULL RETURNING m.id)
   SELECT t.id AS "threadFound", d.id FROM t LEFT JOIN d ON true`);
 
 /**
@@ -190,7 +190,8 @@ export function listMessagesQuery(input: ListMessagesInput): { statement: Statem
 function variantSql(order: SortOrder, ascending: boolean, after: boolean, before: boolean, runId: boolean): string {
   let next = 3;
   const joins: string[] = [];
-  const where: string[] = ['m.thread_id = $1'];
+  // `item IS NULL`: the rows the Assistants API shows, through their partial index (conversation items stored whole are skipped in the index).
+  const where: string[] = ['m.thread_id = $1', 'm.item IS NULL'];
   const towardAfter = order === 'asc' ? '>' : '<';
   const towardBefore = order === 'asc' ? '<' : '>';
   let afterSeq = 'NULL::bigint';

@@ -1,7 +1,7 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { ApiError } from '../errors/api-error';
 import { ApiRequest, dialectOf, isApiPath, routeOf, Shape } from './api-request';
-import { AZURE_API_VERSIONS, OPENAI_BETA_SHAPES } from './supported-versions';
+import { AZURE_API_VERSIONS, AZURE_V1_API_VERSIONS, AZURE_V1_PATH, OPENAI_BETA_SHAPES } from './supported-versions';
 
 const AZURE_LIST = [...AZURE_API_VERSIONS.keys()].join(', ');
 
@@ -10,6 +10,16 @@ function azureShape(version: unknown): Shape {
   if (shape) return shape;
   const problem = version === undefined ? 'Missing required query parameter' : `Unsupported value '${String(version)}' for query parameter`;
   throw ApiError.badRequest(`${problem} 'api-version'. Supported versions: ${AZURE_LIST}.`, 'api-version', 'invalid_api_version');
+}
+
+/** The v1 surface: no version, or one of its undated values; the shapes are the current (v2) ones. */
+function azureV1Shape(version: unknown): Shape {
+  if (version === undefined || (typeof version === 'string' && AZURE_V1_API_VERSIONS.includes(version))) return 'v2';
+  throw ApiError.badRequest(
+    `Unsupported value '${String(version)}' for query parameter 'api-version'. The v1 API (/openai/v1/) takes none, or one of: ${AZURE_V1_API_VERSIONS.join(', ')}.`,
+    'api-version',
+    'invalid_api_version',
+  );
 }
 
 function openAiShape(header: string | string[] | undefined): Shape {
@@ -35,10 +45,9 @@ export class ApiVersionGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<ApiRequest>();
     const route = routeOf(request);
     if (!isApiPath(route)) return true;
-    request.shape =
-      dialectOf(route) === 'azure'
-        ? azureShape((request.query as Record<string, unknown>)['api-version'])
-        : openAiShape(request.headers['openai-beta']);
+    const version = (request.query as Record<string, unknown>)['api-version'];
+    if (route.startsWith(AZURE_V1_PATH)) request.shape = azureV1Shape(version);
+    else request.shape = dialectOf(route) === 'azure' ? azureShape(version) : openAiShape(request.headers['openai-beta']);
     return true;
   }
 }

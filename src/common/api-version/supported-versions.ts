@@ -22,3 +22,10 @@ export const OPENAI_BETA_SHAPES: ReadonlyMap<string, Shape> = new Map<string, Sh
   ['assistants=v2', 'v2'],
   ['assistants=v1', 'v1'],
 ]);
+
+/**
+ * Azure OpenAI's v1 surface (`/openai/v1/...`, since August 2025) takes no dated `api-version`: none
+ * at all, or one of these values that its preview clients sent. It carries the Conversations API.
+ */
+export const AZURE_V1_PATH = '/openai/v1/';
+export const AZURE_V1_API_VERSIONS: readonly string[] = ['v1', 'preview', 'latest'];

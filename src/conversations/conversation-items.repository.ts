@@ -1,0 +1,190 @@
+import { Injectable } from '@nestjs/common';
+import { FOREIGN_KEY_VIOLATION, sqlState } from '../common/errors/pg-errors';
+import { KeysetPlan, takePage } from '../common/pagination/keyset';
+import { SortOrder } from '../common/pagination/list-query.dto';
+import { Metadata } from '../common/metadata/is-metadata';
+import { NOW_SECONDS as NOW, Queryable, Sql, Statement, statement } from '../database/sql';
+import { messageColumns } from '../messages/messages.repository';
+import { ThreadRecord } from '../threads/threads.repository';
+import { ItemRecord, NewItem } from './conversation-item';
+
+/** The columns of an item: a message's, and the item stored whole (null for a message). */
+const ITEM_COLUMNS = (alias: string): string => `${messageColumns(alias)}, ${alias}.item`;
+const THREAD_COLUMNS = `id, created_at AS "createdAt", metadata, tool_resources AS "toolResources"`;
+
+/** The items' columns as arrays, in the order given: `ord` keeps that order in the order key. */
+const itemsSource = (first: number): string =>
+  `unnest($${first}::varchar[], $${first + 1}::varchar[], $${first + 2}::json[], $${first + 3}::json[], $${first + 4}::json[])` +
+  ' WITH ORDINALITY AS i(id, role, content, attachments, item, ord)';
+
+/** A thread (a conversation) with its first items, in one statement: all or nothing. */
+const CREATE = statement(`
+  WITH thread AS (
+    INSERT INTO threads (id, tenant_id, created_at, metadata, tool_resources)
+    VALUES ($1, $2, ${NOW}, $3::json, '{}')
+    RETURNING ${THREAD_COLUMNS}
+  ),
+  inserted AS (
+    INSERT INTO messages (thread_id, id, tenant_id, created_at, completed_at, role, content, attachments, metadata, item)
+    SELECT thread.id, i.id, $2, thread."createdAt", thread."createdAt", i.role, i.content, i.attachments, '{}', i.item
+    FROM thread, ${itemsSource(4)}
+    ORDER BY i.ord
+  )
+  SELECT thread.* FROM thread`);
+
+/** Items appended to an owned thread, in the order given, ownership checked in the same statement. */
+const INSERT = statement(`
+  WITH t AS (SELECT id, tenant_id FROM threads WHERE id = $1 AND tenant_id = $2),
+  inserted AS (
+    INSERT INTO messages (thread_id, id, tenant_id, created_at, completed_at, role, content, attachments, metadata, item)
+    SELECT t.id, i.id, t.tenant_id, ${NOW}, ${NOW}, i.role, i.content, i.attachments, '{}', i.item
+    FROM t, ${itemsSource(3)}
+    ORDER BY i.ord
+    RETURNING created_at
+  )
+  SELECT t.id AS "threadFound", (SELECT min(created_at) FROM inserted) AS "createdAt" FROM t`);
+
+const FIND = statement(`
+  SELECT t.id AS "threadFound", ${ITEM_COLUMNS('m')}
+  FROM threads t LEFT JOIN messages m ON m.thread_id = t.id AND m.id = $3
+  WHERE t.id = $1 AND t.tenant_id = $2`);
+
+/** Deletes an item and answers the thread it was in. */
+const DELETE = statement(`
+  WITH t AS (SELECT ${THREAD_COLUMNS} FROM threads WHERE id = $1 AND tenant_id = $2),
+  d AS (DELETE FROM messages m USING t WHERE m.thread_id = t.id AND m.id = $3 RETURNING m.id)
+  SELECT t.*, d.id AS "deletedId" FROM t LEFT JOIN d ON true`);
+
+type ThreadScopedRow<T> = { threadFound: string } & (T | { [K in keyof T]: null });
+type ListRow = ThreadScopedRow<ItemRecord> & { afterSeq: number | null };
+
+export type ItemLookup = { kind: 'no-thread' } | { kind: 'no-item' } | { kind: 'item'; item: ItemRecord };
+export type ItemsInsert = { kind: 'no-thread' } | { kind: 'items'; items: ItemRecord[] };
+export type ItemDelete = { kind: 'no-thread' } | { kind: 'no-item' } | { kind: 'deleted'; thread: ThreadRecord };
+export type ItemPage = { kind: 'no-thread' } | { kind: 'no-cursor' } | { kind: 'page'; items: ItemRecord[]; hasMore: boolean };
+
+export interface ListItemsInput {
+  order: SortOrder;
+  plan: KeysetPlan;
+  threadId: string;
+  tenant: string;
+  after?: string;
+}
+
+function itemParams(items: NewItem[]): unknown[] {
+  // Columns as arrays, not one JSON document: json_to_recordset would unescape \u0000, which text cannot hold.
+  return [
+    items.map((i) => i.id),
+    items.map((i) => i.role),
+    items.map((i) => JSON.stringify(i.content)),
+    items.map((i) => JSON.stringify(i.attachments)),
+    items.map((i) => (i.item === null ? null : JSON.stringify(i.item))),
+  ];
+}
+
+/** An item just inserted, as it is stored (the insert returns only the database's time). */
+function inserted(threadId: string, createdAt: number, item: NewItem): ItemRecord {
+  return {
+    id: item.id,
+    threadId,
+    createdAt,
+    role: item.role as ItemRecord['role'],
+    content: item.content,
+    attachments: item.attachments,
+    assistantId: null,
+    runId: null,
+    status: 'completed',
+    incompleteDetails: null,
+    completedAt: createdAt,
+    incompleteAt: null,
+    metadata: item.metadata,
+    item: item.item,
+  };
+}
+
+/**
+ * The Conversations view's statements over the same tables as the Assistants view: a
+ * conversation is a row of `threads`, an item a row of `messages` (in the same order key). Each
+ * request is one parameterised statement, prepared, scoped by tenant and by `thread_id`.
+ */
+@Injectable()
+export class ConversationItemsRepository {
+  constructor(private readonly sql: Sql) {}
+
+  async create(thread: { id: string; tenantId: string; metadata: Metadata }, items: NewItem[], on?: Queryable): Promise<ThreadRecord> {
+    const params = [thread.id, thread.tenantId, JSON.stringify(thread.metadata), ...itemParams(items)];
+    return (await this.sql.rows<ThreadRecord>(CREATE, params, on))[0];
+  }
+
+  async insert(tenant: string, threadId: string, items: NewItem[], on?: Queryable): Promise<ItemsInsert> {
+    let rows: { threadFound: string; createdAt: number | null }[];
+    try {
+      rows = await this.sql.rows(INSERT, [threadId, tenant, ...itemParams(items)], on);
+    } catch (error) {
+      // The thread was deleted between the statement's read of it and its insert.
+      if (sqlState(error) === FOREIGN_KEY_VIOLATION) return { kind: 'no-thread' };
+      throw error;
+    }
+    if (rows.length === 0) return { kind: 'no-thread' };
+    const createdAt = Number(rows[0].createdAt);
+    return { kind: 'items', items: items.map((item) => inserted(threadId, createdAt, item)) };
+  }
+
+  async find(tenant: string, threadId: string, itemId: string): Promise<ItemLookup> {
+    const rows = await this.sql.rows<ThreadScopedRow<ItemRecord>>(FIND, [threadId, tenant, itemId]);
+    if (rows.length === 0) return { kind: 'no-thread' };
+    const row = rows[0];
+    return row.id === null ? { kind: 'no-item' } : { kind: 'item', item: row };
+  }
+
+  async delete(tenant: string, threadId: string, itemId: string): Promise<ItemDelete> {
+    const rows = await this.sql.rows<ThreadRecord & { deletedId: string | null }>(DELETE, [threadId, tenant, itemId]);
+    if (rows.length === 0) return { kind: 'no-thread' };
+    const { deletedId, ...thread } = rows[0];
+    return deletedId === null ? { kind: 'no-item' } : { kind: 'deleted', thread };
+  }
+
+  /** A page of `plan.limit` items (`limit + 1` are fetched: the extra one only says that more lie beyond). */
+  async list(input: ListItemsInput): Promise<ItemPage> {
+    const { statement: query, params } = listItemsQuery(input);
+    const rows = await this.sql.rows<ListRow>(query, params);
+    if (rows.length === 0) return { kind: 'no-thread' };
+    if (input.after !== undefined && rows[0].afterSeq === null) return { kind: 'no-cursor' };
+    const { items, hasMore } = takePage(
+      rows.filter((row): row is ListRow & ItemRecord => row.id !== null),
+      input.plan,
+    );
+    return { kind: 'page', items, hasMore };
+  }
+}
+
+const variants = new Map<string, Statement>();
+
+/**
+ * One round trip: the thread's ownership, the cursor's order key and `limit + 1` items, every
+ * row of the thread in the order key (the primary key (thread_id, seq)).
+ */
+export function listItemsQuery(input: ListItemsInput): { statement: Statement; params: unknown[] } {
+  const after = input.after !== undefined;
+  const params: unknown[] = [input.threadId, input.tenant, ...(after ? [input.after] : []), input.plan.limit + 1];
+  const key = `${input.plan.ascending} ${after}`;
+  let found = variants.get(key);
+  if (found === undefined) {
+    const direction = input.plan.ascending ? 'ASC' : 'DESC';
+    const toward = input.plan.ascending ? '>' : '<';
+    found = statement(`
+      SELECT t.id AS "threadFound", ${after ? 'a.seq' : 'NULL::bigint'} AS "afterSeq", page.*
+      FROM threads t
+      ${after ? 'LEFT JOIN messages a ON a.thread_id = t.id AND a.id = $3' : ''}
+      LEFT JOIN LATERAL (
+        SELECT ${ITEM_COLUMNS('m')}
+        FROM messages m
+        WHERE m.thread_id = $1${after ? ` AND m.seq ${toward} a.seq` : ''}
+        ORDER BY m.thread_id ${direction}, m.seq ${direction}
+        LIMIT $${after ? 4 : 3}
+      ) page ON true
+      WHERE t.id = $1 AND t.tenant_id = $2`);
+    variants.set(key, found);
+  }
+  return { statement: found, params };
+}
