@@ -1,6 +1,7 @@
 import type { PoolClient } from 'pg';
 import { planKeyset } from '../src/common/pagination/keyset';
 import { SortOrder } from '../src/common/pagination/list-query.dto';
+import { listItemsQuery } from '../src/conversations/conversation-items.repository';
 import { listMessagesQuery } from '../src/messages/messages.repository';
 import { bearer, KEY_A, startTestApp, TestApp } from './support/test-app';
 
@@ -36,6 +37,8 @@ interface PlanNode {
 let t: TestApp;
 let client: PoolClient;
 let primaryKey: string;
+/** The keyset index of the Assistants view: (thread_id, seq) of the rows it shows (`item IS NULL`). */
+const MESSAGE_KEYSET_INDEX = 'messages_thread_message_seq_idx';
 /** Each thread's message ids in ascending seq, fetched once. */
 const idsOf = new Map<string, string[]>();
 
@@ -70,7 +73,7 @@ function expectPageFromPrimaryKey(plan: PlanNode, cursor: Cursor, context: strin
   expect({ context, type: ['Index Scan', 'Index Only Scan'].includes(scan['Node Type']) ? 'index scan' : scan['Node Type'], index: scan['Index Name'] }).toEqual({
     context,
     type: 'index scan',
-    index: primaryKey,
+    index: MESSAGE_KEYSET_INDEX,
   });
   // The index is entered at the thread (and at the cursor's key), not filtered through.
   const cond = scan['Index Cond'] ?? '';
@@ -117,6 +120,8 @@ beforeAll(async () => {
   expect(pk.rows).toHaveLength(1);
   expect(pk.rows[0].columns).toEqual(['thread_id', 'seq']);
   primaryKey = pk.rows[0].name;
+  const keyset = await client.query<{ def: string }>(`SELECT pg_get_indexdef(indexrelid) AS def FROM pg_index WHERE indexrelid = $1::regclass`, [MESSAGE_KEYSET_INDEX]);
+  expect(keyset.rows[0].def).toMatch(/\(thread_id, seq\) WHERE \(item IS NULL\)$/);
   for (const threadId of [BIG, SMALL]) {
     const { rows } = await client.query<{ id: string }>(`SELECT id FROM messages WHERE thread_id = $1 ORDER BY seq`, [threadId]);
     idsOf.set(threadId, rows.map((r) => r.id));
@@ -186,6 +191,21 @@ describe('messages list plan on a bulk-loaded table with stale statistics', () =
         buffersBelowLimit: true,
         buffers,
       });
+    }
+  });
+});
+
+describe('conversation items list plan (every row of the thread, in the same order key)', () => {
+  it.each(['asc', 'desc'] as const)('%s, with and without a cursor: the primary key (thread_id, seq), entered at the thread, no sort', async (order) => {
+    const ids = idsOf.get(BIG) as string[];
+    for (const after of [undefined, ids[Math.floor(ids.length / 2)]]) {
+      const { statement, params } = listItemsQuery({ order, plan: planKeyset(order, after ? 'after' : 'none', LIMIT), threadId: BIG, tenant: TENANT, after });
+      const { rows } = await client.query(`EXPLAIN (FORMAT JSON) ${statement.text}`, params);
+      const all = nodes(rows[0]['QUERY PLAN'][0].Plan);
+      const page = all.filter((n) => n['Relation Name'] === 'messages' && n.Alias === 'm');
+      const context = `${order} ${after ?? 'no cursor'}`;
+      expect({ context, scans: page.map((n) => [n['Node Type'], n['Index Name']]) }).toEqual({ context, scans: [['Index Scan', primaryKey]] });
+      expect({ context, sorts: all.filter((n) => /Sort/.test(n['Node Type'])).length }).toEqual({ context, sorts: 0 });
     }
   });
 });
