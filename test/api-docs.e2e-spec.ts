@@ -54,7 +54,11 @@ describe('API description', () => {
 
     for (const [path, item] of Object.entries(document.paths)) {
       for (const operation of Object.values(item)) {
-        if (path.startsWith('/openai/')) {
+        if (path.startsWith('/openai/v1/')) {
+          // Azure's v1 surface (the Conversations API): no dated version, none required.
+          expect(operation.parameters).toContainEqual(expect.objectContaining({ name: 'api-version', in: 'query', required: false }));
+          expect(operation.security).toContainEqual({ 'api-key': [] });
+        } else if (path.startsWith('/openai/')) {
           expect(operation.parameters).toContainEqual(expect.objectContaining({ name: 'api-version', in: 'query', required: true }));
           expect(operation.security).toContainEqual({ 'api-key': [] });
         } else if (path.startsWith('/v1/')) {
