@@ -72,6 +72,10 @@ describe('conversations: errors, validation, idempotency, Azure v1', () => {
       code: 'invalid_value',
     });
     expect((await t.http.post(`/v1/conversations/${id}`).set(bearer(KEY_A)).send({ items: [] })).body.error).toMatchObject({ code: 'unknown_parameter' });
+    expect((await t.http.post(`/v1/conversations/${id}`).set(bearer(KEY_A)).send({})).body.error).toMatchObject({
+      param: 'metadata',
+      code: 'missing_required_parameter',
+    });
     const include = await t.http.get(`/v1/conversations/${id}/items?include=bogus`).set(bearer(KEY_A));
     expect(include.status).toBe(400);
     expect(include.body.error).toMatchObject({ param: 'include', code: 'invalid_value' });
