@@ -25,7 +25,7 @@ export class AppModule {
   static forRoot(options: AppModuleOptions): DynamicModule {
     return {
       module: AppModule,
-      imports: [TypeOrmModule.forRoot(dataSourceOptions(options.database)), DatabaseModule, IdempotencyModule, ThreadsModule, MessagesModule],
+      imports: [TypeOrmModule.forRoot(dataSourceOptions(options.database)), DatabaseModule.forRoot(options.database), IdempotencyModule, ThreadsModule, MessagesModule],
       controllers: [HealthController],
       providers: [
         DrainState,

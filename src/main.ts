@@ -11,9 +11,16 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const keys = loadApiKeys(config.apiKeys, config.dataDir);
   const database = await openDatabase(config);
-  if (config.migrationsRun) await runMigrations(database.url);
+  // Migrations need a session of their own: past the pooler when a direct URL is given.
+  if (config.migrationsRun) await runMigrations(config.databaseDirectUrl ?? database.url);
   const app = await createApp({
-    database: { url: database.url, poolSize: config.dbPoolSize },
+    database: {
+      url: database.url,
+      poolSize: config.dbPoolSize,
+      poolMode: config.dbPoolMode,
+      directUrl: config.databaseDirectUrl,
+      keyPollMs: config.apiKeysPollMs,
+    },
     apiKeys: keys.keys,
     bodyLimitBytes: config.bodyLimitBytes,
     requestTimeoutMs: config.requestTimeoutMs,
@@ -25,7 +32,9 @@ async function main(): Promise<void> {
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}`;
   const banner = [
     `Listening on ${url}  (OpenAI dialect: ${url}/v1, Azure OpenAI dialect: ${url}/openai)`,
-    database.embedded ? `Data: embedded PostgreSQL in ${config.dataDir}` : 'Data: the PostgreSQL server of DATABASE_URL',
+    database.embedded
+      ? `Data: embedded PostgreSQL in ${config.dataDir}`
+      : `Data: the PostgreSQL server of DATABASE_URL${config.dbPoolMode === 'direct' ? '' : ` (through a pooler in ${config.dbPoolMode} mode)`}`,
   ];
   if (keys.source === 'API_KEYS') banner.push(`API keys: ${keys.keys.length} from API_KEYS`);
   if (keys.source === 'stored') banner.push(`API key: the one generated on first start, kept in ${keys.keyFile}`);

@@ -14,8 +14,8 @@ const USAGE = `Usage:
   npm run keys -- list [--json]                         id, tenant, name, created, last used, revoked
   npm run keys -- revoke ID|SECRET                      revoke a key by the id list shows, or by its secret
 
-Works on the configured database: DATABASE_URL, else the embedded one under DATA_DIR (the running
-service's, if it is running). Exit codes: 0 done, 1 failure, 2 bad arguments, 3 no such key.`;
+Works on the configured database: DATABASE_DIRECT_URL, else DATABASE_URL, else the embedded one
+under DATA_DIR (the running service's, if it is running). Exit codes: 0 done, 1 failure, 2 bad arguments, 3 no such key.`;
 
 const TENANT = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
@@ -152,9 +152,11 @@ export async function runKeysCommand(argv: string[], io: Output): Promise<number
   let database: Awaited<ReturnType<typeof openDatabase>> | undefined;
   try {
     const run = parse(args);
-    database = await openDatabase(loadConfig(), { attach: true });
-    await runMigrations(database.url);
-    const db = new Client({ connectionString: database.url });
+    const config = loadConfig();
+    database = await openDatabase(config, { attach: true });
+    const url = config.databaseDirectUrl ?? database.url;
+    await runMigrations(url);
+    const db = new Client({ connectionString: url });
     await db.connect();
     try {
       await run(db, io);

@@ -1,7 +1,10 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
-import type { Pool, QueryConfig, QueryResult } from 'pg';
+import type { Pool, PoolClient, QueryConfig, QueryResult } from 'pg';
 import { DataSource } from 'typeorm';
+import type { DbPoolMode } from '../config/app.config';
+import { DATABASE_SETTINGS, DatabaseSettings } from './data-source';
+import { timedQuery, timeoutSetter } from './timed-query';
 
 /** A parameterised statement, prepared once per connection under a name derived from its text. */
 export interface Statement {
@@ -25,21 +28,55 @@ export function statement(text: string): Statement {
   return found;
 }
 
+/** Every statement defined so far (the text of each), for the checks of what the code sends. */
+export function definedStatements(): string[] {
+  return [...statements.keys()];
+}
+
 /**
  * The hot paths' access to PostgreSQL: one parameterised statement, one round trip, on the
  * pool of the TypeORM data source (no query runner, no ORM hydration).
+ *
+ * How a statement travels depends on the pool mode:
+ * - direct: a named prepared statement; statement_timeout was set at connection start.
+ * - session (a pooler that keeps a server connection per client connection): a named prepared
+ *   statement; statement_timeout is SET once on each new connection (the pooler refuses it as a
+ *   startup parameter), which costs one round trip per connection, not per request.
+ * - transaction (the server connection changes between transactions): an unnamed statement with
+ *   its statement_timeout set for its own implicit transaction, in the same round trip
+ *   (timed-query.ts); no session state is ever left on a server connection.
  */
 @Injectable()
 export class Sql {
   private readonly pool: Pool;
+  readonly mode: DbPoolMode;
+  private readonly timeoutMs?: number;
+  private readonly setter?: string;
+  private readonly timedSessions = new WeakSet<PoolClient>();
 
-  constructor(dataSource: DataSource) {
+  constructor(dataSource: DataSource, @Inject(DATABASE_SETTINGS) settings: DatabaseSettings) {
     this.pool = (dataSource.driver as unknown as { master: Pool }).master;
+    this.mode = settings.poolMode ?? 'direct';
+    this.timeoutMs = settings.queryTimeoutMs;
+    if (this.timeoutMs) this.setter = timeoutSetter(this.timeoutMs);
   }
 
-  async rows<T>(query: Statement, values: unknown[], on: Queryable = this.pool): Promise<T[]> {
-    const result = await on.query({ name: query.name, text: query.text, values });
-    return result.rows as T[];
+  async rows<T>(query: Statement, values: unknown[], on?: Queryable): Promise<T[]> {
+    if (on) return (await this.send(on, query, values)).rows as T[];
+    // The default path, unchanged: pg-pool checks a connection out and back in around the query.
+    if (this.mode === 'direct') return (await this.pool.query({ name: query.name, text: query.text, values })).rows as T[];
+    const client = await this.pool.connect();
+    let failed: Error | undefined;
+    try {
+      await this.startSession(client);
+      return (await this.send(client, query, values)).rows as T[];
+    } catch (error) {
+      // As pg-pool's query() does: a connection whose query failed is not reused.
+      failed = error as Error;
+      throw error;
+    } finally {
+      client.release(failed);
+    }
   }
 
   /** Runs `work` in one transaction on one connection: committed if it resolves, rolled back if it throws. */
@@ -47,6 +84,7 @@ export class Sql {
     const client = await this.pool.connect();
     let broken: Error | undefined;
     try {
+      await this.startSession(client);
       await client.query('BEGIN');
       const result = await work(client);
       await client.query('COMMIT');
@@ -57,5 +95,18 @@ export class Sql {
     } finally {
       client.release(broken);
     }
+  }
+
+  private send(on: Queryable, query: Statement, values: unknown[]): Promise<QueryResult> {
+    if (this.mode !== 'transaction') return on.query({ name: query.name, text: query.text, values });
+    if (this.setter) return timedQuery(on, { text: query.text, values }, this.setter);
+    return on.query({ text: query.text, values });
+  }
+
+  /** Session mode: the statement timeout is set once on each connection, before its first statement. */
+  private async startSession(client: PoolClient): Promise<void> {
+    if (this.mode !== 'session' || !this.timeoutMs || this.timedSessions.has(client)) return;
+    await client.query(`SET statement_timeout = ${Math.floor(this.timeoutMs)}`);
+    this.timedSessions.add(client);
   }
 }
