@@ -10,9 +10,13 @@ export interface ServiceProcess {
   exited: Promise<number | null>;
 }
 
-/** Runs the built service (`node dist/main.js`, as `npm run start:prod` does) with the given environment. */
+/**
+ * Runs the built service (`node dist/main.js`, as `npm run start:prod` does) with the given
+ * environment; on a DATABASE_URL, in the pool mode of the test run (DB_POOL_MODE), unless given.
+ */
 export function runService(env: NodeJS.ProcessEnv): ServiceProcess {
-  const child = spawn(process.execPath, [MAIN], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const poolMode = env.DATABASE_URL && process.env.DB_POOL_MODE ? { DB_POOL_MODE: process.env.DB_POOL_MODE } : {};
+  const child = spawn(process.execPath, [MAIN], { env: { PATH: process.env.PATH, ...poolMode, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));

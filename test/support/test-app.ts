@@ -5,7 +5,7 @@ import request from 'supertest';
 import { createApp } from '../../src/app.factory';
 import { parseApiKeys } from '../../src/common/auth/api-keys';
 import { assertNoViolations, ContractRecorder } from './contract';
-import { cloneTestDatabase, testPool } from './test-database';
+import { cloneTestDatabase, directUrlOf, testPool, testPoolMode } from './test-database';
 
 export const KEY_A = 'sk-test-tenant-a-0123456789abcdefghijklmnop';
 export const KEY_B = 'sk-test-tenant-b-0123456789abcdefghijklmnop';
@@ -37,8 +37,10 @@ export interface TestAppOptions {
 /** The production app (same factory as main.ts) on a database of its own. */
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp & { url?: string }> {
   const database = options.databaseUrl ? { url: options.databaseUrl, drop: async () => undefined } : await cloneTestDatabase();
+  // Through a pooler (DB_POOL_MODE of the run), key changes are listened for on the direct URL, as in production.
+  const directUrl = directUrlOf(database.url);
   const app = await createApp({
-    database: { url: database.url, poolSize: 10 },
+    database: { url: database.url, poolSize: 10, poolMode: testPoolMode(), directUrl: directUrl === database.url ? undefined : directUrl },
     apiKeys: parseApiKeys(`alpha:${KEY_A},beta:${KEY_B},alpha:${KEY_A2}`),
     bodyLimitBytes: options.bodyLimitBytes ?? 10 * 1024 * 1024,
     requestTimeoutMs: options.requestTimeoutMs ?? 30000,
