@@ -3,6 +3,7 @@ import { INestApplication } from '@nestjs/common';
 import { Pool } from 'pg';
 import request from 'supertest';
 import { createApp } from '../../src/app.factory';
+import { DbPoolMode } from '../../src/config/app.config';
 import { parseApiKeys } from '../../src/common/auth/api-keys';
 import { assertNoViolations, ContractRecorder } from './contract';
 import { cloneTestDatabase, directUrlOf, testPool, testPoolMode } from './test-database';
@@ -32,15 +33,20 @@ export interface TestAppOptions {
   corsOrigins?: string[];
   /** Capture log lines (JSON) here; the app logs nothing otherwise. */
   logLines?: string[];
+  /** The pool mode (else the run's DB_POOL_MODE), the direct URL (null: none) and the key poll interval. */
+  poolMode?: DbPoolMode;
+  directUrl?: string | null;
+  keyPollMs?: number;
 }
 
 /** The production app (same factory as main.ts) on a database of its own. */
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp & { url?: string }> {
   const database = options.databaseUrl ? { url: options.databaseUrl, drop: async () => undefined } : await cloneTestDatabase();
   // Through a pooler (DB_POOL_MODE of the run), key changes are listened for on the direct URL, as in production.
-  const directUrl = directUrlOf(database.url);
+  const direct = directUrlOf(database.url);
+  const directUrl = options.directUrl === null ? undefined : (options.directUrl ?? (direct === database.url ? undefined : direct));
   const app = await createApp({
-    database: { url: database.url, poolSize: 10, poolMode: testPoolMode(), directUrl: directUrl === database.url ? undefined : directUrl },
+    database: { url: database.url, poolSize: 10, poolMode: options.poolMode ?? testPoolMode(), directUrl, keyPollMs: options.keyPollMs },
     apiKeys: parseApiKeys(`alpha:${KEY_A},beta:${KEY_B},alpha:${KEY_A2}`),
     bodyLimitBytes: options.bodyLimitBytes ?? 10 * 1024 * 1024,
     requestTimeoutMs: options.requestTimeoutMs ?? 30000,
