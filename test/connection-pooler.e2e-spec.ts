@@ -157,8 +157,8 @@ describe('behind PgBouncer in transaction mode', () => {
       ),
     );
     console.log(`key revocation, polled every ${POLL_MS} ms: refused after ${refusedAfter.join(' and ')} ms`);
-    // One interval, and the time to read the table once.
-    for (const elapsed of refusedAfter) expect(elapsed).toBeLessThanOrEqual(POLL_MS + 250);
+    // One interval, and the time to read the table once (bounded at 500 ms on a busy CI machine).
+    for (const elapsed of refusedAfter) expect(elapsed).toBeLessThanOrEqual(POLL_MS + 500);
   });
 
   it('with a direct URL, listens for key changes past the pooler: a revoked key is refused at once', async () => {
