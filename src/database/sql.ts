@@ -53,6 +53,7 @@ export class Sql {
   private readonly timeoutMs?: number;
   private readonly setter?: string;
   private readonly timedSessions = new WeakSet<PoolClient>();
+  private readonly guarded = new WeakSet<PoolClient>();
 
   constructor(dataSource: DataSource, @Inject(DATABASE_SETTINGS) settings: DatabaseSettings) {
     this.pool = (dataSource.driver as unknown as { master: Pool }).master;
@@ -65,7 +66,7 @@ export class Sql {
     if (on) return (await this.send(on, query, values)).rows as T[];
     // The default path, unchanged: pg-pool checks a connection out and back in around the query.
     if (this.mode === 'direct') return (await this.pool.query({ name: query.name, text: query.text, values })).rows as T[];
-    const client = await this.pool.connect();
+    const client = await this.checkOut();
     let failed: Error | undefined;
     try {
       await this.startSession(client);
@@ -81,7 +82,7 @@ export class Sql {
 
   /** Runs `work` in one transaction on one connection: committed if it resolves, rolled back if it throws. */
   async transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
+    const client = await this.checkOut();
     let broken: Error | undefined;
     try {
       await this.startSession(client);
@@ -97,9 +98,25 @@ export class Sql {
     }
   }
 
+  /**
+   * A connection of the pool, for several statements or a statement pg-pool's query() cannot
+   * send. pg-pool listens for a connection's errors only while it is idle; a connection lost while
+   * checked out (or after it was released with an error and is closing) would otherwise emit an
+   * 'error' nobody handles and stop the process. Its statements fail with that error anyway.
+   */
+  private async checkOut(): Promise<PoolClient> {
+    const client = await this.pool.connect();
+    if (!this.guarded.has(client)) {
+      client.on('error', () => undefined);
+      this.guarded.add(client);
+    }
+    return client;
+  }
+
   private send(on: Queryable, query: Statement, values: unknown[]): Promise<QueryResult> {
     if (this.mode !== 'transaction') return on.query({ name: query.name, text: query.text, values });
-    if (this.setter) return timedQuery(on, { text: query.text, values }, this.setter);
+    // The same client-side read timeout as pg's query_timeout (data-source.ts): the statement timeout and 500 ms.
+    if (this.setter) return timedQuery(on, { text: query.text, values }, this.setter, (this.timeoutMs as number) + 500);
     return on.query({ text: query.text, values });
   }
 
