@@ -14,7 +14,7 @@ import { timedQuery, timeoutSetter } from '../src/database/timed-query';
 import { startPgBouncer } from '../test/support/pgbouncer';
 
 const SERVER = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const STATEMENTS = Number(process.env.BENCH_STATEMENTS ?? 4000);
+const STATEMENTS = Number(process.env.BENCH_STATEMENTS ?? 8000);
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 8);
 const TIMEOUT_MS = 24000;
 const TEXT = 'SELECT id, tenant_id, created_at, metadata FROM threads WHERE id = $1 AND tenant_id = $2';
