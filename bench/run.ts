@@ -82,6 +82,8 @@ function serviceEnv(database: BenchDatabase, apiKeys: string, dataDir: string): 
     LOG_LEVEL: 'warn',
     MIGRATIONS_RUN: 'true',
     ...(process.env.DB_POOL_SIZE ? { DB_POOL_SIZE: process.env.DB_POOL_SIZE } : {}),
+    // The HTTP platform under test (fastify unless set): HTTP_PLATFORM=express npm run bench measures Express.
+    ...(process.env.HTTP_PLATFORM ? { HTTP_PLATFORM: process.env.HTTP_PLATFORM } : {}),
   };
 }
 

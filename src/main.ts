@@ -2,17 +2,20 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { createApp } from './app.factory';
 import { DrainState } from './common/http/drain';
-import { loadApiKeys } from './common/auth/api-keys';
-import { ConfigError, loadConfig } from './config/app.config';
+import { keepGeneratedKey, loadApiKeys } from './auth/api-keys';
+import { AppConfig, ConfigError, loadConfig } from './config/app.config';
+import { ensureWritableDir } from './config/writable-dir';
+import { describeConnectionError } from './database/connection-errors';
 import { runMigrations } from './database/data-source';
 import { openDatabase } from './database/embedded-database';
+import { EmbeddedPostgresError } from './database/embedded-postgres';
 
-async function main(): Promise<void> {
-  const config = loadConfig();
+async function main(config: AppConfig): Promise<void> {
   const keys = loadApiKeys(config.apiKeys, config.dataDir);
+  if (keys.newSecret) ensureWritableDir(config.dataDir, 'DATA_DIR', ', or set API_KEYS');
   const database = await openDatabase(config);
   // Migrations need a session of their own: past the pooler when a direct URL is given.
-  if (config.migrationsRun) await runMigrations(config.databaseDirectUrl ?? database.url);
+  if (config.migrationsRun) await onDirectUrl(config, () => runMigrations(config.databaseDirectUrl ?? database.url));
   const app = await createApp({
     database: {
       url: database.url,
@@ -25,23 +28,9 @@ async function main(): Promise<void> {
     bodyLimitBytes: config.bodyLimitBytes,
     requestTimeoutMs: config.requestTimeoutMs,
     corsOrigins: config.corsOrigins,
+    platform: config.httpPlatform,
     logLevel: config.logLevel,
   });
-  await app.listen(config.port, config.host);
-
-  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}`;
-  const banner = [
-    `Listening on ${url}  (OpenAI dialect: ${url}/v1, Azure OpenAI dialect: ${url}/openai)`,
-    database.embedded
-      ? `Data: embedded PostgreSQL in ${config.dataDir}`
-      : `Data: the PostgreSQL server of DATABASE_URL${config.dbPoolMode === 'direct' ? '' : ` (through a pooler in ${config.dbPoolMode} mode)`}`,
-  ];
-  if (keys.source === 'API_KEYS') banner.push(`API keys: ${keys.keys.length} from API_KEYS`);
-  if (keys.source === 'stored') banner.push(`API key: the one generated on first start, kept in ${keys.keyFile}`);
-  // The generated secret is printed once, on the start that created it.
-  if (keys.newSecret) banner.push(`API key (generated now, shown once, kept in ${keys.keyFile}):`, '', `  ${keys.newSecret}`, '');
-  if (config.logLevel !== 'silent') process.stdout.write(banner.join('\n') + '\n');
-
   const logger = new Logger('Main');
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -55,13 +44,53 @@ async function main(): Promise<void> {
   };
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
   process.once('SIGINT', () => void shutdown('SIGINT'));
+  await app.listen(config.port, config.host);
+  // A generated key is kept, and shown, by the start that first serves with it.
+  keepGeneratedKey(keys);
+
+  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}`;
+  const banner = [
+    `Listening on ${url}  (OpenAI dialect: ${url}/v1, Azure OpenAI dialect: ${url}/openai)`,
+    database.embedded
+      ? `Data: embedded PostgreSQL in ${config.dataDir}`
+      : `Data: the PostgreSQL server of DATABASE_URL${config.dbPoolMode === 'direct' ? '' : ` (through a pooler in ${config.dbPoolMode} mode)`}`,
+  ];
+  if (keys.source === 'API_KEYS') banner.push(`API keys: ${keys.keys.length} from API_KEYS`);
+  if (keys.source === 'stored') banner.push(`API key: the one generated on first start, kept in ${keys.keyFile}`);
+  if (keys.newSecret) banner.push(`API key (generated now, shown once, kept in ${keys.keyFile}):`, '', `  ${keys.newSecret}`, '');
+  if (config.logLevel !== 'silent') process.stdout.write(banner.join('\n') + '\n');
 }
 
-main().catch((error: unknown) => {
-  if (error instanceof ConfigError) {
-    process.stderr.write(`Configuration error: ${error.message}\n`);
-  } else {
-    process.stderr.write(`Start-up failed: ${error instanceof Error ? error.message : String(error)}\n`);
+/** A start-up failure already said in terms of the variable it is about. */
+class DescribedFailure extends Error {}
+
+/** Work on DATABASE_DIRECT_URL, when it is set: a failure to reach or log in to its server names that variable, not DATABASE_URL. */
+async function onDirectUrl<T>(config: AppConfig, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    const described = config.databaseDirectUrl ? describeConnectionError(error, config.databaseDirectUrl, 'DATABASE_DIRECT_URL') : undefined;
+    throw described ? new DescribedFailure(described) : error;
   }
+}
+
+function startupFailure(error: unknown, config: AppConfig | undefined): string {
+  if (error instanceof ConfigError) return `Configuration error: ${error.message}`;
+  if (error instanceof DescribedFailure) return `Start-up failed: ${error.message}`;
+  if (error instanceof EmbeddedPostgresError) return `Start-up failed: ${error.message}`;
+  const described = config?.databaseUrl ? describeConnectionError(error, config.databaseUrl) : undefined;
+  if (described) return `Start-up failed: ${described}`;
+  return `Start-up failed: ${error instanceof Error ? error.message : String(error)}`;
+}
+
+let config: AppConfig | undefined;
+try {
+  config = loadConfig();
+} catch (error) {
+  process.stderr.write(startupFailure(error, undefined) + '\n');
+  process.exit(1);
+}
+main(config).catch((error: unknown) => {
+  process.stderr.write(startupFailure(error, config) + '\n');
   process.exit(1);
 });

@@ -1,11 +1,22 @@
 import { startTestApp, TestApp } from './support/test-app';
 
+interface ExpressRouter {
+  router: { stack: { route?: { path: string; methods: Record<string, boolean> } }[] };
+}
+
 /**
- * Every route the app serves, as `METHOD /path/{param}`, read from Fastify's route tree: each
- * line is a path segment indented under its parent, followed by its methods.
+ * Every route the app serves, as `METHOD /path/{param}`: on Fastify read from its route tree,
+ * where each line is a path segment indented under its parent, followed by its methods; on
+ * Express from its router's stack.
  */
 function servedRoutes(t: TestApp): string[] {
-  const tree = (t.app.getHttpAdapter().getInstance() as { printRoutes(options: object): string }).printRoutes({ commonPrefix: false });
+  const instance = t.app.getHttpAdapter().getInstance() as { printRoutes?(options: object): string } & Partial<ExpressRouter>;
+  if (!instance.printRoutes) {
+    return (instance as ExpressRouter).router.stack.flatMap(({ route }) =>
+      route ? Object.keys(route.methods).map((method) => `${method.toUpperCase()} ${route.path.replace(/:([A-Za-z_]+)/g, '{$1}')}`) : [],
+    );
+  }
+  const tree = instance.printRoutes({ commonPrefix: false });
   const routes: string[] = [];
   const parents: string[] = [];
   for (const line of tree.split('\n')) {

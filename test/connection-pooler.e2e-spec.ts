@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Client, Pool } from 'pg';
 import request from 'supertest';
-import { hashKey } from '../src/common/auth/api-keys';
+import { hashKey } from '../src/auth/api-keys';
 import { DbPoolMode } from '../src/config/app.config';
 import { freePort } from '../src/database/embedded-postgres';
 import { PgBouncer, startPgBouncer } from './support/pgbouncer';

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Pool } from 'pg';
 import { planKeyset } from '../src/common/pagination/keyset';
 import { definedStatements } from '../src/database/sql';
-import { listMessagesSql } from '../src/messages/list-messages.sql';
+import { listMessagesQuery } from '../src/messages/messages.repository';
 import { cloneTestDatabase, testPool } from './support/test-database';
 
 /**
@@ -93,7 +93,7 @@ function everyStatement(): string[] {
         for (const runId of [undefined, 'run_x']) {
           const after = cursor === 'after' || both ? 'msg_a' : undefined;
           const before = cursor === 'before' || both ? 'msg_b' : undefined;
-          texts.add(listMessagesSql({ order, plan: planKeyset(order, cursor, 20), threadId: 't', tenant: 'x', after, before, runId }).sql);
+          texts.add(listMessagesQuery({ order, plan: planKeyset(order, cursor, 20), threadId: 't', tenant: 'x', after, before, runId }).statement.text);
         }
       }
     }

@@ -96,6 +96,11 @@ const V2_CASES: Case[] = [
   ],
   ['file_ids (v1 only)', user('hi', { file_ids: ['file-1'] }), 'file_ids'],
   ['file_ids empty (v1 only)', user('hi', { file_ids: [] }), 'file_ids'],
+  // The one id rule: 1 to 128 printable ASCII characters.
+  ['attachment file_id holding a NUL', user('hi', { attachments: [attachment(), attachment('a\u0000b')] }), 'attachments[1].file_id'],
+  ['attachment file_id holding a space', user('hi', { attachments: [attachment('file 1')] }), 'attachments[0].file_id'],
+  ['attachment file_id holding an accent', user('hi', { attachments: [attachment('fïle-1')] }), 'attachments[0].file_id'],
+  ['image_file file_id holding a NUL', user([imageFile({ file_id: 'a\u0000b' })]), 'content[0].image_file.file_id'],
 ];
 
 const V1_CASES: Case[] = [
@@ -107,6 +112,8 @@ const V1_CASES: Case[] = [
   ['file_ids a string', user('hi', { file_ids: 'file-1' }), 'file_ids'],
   ['file_ids holding a number', user('hi', { file_ids: [1] }), 'file_ids'],
   ['file_ids holding an empty string', user('hi', { file_ids: [''] }), 'file_ids'],
+  ['file_ids holding a NUL', user('hi', { file_ids: ['file-1', 'a\u0000b'] }), 'file_ids[1]'],
+  ['file_ids holding a newline', user('hi', { file_ids: ['file\n1'] }), 'file_ids[0]'],
   // Both v1 specs (OpenAI assistants-v1 edition, Azure 2024-02-15-preview) say file_ids has minItems 1.
   ['file_ids empty (minItems 1 in the v1 specs)', user('hi', { file_ids: [] }), 'file_ids'],
 ];

@@ -1,7 +1,7 @@
 import type { PoolClient } from 'pg';
 import { planKeyset } from '../src/common/pagination/keyset';
 import { SortOrder } from '../src/common/pagination/list-query.dto';
-import { listMessagesSql } from '../src/messages/list-messages.sql';
+import { listMessagesQuery } from '../src/messages/messages.repository';
 import { bearer, KEY_A, startTestApp, TestApp } from './support/test-app';
 
 /**
@@ -51,7 +51,7 @@ function serviceSql(threadId: string, order: SortOrder, cursor: Cursor) {
   const beforeId = ids[Math.floor(ids.length * 0.2)];
   const [after, before] = order === 'asc' ? [beforeId, afterId] : [afterId, beforeId];
   const plan = planKeyset(order, cursor === 'both' ? 'after' : cursor, LIMIT);
-  return listMessagesSql({
+  const { statement, params } = listMessagesQuery({
     order,
     plan,
     threadId,
@@ -59,6 +59,7 @@ function serviceSql(threadId: string, order: SortOrder, cursor: Cursor) {
     after: cursor === 'after' || cursor === 'both' ? after : undefined,
     before: cursor === 'before' || cursor === 'both' ? before : undefined,
   });
+  return { sql: statement.text, params };
 }
 
 function expectPageFromPrimaryKey(plan: PlanNode, cursor: Cursor, context: string): void {

@@ -3,7 +3,7 @@
  * and still give the service's answers. node:http and pg, nothing else: the same API-key check (SHA-256 of the
  * bearer key, crypto.timingSafeEqual against every configured key), the same validation of the create body
  * (hand-written, compact), the same single INSERT ... SELECT FROM threads WHERE id AND tenant_id as a named
- * prepared statement, the same keyset list query (built by the service's own listMessagesSql), and the same
+ * prepared statement, the same keyset list query (built by the service's own listMessagesQuery), and the same
  * v2 message objects and list envelope. v2 shapes only (no OpenAI-Beta header, or assistants=v2).
  *
  * Env: PORT, HOST (default 127.0.0.1), DATABASE_URL, API_KEYS (name:key,...), DB_POOL_SIZE (default 10),
@@ -14,8 +14,7 @@ import { createServer, IncomingMessage, ServerResponse } from 'node:http';
 import { defaults, Pool } from 'pg';
 import { planKeyset, takePage } from '../../src/common/pagination/keyset';
 import { listEnvelope } from '../../src/common/pagination/list-envelope';
-import { listMessagesSql } from '../../src/messages/list-messages.sql';
-import { messageColumns } from '../../src/messages/message.columns';
+import { listMessagesQuery, messageColumns } from '../../src/messages/messages.repository';
 
 // ---- configuration -----------------------------------------------------------------------------------------
 
@@ -295,9 +294,9 @@ async function list(tenant: string, threadId: string, query: URLSearchParams) {
   const before = cursor('before');
   const runId = cursor('run_id');
   const plan = planKeyset(order, after ? 'after' : before ? 'before' : 'none', limit);
-  const { sql, params } = listMessagesSql({ order, plan, threadId, tenant, after, before, runId });
+  const { statement, params } = listMessagesQuery({ order, plan, threadId, tenant, after, before, runId });
   type Row = MessageRow & { afterSeq: number | null; beforeSeq: number | null };
-  const { rows } = await pool.query<Row>({ name: statementName(sql), text: sql, values: params });
+  const { rows } = await pool.query<Row>({ name: statementName(statement.text), text: statement.text, values: params });
   if (rows.length === 0) throw threadNotFound(threadId);
   const invalidCursor = (param: string, id: string) =>
     badRequest(`Invalid '${param}': '${id}' is not an object of this list. Use the id of an object from a previous page.`, param, 'invalid_cursor');

@@ -78,7 +78,7 @@ export function messageId(): string {
 }
 
 /**
- * Inserts `count` user text messages into a thread exactly as the service's MessageWriter.insertIntoThread
+ * Inserts `count` user text messages into a thread exactly as the service's MessagesRepository.insert
  * does (same columns and values: created_at = completed_at = now in epoch seconds, content as stored text
  * parts, attachments [] and metadata {}, the tenant taken from the thread), in batches in key order.
  */

@@ -1,10 +1,12 @@
 import 'reflect-metadata';
-import { Client } from 'pg';
-import { newSecretKey, hashKey } from '../common/auth/api-keys';
+import { Pool } from 'pg';
+import { newSecretKey, hashKey } from '../auth/api-keys';
+import { ApiKeysRepository } from '../auth/api-keys.repository';
 import { randomBase62 } from '../common/ids';
 import { ConfigError, loadConfig } from '../config/app.config';
 import { runMigrations } from '../database/data-source';
 import { openDatabase } from '../database/embedded-database';
+import { Sql } from '../database/sql';
 
 /** Exit codes scripts can rely on. */
 export const EXIT = { ok: 0, failure: 1, usage: 2, notFound: 3 } as const;
@@ -15,7 +17,8 @@ const USAGE = `Usage:
   npm run keys -- revoke ID|SECRET                      revoke a key by the id list shows, or by its secret
 
 Works on the configured database: DATABASE_DIRECT_URL, else DATABASE_URL, else the embedded one
-under DATA_DIR (the running service's, if it is running). Exit codes: 0 done, 1 failure, 2 bad arguments, 3 no such key.`;
+under DATA_DIR (the running service's, if it is running), after applying its pending migrations.
+Exit codes: 0 done, 1 failure, 2 bad arguments, 3 no such key.`;
 
 const TENANT = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
@@ -48,7 +51,7 @@ function options(args: string[], allowed: string[]): { values: Record<string, st
   return { values, rest };
 }
 
-type Command = (args: string[]) => (db: Client, io: Output) => Promise<void>;
+type Command = (args: string[]) => (keys: ApiKeysRepository, io: Output) => Promise<void>;
 
 /** Each command checks its arguments first, and only then is given the database. */
 const create: Command = (args) => {
@@ -60,39 +63,22 @@ const create: Command = (args) => {
   }
   const name = typeof values.name === 'string' ? values.name : null;
   if (name !== null && (name.length === 0 || name.length > 128)) throw new UsageError('--name takes 1 to 128 characters');
-  return async (db, io) => {
+  return async (keys, io) => {
     const secret = newSecretKey();
     const id = `key_${randomBase62(20)}`;
-    await db.query('INSERT INTO api_keys (id, tenant_id, name, hash) VALUES ($1, $2, $3, $4)', [
-      id,
-      tenant,
-      name,
-      hashKey(secret).toString('hex'),
-    ]);
+    await keys.create({ id, tenantId: tenant, name, hash: hashKey(secret).toString('hex') });
     io.out(secret);
     io.err(`Created key ${id} for tenant '${tenant}'. The secret above is shown once: store it now.`);
   };
 };
-
-interface KeyRow {
-  id: string;
-  tenant: string;
-  name: string | null;
-  created: Date;
-  last_used: Date | null;
-  revoked: Date | null;
-}
 
 const iso = (date: Date | null): string => (date ? date.toISOString() : '-');
 
 const list: Command = (args) => {
   const { values, rest } = options(args, ['json']);
   if (rest.length > 0) throw new UsageError(`unexpected argument ${rest[0]}`);
-  return async (db, io) => {
-    const { rows } = await db.query<KeyRow>(
-      `SELECT id, tenant_id AS tenant, name, created_at AS created, last_used_at AS last_used, revoked_at AS revoked
-     FROM api_keys ORDER BY created_at, id`,
-    );
+  return async (keys, io) => {
+    const rows = await keys.list();
     if (values.json) {
       io.out(
         JSON.stringify(
@@ -123,15 +109,9 @@ const revoke: Command = (args) => {
   const { rest } = options(args, []);
   if (rest.length !== 1) throw new UsageError('revoke takes one key id (as list shows it) or the secret itself');
   const [target] = rest;
-  return async (db, io) => {
-    const { rows } = await db.query<{ id: string; tenant: string; already: boolean }>(
-      `UPDATE api_keys SET revoked_at = COALESCE(revoked_at, now())
-     WHERE id = $1 OR hash = $2
-     RETURNING id, tenant_id AS tenant, revoked_at < now() AS already`,
-      [target, hashKey(target).toString('hex')],
-    );
-    if (rows.length === 0) throw new NotFound(`no key with the id or secret given`);
-    const [row] = rows;
+  return async (keys, io) => {
+    const row = await keys.revoke(target, hashKey(target).toString('hex'));
+    if (!row) throw new NotFound(`no key with the id or secret given`);
     io.out(`${row.already ? 'Already revoked' : 'Revoked'}: key ${row.id} of tenant '${row.tenant}'.`);
   };
 };
@@ -155,13 +135,15 @@ export async function runKeysCommand(argv: string[], io: Output): Promise<number
     const config = loadConfig();
     database = await openDatabase(config, { attach: true });
     const url = config.databaseDirectUrl ?? database.url;
-    await runMigrations(url);
-    const db = new Client({ connectionString: url });
-    await db.connect();
+    const applied = await runMigrations(url);
+    if (applied.length > 0) io.err(`Applied ${applied.length} pending database migration(s): ${applied.join(', ')}.`);
+    const pool = new Pool({ connectionString: url, max: 1 });
+    // Past the pooler on the direct URL; without one, statements as the pool mode allows (unnamed in transaction mode).
+    const poolMode = config.databaseDirectUrl ? 'direct' : config.dbPoolMode;
     try {
-      await run(db, io);
+      await run(new ApiKeysRepository(new Sql(pool, { url, poolMode })), io);
     } finally {
-      await db.end();
+      await pool.end();
     }
     return EXIT.ok;
   } catch (error) {

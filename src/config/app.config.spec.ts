@@ -18,6 +18,7 @@ describe('loadConfig', () => {
       migrationsRun: true,
       requestTimeoutMs: 30000,
       corsOrigins: [],
+      httpPlatform: 'fastify',
     });
   });
 
@@ -37,6 +38,7 @@ describe('loadConfig', () => {
       MIGRATIONS_RUN: 'false',
       REQUEST_TIMEOUT_MS: '5000',
       CORS_ORIGINS: 'https://a.example, http://localhost:3000',
+      HTTP_PLATFORM: 'Express',
     });
     expect(config).toEqual({
       port: 9000,
@@ -53,6 +55,7 @@ describe('loadConfig', () => {
       migrationsRun: false,
       requestTimeoutMs: 5000,
       corsOrigins: ['https://a.example', 'http://localhost:3000'],
+      httpPlatform: 'express',
     });
   });
 
@@ -68,6 +71,7 @@ describe('loadConfig', () => {
     ['MIGRATIONS_RUN', 'maybe'],
     ['REQUEST_TIMEOUT_MS', '10'],
     ['CORS_ORIGINS', 'example.com'],
+    ['HTTP_PLATFORM', 'koa'],
     ['DATABASE_DIRECT_URL', 'mysql://x'],
     ['DB_POOL_MODE', 'pgbouncer'],
     ['API_KEYS_POLL_MS', '10'],

@@ -1,6 +1,9 @@
 import { resolve } from 'node:path';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+/** The HTTP framework under Nest (src/platform). */
+export type HttpPlatformName = 'fastify' | 'express';
+export const HTTP_PLATFORMS: readonly HttpPlatformName[] = ['fastify', 'express'];
 
 /**
  * What lies between the service and PostgreSQL: nothing (`direct`), a pooler that gives each
@@ -27,6 +30,7 @@ export interface AppConfig {
   migrationsRun: boolean;
   requestTimeoutMs: number;
   corsOrigins: string[];
+  httpPlatform: HttpPlatformName;
 }
 
 export class ConfigError extends Error {}
@@ -99,6 +103,14 @@ function corsOrigins(env: NodeJS.ProcessEnv): string[] {
   return origins;
 }
 
+function httpPlatform(env: NodeJS.ProcessEnv): HttpPlatformName {
+  const raw = env.HTTP_PLATFORM;
+  if (raw === undefined || raw === '') return 'fastify';
+  const name = raw.trim().toLowerCase() as HttpPlatformName;
+  if (!HTTP_PLATFORMS.includes(name)) throw new ConfigError(`HTTP_PLATFORM must be one of ${HTTP_PLATFORMS.join(', ')}, got '${raw}'`);
+  return name;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const logLevel = (env.LOG_LEVEL || 'info').toLowerCase() as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) {
@@ -126,5 +138,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     migrationsRun: boolean(env, 'MIGRATIONS_RUN', true),
     requestTimeoutMs: integer(env, 'REQUEST_TIMEOUT_MS', 30000, 100, 3600000),
     corsOrigins: corsOrigins(env),
+    httpPlatform: httpPlatform(env),
   };
 }

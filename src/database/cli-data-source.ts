@@ -1,5 +1,5 @@
 import { loadConfig } from '../config/app.config';
-import { createDataSource } from './data-source';
+import { createDataSource, ENTITY_FILES } from './data-source';
 import { openDatabase } from './embedded-database';
 
 /**
@@ -7,4 +7,4 @@ import { openDatabase } from './embedded-database';
  * past the pooler when DATABASE_DIRECT_URL is set.
  */
 const config = loadConfig();
-export const cliDataSource = openDatabase(config, { attach: true }).then(({ url }) => createDataSource({ url: config.databaseDirectUrl ?? url }));
+export const cliDataSource = openDatabase(config, { attach: true }).then(({ url }) => createDataSource({ url: config.databaseDirectUrl ?? url }, [ENTITY_FILES]));

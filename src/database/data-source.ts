@@ -1,12 +1,13 @@
+import { join } from 'node:path';
 import { DataSource, DataSourceOptions } from 'typeorm';
 import type { DbPoolMode } from '../config/app.config';
-import { ApiKeyEntity } from '../common/auth/api-key.entity';
-import { IdempotencyKeyEntity } from '../common/idempotency/idempotency-key.entity';
-import { MessageEntity } from '../messages/message.entity';
-import { ThreadEntity } from '../threads/thread.entity';
 import { migrations } from './migrations';
 
-export const entities = [ThreadEntity, MessageEntity, IdempotencyKeyEntity, ApiKeyEntity];
+/**
+ * Every feature's entities, found by file name: the migrations CLI has no Nest modules to register
+ * them (the app's modules register their own with `TypeOrmModule.forFeature`).
+ */
+export const ENTITY_FILES = join(__dirname, '..', '**', '*.entity.{js,ts}');
 
 /** Injection token of the app's DatabaseSettings. */
 export const DATABASE_SETTINGS = Symbol('DATABASE_SETTINGS');
@@ -35,7 +36,6 @@ export function dataSourceOptions(settings: DatabaseSettings): DataSourceOptions
   return {
     type: 'postgres',
     url: settings.url,
-    entities,
     migrations,
     migrationsTransactionMode: 'each',
     synchronize: false,
@@ -51,16 +51,16 @@ export function dataSourceOptions(settings: DatabaseSettings): DataSourceOptions
   };
 }
 
-export function createDataSource(settings: DatabaseSettings): DataSource {
-  return new DataSource(dataSourceOptions(settings));
+export function createDataSource(settings: DatabaseSettings, entities: DataSourceOptions['entities'] = []): DataSource {
+  return new DataSource({ ...dataSourceOptions(settings), entities });
 }
 
-/** Applies pending migrations on a connection of its own, without the request time limits. */
-export async function runMigrations(url: string): Promise<void> {
+/** Applies pending migrations on a connection of its own, without the request time limits; returns their names. */
+export async function runMigrations(url: string): Promise<string[]> {
   const dataSource = createDataSource({ url, poolSize: 1 });
   await dataSource.initialize();
   try {
-    await dataSource.runMigrations({ transaction: 'each' });
+    return (await dataSource.runMigrations({ transaction: 'each' })).map((migration) => migration.name);
   } finally {
     await dataSource.destroy();
   }

@@ -15,5 +15,5 @@ export async function openDatabase(config: Pick<AppConfig, 'databaseUrl' | 'data
   const embedded = new EmbeddedPostgres({ dataDir: config.dataDir });
   const running = options.attach ? embedded.runningUrl() : undefined;
   if (running) return { url: running };
-  return { url: await embedded.start(), embedded };
+  return { url: await embedded.startForApp(), embedded };
 }

@@ -1,7 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import type { Pool, PoolClient, QueryConfig, QueryResult } from 'pg';
-import { DataSource } from 'typeorm';
 import type { DbPoolMode } from '../config/app.config';
 import { DATABASE_SETTINGS, DatabaseSettings } from './data-source';
 import { timedQuery, timeoutSetter } from './timed-query';
@@ -34,7 +33,26 @@ export function definedStatements(): string[] {
 }
 
 /**
- * The hot paths' access to PostgreSQL: one parameterised statement, one round trip, on the
+ * The readiness probe. Not `SELECT 1`: a connection that answers is not enough. It reads (by key,
+ * no row found) every table a request uses, on the same path as the requests' statements
+ * (prepared or not, with the statement timeout of the pool mode), so a missing table, a missing
+ * privilege or a pooler that breaks statements makes the service unready, as it makes its
+ * requests fail.
+ */
+const PING = statement(`
+  SELECT EXISTS (SELECT 1 FROM threads WHERE id = $1 AND tenant_id = $1)
+    OR EXISTS (SELECT 1 FROM messages WHERE thread_id = $1 AND id = $1)
+    OR EXISTS (SELECT 1 FROM idempotency_keys WHERE tenant_id = $1 AND key = $1)
+    OR EXISTS (SELECT 1 FROM api_keys WHERE id = $1) AS found`);
+
+/** The database's time in epoch seconds, as the API's `created_at` fields are: times come from the database. */
+export const NOW_SECONDS = 'extract(epoch from now())::bigint';
+
+/** Injection token of the pg pool (the TypeORM data source's), provided once by the database module. */
+export const PG_POOL = Symbol('PG_POOL');
+
+/**
+ * The repositories' access to PostgreSQL: one parameterised statement, one round trip, on the
  * pool of the TypeORM data source (no query runner, no ORM hydration).
  *
  * How a statement travels depends on the pool mode:
@@ -48,15 +66,16 @@ export function definedStatements(): string[] {
  */
 @Injectable()
 export class Sql {
-  private readonly pool: Pool;
   readonly mode: DbPoolMode;
   private readonly timeoutMs?: number;
   private readonly setter?: string;
   private readonly timedSessions = new WeakSet<PoolClient>();
   private readonly guarded = new WeakSet<PoolClient>();
 
-  constructor(dataSource: DataSource, @Inject(DATABASE_SETTINGS) settings: DatabaseSettings) {
-    this.pool = (dataSource.driver as unknown as { master: Pool }).master;
+  constructor(
+    @Inject(PG_POOL) private readonly pool: Pool,
+    @Inject(DATABASE_SETTINGS) settings: DatabaseSettings,
+  ) {
     this.mode = settings.poolMode ?? 'direct';
     this.timeoutMs = settings.queryTimeoutMs;
     if (this.timeoutMs) this.setter = timeoutSetter(this.timeoutMs);
@@ -78,6 +97,11 @@ export class Sql {
     } finally {
       client.release(failed);
     }
+  }
+
+  /** One round trip: can requests be served (every table they use read, as their statements are sent)? */
+  async ping(): Promise<void> {
+    await this.rows(PING, ['']);
   }
 
   /** Runs `work` in one transaction on one connection: committed if it resolves, rolled back if it throws. */

@@ -1,11 +1,11 @@
-import { INestApplication } from '@nestjs/common';
+import { INestApplication, StreamableFile } from '@nestjs/common';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import type { OperationObject, ParameterObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
-import type { FastifyInstance } from 'fastify';
-import { createReadStream } from 'node:fs';
+import { createReadStream, statSync } from 'node:fs';
 import { join } from 'node:path';
 import getAbsoluteFSPath from 'swagger-ui-dist/absolute-path.js';
 import { AZURE_API_VERSIONS } from '../common/api-version/supported-versions';
+import { describeResponses, RESPONSE_SCHEMAS } from './response-schemas';
 
 const API_VERSION: ParameterObject = {
   name: 'api-version',
@@ -23,20 +23,36 @@ const OPENAI_BETA: ParameterObject = {
   schema: { type: 'string', enum: ['assistants=v2', 'assistants=v1'] },
 };
 
+const IDEMPOTENCY_KEY: ParameterObject = {
+  name: 'Idempotency-Key',
+  in: 'header',
+  required: false,
+  description: 'A retry with the same key and body answers the first response again; 1 to 255 visible ASCII characters',
+  schema: { type: 'string', maxLength: 255 },
+};
+
 const METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;
 
-/** Each API route appears once per dialect, with that dialect's auth scheme and version signal. */
+/**
+ * Each API route appears once per dialect, with that dialect's auth scheme and version signal;
+ * every operation with its response bodies and error responses.
+ */
 function describeDialects(document: OpenAPIObject): OpenAPIObject {
+  document.components = { ...document.components, schemas: { ...document.components?.schemas, ...RESPONSE_SCHEMAS } };
   for (const [path, item] of Object.entries(document.paths)) {
     const azure = path.startsWith('/openai/');
-    if (!azure && !path.startsWith('/v1/')) continue;
+    const api = azure || path.startsWith('/v1/');
     for (const method of METHODS) {
       const operation = item[method] as OperationObject | undefined;
       if (!operation) continue;
+      describeResponses(path, method, operation, api ? (azure ? 'azure' : 'openai') : undefined);
+      if (!api) continue;
+      if (method === 'post' && /\/threads(\/\{thread_id\}\/messages)?$/.test(path)) operation.parameters = [...(operation.parameters ?? []), IDEMPOTENCY_KEY];
       operation.tags = [azure ? 'Azure OpenAI dialect' : 'OpenAI dialect'];
       operation.security = azure ? [{ 'api-key': [] }, { bearer: [] }] : [{ bearer: [] }];
       operation.parameters = [...(operation.parameters ?? []), azure ? API_VERSION : OPENAI_BETA];
-      operation.operationId = `${azure ? 'azure' : 'openai'}_${operation.operationId}`;
+      // One path per dialect, so the dialect names the operation (Nest numbers a controller's paths: `_create[0]`).
+      operation.operationId = `${azure ? 'azure' : 'openai'}_${operation.operationId?.replace(/\[\d+\]$/, '')}`;
     }
   }
   return document;
@@ -47,7 +63,8 @@ export function buildApiDocument(app: INestApplication): OpenAPIObject {
     .setTitle('Assistants threads and messages')
     .setDescription(
       'The OpenAI Assistants API threads and messages, in the OpenAI dialect (/v1) and the Azure OpenAI dialect (/openai). ' +
-        'Every success is 200; every error is {"error":{"message","type","param","code"}}.',
+        'Every success is 200; every error is {"error":{"message","type","param","code"}}, also those answered before ' +
+        'routing: 414 for a path segment over 8192 characters, 431 for headers or a URL over 16 KB.',
     )
     .setVersion('1')
     .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'Authorization: Bearer KEY' }, 'bearer')
@@ -59,12 +76,16 @@ export function buildApiDocument(app: INestApplication): OpenAPIObject {
 const DOCS_PAGE = `<!doctype html>
 <html lang="en">
 <head><meta charset="utf-8"><title>Assistants threads and messages: API</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/docs/swagger-ui.css"></head>
-<body><div id="swagger-ui"></div>
+<body><div id="swagger-ui" data-url="/openapi.json"></div>
 <script src="/docs/swagger-ui-bundle.js"></script>
-<script>window.ui = SwaggerUIBundle({ url: '/openapi.json', dom_id: '#swagger-ui' });</script>
+<script src="/docs/init.js"></script>
 </body>
 </html>`;
+
+/** The page's own script is a file, so that the page's Content-Security-Policy needs no inline script. */
+const INIT_SCRIPT = "window.ui = SwaggerUIBundle({ url: document.getElementById('swagger-ui').dataset.url, dom_id: '#swagger-ui' });\n";
 
 const ASSETS: Record<string, string> = {
   'swagger-ui.css': 'text/css; charset=utf-8',
@@ -77,10 +98,17 @@ const ASSETS: Record<string, string> = {
  */
 export function setupApiDocs(app: INestApplication): void {
   SwaggerModule.setup('docs', app, buildApiDocument(app), { jsonDocumentUrl: 'openapi.json', yamlDocumentUrl: 'openapi.yaml', ui: false });
-  const fastify = app.getHttpAdapter().getInstance() as FastifyInstance;
+  const http = app.getHttpAdapter();
+  const text = (type: string, body: string) => (_request: unknown, response: unknown) => {
+    http.setHeader(response, 'content-type', type);
+    http.reply(response, body, 200);
+  };
+  http.get('/docs', text('text/html; charset=utf-8', DOCS_PAGE));
+  http.get('/docs/init.js', text('application/javascript; charset=utf-8', INIT_SCRIPT));
   const assetDir = getAbsoluteFSPath();
-  fastify.get('/docs', (_request, reply) => reply.type('text/html; charset=utf-8').send(DOCS_PAGE));
   for (const [file, type] of Object.entries(ASSETS)) {
-    fastify.get(`/docs/${file}`, (_request, reply) => reply.type(type).send(createReadStream(join(assetDir, file))));
+    const path = join(assetDir, file);
+    const length = statSync(path).size;
+    http.get(`/docs/${file}`, (_request: unknown, response: unknown) => http.reply(response, new StreamableFile(createReadStream(path), { type, length }), 200));
   }
 }

@@ -1,5 +1,5 @@
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
-import { Metadata, ThreadEntity } from '../threads/thread.entity';
+import { Metadata } from '../common/metadata/is-metadata';
 
 export type MessageRole = 'user' | 'assistant';
 export type MessageStatus = 'in_progress' | 'incomplete' | 'completed';
@@ -69,7 +69,8 @@ export class MessageEntity {
   @Column({ type: 'json', default: () => "'{}'" })
   metadata: Metadata;
 
-  @ManyToOne(() => ThreadEntity, { onDelete: 'CASCADE', createForeignKeyConstraints: true })
+  /** The foreign key to the thread, named by its table: messages know threads only as the table they belong to. */
+  @ManyToOne('threads', { onDelete: 'CASCADE', createForeignKeyConstraints: true })
   @JoinColumn({ name: 'thread_id' })
-  thread?: ThreadEntity;
+  thread?: unknown;
 }

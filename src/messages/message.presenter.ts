@@ -1,5 +1,5 @@
 import { Shape } from '../common/api-version/api-request';
-import { Metadata } from '../threads/thread.entity';
+import { Metadata } from '../common/metadata/is-metadata';
 import { MessageAttachment, MessageContentPart, MessageRecord, MessageRole, MessageStatus } from './message.entity';
 
 export interface MessageObjectV2 {

@@ -1,13 +1,17 @@
-import { MessageIdPipe, ThreadIdPipe } from '../common/id.pipes';
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
 import { ApiShape, Shape, Tenant } from '../common/api-version/api-request';
-import { Idempotency, IdempotentRequest } from '../common/idempotency/idempotency-key.decorator';
+import { IdPipe } from '../common/id.pipe';
+import { Idempotency, IdempotentRequest } from '../idempotency/idempotency-key.decorator';
 import { ListQueryDto } from '../common/pagination/list-query.dto';
 import { CreateMessageDto } from './dto/create-message.dto';
 import { ListMessagesQueryDto } from './dto/list-messages-query.dto';
 import { ModifyMessageDto } from './dto/modify-message.dto';
 import { MessagesService } from './messages.service';
 import { V1OnlyGuard } from './v1-only.guard';
+
+/** Pipe instances, one per id parameter: a malformed id is a missing object. */
+const ThreadIdPipe = new IdPipe('thread');
+const MessageIdPipe = new IdPipe('message');
 
 @Controller(['v1/threads/:thread_id/messages', 'openai/threads/:thread_id/messages'])
 export class MessagesController {

@@ -1,11 +1,13 @@
 import { Module } from '@nestjs/common';
-import { MessageWriter } from './message.writer';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { MessageEntity } from './message.entity';
+import { MessagesRepository } from './messages.repository';
 import { MessagesController } from './messages.controller';
 import { MessagesService } from './messages.service';
 
 @Module({
+  imports: [TypeOrmModule.forFeature([MessageEntity])],
   controllers: [MessagesController],
-  providers: [MessagesService, MessageWriter],
-  exports: [MessageWriter],
+  providers: [MessagesService, MessagesRepository],
 })
 export class MessagesModule {}

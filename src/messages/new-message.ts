@@ -1,7 +1,7 @@
 import { Shape } from '../common/api-version/api-request';
 import { ApiError } from '../common/errors/api-error';
 import { newMessageId } from '../common/ids';
-import { Metadata } from '../threads/thread.entity';
+import { Metadata } from '../common/metadata/is-metadata';
 import { CreateMessageDto } from './dto/create-message.dto';
 import { MessageAttachment, MessageContentPart, MessageRole } from './message.entity';
 

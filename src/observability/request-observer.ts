@@ -1,8 +1,7 @@
-import type { FastifyInstance } from 'fastify';
+import type { INestApplication } from '@nestjs/common';
 import type { Pool } from 'pg';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { ApiRequest } from '../common/api-version/api-request';
-
+import type { ApiRequest } from '../common/api-version/api-request';
 
 function requestMetrics(registry: Registry) {
   const labelNames = ['method', 'route', 'status'] as const;
@@ -48,26 +47,41 @@ function poolMetrics(registry: Registry, pool: Pool): void {
  * Each answered request, once: one structured log line on the request's logger (which carries
  * its request id: method, route, status, duration and tenant, never a key, a header or a body),
  * and the Prometheus metrics served at `GET /metrics` (requests and latency by route and status,
- * the database pool, the process).
+ * the database pool, the process). Each platform (src/platform) calls `answered` when a response
+ * has been sent.
  */
-export function registerRequestObserver(fastify: FastifyInstance, pool: Pool): void {
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
-  poolMetrics(registry, pool);
-  const record = requestMetrics(registry);
-  fastify.addHook('onResponse', (request, reply, done) => {
-    // The route's pattern, not its path: ids stay out of log fields and metric labels.
-    const route = request.routeOptions.url ?? 'unmatched';
-    const elapsed = reply.elapsedTime;
-    record(request.method, route, reply.statusCode, elapsed / 1000);
-    request.log.info(
-      { method: request.method, route, status: reply.statusCode, duration_ms: Math.round(elapsed * 100) / 100, tenant: (request as ApiRequest).tenant },
-      'request',
-    );
-    done();
-  });
-  fastify.get('/metrics', async (_request, reply) => {
-    void reply.type(registry.contentType);
-    return registry.metrics();
+export class RequestObserver {
+  private readonly registry = new Registry();
+  private readonly record: ReturnType<typeof requestMetrics>;
+
+  constructor(pool: Pool) {
+    collectDefaultMetrics({ register: this.registry });
+    poolMetrics(this.registry, pool);
+    this.record = requestMetrics(this.registry);
+  }
+
+  /** `route` is the pattern of the matched route, not its path: ids stay out of log fields and metric labels. */
+  answered(request: ApiRequest, route: string | undefined, status: number, elapsedMs: number): void {
+    const label = route ?? 'unmatched';
+    this.record(request.method, label, status, elapsedMs / 1000);
+    request.log.info({ method: request.method, route: label, status, duration_ms: Math.round(elapsedMs * 100) / 100, tenant: request.tenant }, 'request');
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  metrics(): Promise<string> {
+    return this.registry.metrics();
+  }
+}
+
+/** `GET /metrics`: the Prometheus text format. */
+export function serveMetrics(app: INestApplication, observer: RequestObserver): void {
+  const http = app.getHttpAdapter();
+  http.get('/metrics', async (_request: unknown, response: unknown) => {
+    const text = await observer.metrics();
+    http.setHeader(response, 'content-type', observer.contentType);
+    http.reply(response, text, 200);
   });
 }

@@ -1,6 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
-
-export type Metadata = Record<string, string>;
+import { Metadata } from '../common/metadata/is-metadata';
 
 export interface ToolResources {
   code_interpreter?: { file_ids?: string[] };

@@ -1,5 +1,7 @@
 import { Shape } from '../common/api-version/api-request';
-import { Metadata, ThreadEntity, ToolResources } from './thread.entity';
+import { Metadata } from '../common/metadata/is-metadata';
+import { ToolResources } from './thread.entity';
+import { ThreadRecord } from './threads.repository';
 
 export interface ThreadObject {
   id: string;
@@ -15,7 +17,7 @@ export interface DeletedObject {
   deleted: true;
 }
 
-export function presentThread(thread: ThreadEntity, shape: Shape): ThreadObject {
+export function presentThread(thread: ThreadRecord, shape: Shape): ThreadObject {
   const object = { id: thread.id, object: 'thread', created_at: thread.createdAt } as ThreadObject;
   if (shape === 'v2') object.tool_resources = thread.toolResources;
   object.metadata = thread.metadata;

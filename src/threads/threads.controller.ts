@@ -1,10 +1,13 @@
-import { ThreadIdPipe } from '../common/id.pipes';
 import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiShape, Shape, Tenant } from '../common/api-version/api-request';
-import { Idempotency, IdempotentRequest } from '../common/idempotency/idempotency-key.decorator';
+import { IdPipe } from '../common/id.pipe';
+import { Idempotency, IdempotentRequest } from '../idempotency/idempotency-key.decorator';
 import { CreateThreadDto } from './dto/create-thread.dto';
 import { ModifyThreadDto } from './dto/modify-thread.dto';
 import { ThreadsService } from './threads.service';
+
+/** Pipe instances, one per id parameter: a malformed id is a missing object. */
+const ThreadIdPipe = new IdPipe('thread');
 
 @Controller(['v1/threads', 'openai/threads'])
 export class ThreadsController {

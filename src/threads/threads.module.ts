@@ -1,11 +1,13 @@
 import { Module } from '@nestjs/common';
-import { MessagesModule } from '../messages/messages.module';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { ThreadEntity } from './thread.entity';
 import { ThreadsController } from './threads.controller';
+import { ThreadsRepository } from './threads.repository';
 import { ThreadsService } from './threads.service';
 
 @Module({
-  imports: [MessagesModule],
+  imports: [TypeOrmModule.forFeature([ThreadEntity])],
   controllers: [ThreadsController],
-  providers: [ThreadsService],
+  providers: [ThreadsService, ThreadsRepository],
 })
 export class ThreadsModule {}

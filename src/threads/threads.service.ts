@@ -1,25 +1,16 @@
 import { Injectable } from '@nestjs/common';
-import { Sql, statement } from '../database/sql';
 import { Shape } from '../common/api-version/api-request';
-import { ApiError, threadNotFound } from '../common/errors/api-error';
+import { ApiError, notFound } from '../common/errors/api-error';
 import { newThreadId } from '../common/ids';
-import { IdempotentRequest } from '../common/idempotency/idempotency-key.decorator';
-import { IdempotencyService } from '../common/idempotency/idempotency.service';
-import { MessageWriter } from '../messages/message.writer';
+import { IdempotentRequest } from '../idempotency/idempotency-key.decorator';
+import { IdempotencyService } from '../idempotency/idempotency.service';
 import { toNewMessage } from '../messages/new-message';
 import { CreateThreadDto } from './dto/create-thread.dto';
 import { ModifyThreadDto } from './dto/modify-thread.dto';
 import { ToolResourcesDto } from './dto/tool-resources.dto';
-import { THREAD_COLUMNS } from './thread.columns';
+import { ToolResources } from './thread.entity';
 import { presentThread, presentThreadDeleted } from './thread.presenter';
-import { ThreadEntity, ToolResources } from './thread.entity';
-
-const FIND = statement(`SELECT ${THREAD_COLUMNS} FROM threads WHERE id = $1 AND tenant_id = $2`);
-const MODIFY = statement(`
-  UPDATE threads SET metadata = COALESCE($3::json, metadata), tool_resources = COALESCE($4::json, tool_resources)
-  WHERE id = $1 AND tenant_id = $2
-  RETURNING ${THREAD_COLUMNS}`);
-const DELETE = statement(`DELETE FROM threads WHERE id = $1 AND tenant_id = $2 RETURNING id`);
+import { ThreadRecord, ThreadsRepository } from './threads.repository';
 
 /** Only the resources that were sent, in the API's form (class instances become plain objects). */
 function toolResources(dto: ToolResourcesDto | null | undefined): ToolResources {
@@ -29,42 +20,38 @@ function toolResources(dto: ToolResourcesDto | null | undefined): ToolResources 
   return resources;
 }
 
-const json = (value: unknown): string | null => (value === undefined || value === null ? null : JSON.stringify(value));
+function found(thread: ThreadRecord | undefined, threadId: string): ThreadRecord {
+  if (!thread) throw notFound('thread', threadId);
+  return thread;
+}
 
 @Injectable()
 export class ThreadsService {
   constructor(
-    private readonly sql: Sql,
-    private readonly messages: MessageWriter,
+    private readonly threads: ThreadsRepository,
     private readonly idempotency: IdempotencyService,
   ) {}
 
+  /** A thread with its first messages (converted and checked by the messages module's rules), in one statement. */
   async create(tenant: string, shape: Shape, dto: CreateThreadDto, idempotency?: IdempotentRequest) {
     if (shape === 'v1' && dto.tool_resources !== undefined) throw ApiError.unknownParameter('tool_resources');
     const messages = (dto.messages ?? []).map((message, i) => toNewMessage(message, shape, `messages[${i}].`));
     const thread = { tenantId: tenant, metadata: dto.metadata ?? {}, toolResources: toolResources(dto.tool_resources) };
-    return this.idempotency.run(tenant, idempotency, async (on) =>
-      presentThread(await this.messages.createThread({ ...thread, id: newThreadId() }, messages, on), shape),
-    );
+    return this.idempotency.run(tenant, idempotency, async (on) => presentThread(await this.threads.create({ ...thread, id: newThreadId() }, messages, on), shape));
   }
 
   async retrieve(tenant: string, shape: Shape, threadId: string) {
-    const rows: ThreadEntity[] = await this.sql.rows<ThreadEntity>(FIND, [threadId, tenant]);
-    if (rows.length === 0) throw threadNotFound(threadId);
-    return presentThread(rows[0], shape);
+    return presentThread(found(await this.threads.find(tenant, threadId), threadId), shape);
   }
 
   async modify(tenant: string, shape: Shape, threadId: string, dto: ModifyThreadDto) {
     if (shape === 'v1' && dto.tool_resources !== undefined) throw ApiError.unknownParameter('tool_resources');
-    const resources = dto.tool_resources ? toolResources(dto.tool_resources) : null;
-    const rows: ThreadEntity[] = await this.sql.rows<ThreadEntity>(MODIFY, [threadId, tenant, json(dto.metadata), json(resources)]);
-    if (rows.length === 0) throw threadNotFound(threadId);
-    return presentThread(rows[0], shape);
+    const changes = { metadata: dto.metadata ?? null, toolResources: dto.tool_resources ? toolResources(dto.tool_resources) : null };
+    return presentThread(found(await this.threads.modify(tenant, threadId, changes), threadId), shape);
   }
 
   async delete(tenant: string, threadId: string) {
-    const rows: { id: string }[] = await this.sql.rows<{ id: string }>(DELETE, [threadId, tenant]);
-    if (rows.length === 0) throw threadNotFound(threadId);
+    if (!(await this.threads.delete(tenant, threadId))) throw notFound('thread', threadId);
     return presentThreadDeleted(threadId);
   }
 }

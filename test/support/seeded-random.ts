@@ -64,3 +64,15 @@ export function seedFrom(variable: string, env: NodeJS.ProcessEnv = process.env)
   }
   return randomInt(0, 0xffffffff);
 }
+
+/**
+ * The seeds a randomised test runs: the one named by the variable when it is set (a replay), else
+ * the fixed list (every seed that ever found a bug stays in it) plus one fresh seed, printed.
+ */
+export function seedsFor(variable: string, fixed: readonly number[], env: NodeJS.ProcessEnv = process.env): number[] {
+  if (env[variable]?.trim()) return [seedFrom(variable, env)];
+  return [...fixed, seedFrom(variable, {})];
+}
+
+/** The command that replays one seed of a test file. */
+export const replayCommand = (variable: string, seed: number, file: string): string => `${variable}=${seed} npx jest ${file}`;

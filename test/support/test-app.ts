@@ -3,8 +3,8 @@ import { INestApplication } from '@nestjs/common';
 import { Pool } from 'pg';
 import request from 'supertest';
 import { createApp } from '../../src/app.factory';
-import { DbPoolMode } from '../../src/config/app.config';
-import { parseApiKeys } from '../../src/common/auth/api-keys';
+import { parseApiKeys } from '../../src/auth/api-keys';
+import { ConfigError, DbPoolMode, HttpPlatformName, loadConfig } from '../../src/config/app.config';
 import { assertNoViolations, ContractRecorder } from './contract';
 import { cloneTestDatabase, directUrlOf, testPool, testPoolMode } from './test-database';
 
@@ -24,7 +24,22 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
+/**
+ * The platform the tests run on: HTTP_PLATFORM (fastify or express, validated as the service
+ * validates it); Fastify when unset. CI runs the whole suite once per platform.
+ */
+export function testPlatform(): HttpPlatformName {
+  try {
+    return loadConfig({ HTTP_PLATFORM: process.env.HTTP_PLATFORM }).httpPlatform;
+  } catch (error) {
+    if (error instanceof ConfigError) throw new Error(`tests: ${error.message}`);
+    throw error;
+  }
+}
+
 export interface TestAppOptions {
+  /** The HTTP platform; testPlatform() when unset. */
+  platform?: HttpPlatformName;
   /** Share the database of another test app (several instances on one database). */
   databaseUrl?: string;
   bodyLimitBytes?: number;
@@ -46,6 +61,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   const direct = directUrlOf(database.url);
   const directUrl = options.directUrl === null ? undefined : (options.directUrl ?? (direct === database.url ? undefined : direct));
   const app = await createApp({
+    platform: options.platform ?? testPlatform(),
     database: { url: database.url, poolSize: 10, poolMode: options.poolMode ?? testPoolMode(), directUrl, keyPollMs: options.keyPollMs },
     apiKeys: parseApiKeys(`alpha:${KEY_A},beta:${KEY_B},alpha:${KEY_A2}`),
     bodyLimitBytes: options.bodyLimitBytes ?? 10 * 1024 * 1024,

@@ -1,12 +1,12 @@
 import { createParamDecorator, ExecutionContext } from '@nestjs/common';
-import type { FastifyRequest } from 'fastify';
+import type { HttpRequest } from '../http/http-request';
 
 /** `openai`: `/v1/...`; `azure`: `/openai/...?api-version=`. */
 export type Dialect = 'openai' | 'azure';
 /** The Assistants API edition the response is shaped for. */
 export type Shape = 'v1' | 'v2';
 
-export interface ApiRequest extends FastifyRequest {
+export interface ApiRequest extends HttpRequest {
   tenant?: string;
   shape?: Shape;
 }
@@ -15,8 +15,8 @@ export interface ApiRequest extends FastifyRequest {
  * The pattern of the route the request matched (`/v1/threads/:thread_id`), which the checks
  * below look at: the raw URL may spell the same route differently (`/%761/threads`).
  */
-export function routeOf(request: FastifyRequest): string {
-  return request.routeOptions.url ?? pathOf(request.url);
+export function routeOf(request: HttpRequest): string {
+  return request.routePattern ?? pathOf(request.url);
 }
 
 /** The request's path, without the query string. */

@@ -1,8 +1,8 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException } from '@nestjs/common';
-import type { FastifyReply, FastifyRequest } from 'fastify';
-import { pathOf } from '../api-version/api-request';
-import { ApiError, ErrorBody, TIMEOUT_ERROR } from './api-error';
-import { QUERY_CANCELED, sqlState } from './pg-errors';
+import { HttpAdapterHost } from '@nestjs/core';
+import type { HttpRequest } from '../http/http-request';
+import { ApiError, ErrorBody, invalidUrl, TIMEOUT_ERROR } from './api-error';
+import { isConnectionFailure, isQueryTimeout } from './pg-errors';
 
 const SERVER_ERROR: ErrorBody = {
   message: 'The server had an error while processing your request. Sorry about that!',
@@ -18,48 +18,41 @@ const UNAVAILABLE: ErrorBody = {
   code: 'service_unavailable',
 };
 
-/** Errors raised below the app (Fastify, the database driver) carry these instead of an HttpException. */
+/** Errors raised below the app (the HTTP framework, the database driver) carry these instead of an HttpException. */
 interface LowLevelError {
   statusCode?: number;
+  status?: number;
   code?: string;
 }
 
-const CONNECTION_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', '57P01', '57P02', '57P03', '08006', '08001', '08003', '08004']);
-
-function isConnectionFailure(error: unknown): boolean {
-  const code = (error as LowLevelError | undefined)?.code;
-  if (code && CONNECTION_ERRORS.has(code)) return true;
-  const message = error instanceof Error ? error.message : '';
-  return /Connection terminated|timeout exceeded when trying to connect|Connection is not established|connection timeout/i.test(message);
-}
-
-export function toErrorResponse(error: unknown, request: Pick<FastifyRequest, 'method' | 'url'>): { status: number; body: object } {
+/** An error as the status and body of its response: the error envelope. */
+export function toErrorResponse(error: unknown, request: Pick<HttpRequest, 'method' | 'url' | 'routePattern'>): { status: number; body: object } {
+  // The router's own "no such route" (Nest's not-found handler: no route matched), and only it, is OpenAI's "Invalid URL".
+  if (error instanceof HttpException && !(error instanceof ApiError) && error.getStatus() === 404 && request.routePattern === undefined) {
+    error = invalidUrl(request.method, request.url);
+  }
   if (error instanceof ApiError) return { status: error.getStatus(), body: { error: error.body } };
   const lowLevel = error as LowLevelError;
-  if (lowLevel?.code === 'FST_ERR_CTP_BODY_TOO_LARGE' || (error instanceof HttpException && error.getStatus() === 413)) {
+  if ((error instanceof HttpException && error.getStatus() === 413) || lowLevel?.statusCode === 413) {
     return { status: 413, body: { error: { message: 'Request body too large.', type: 'invalid_request_error', param: null, code: 'request_too_large' } } };
   }
   if (error instanceof HttpException) {
     const status = error.getStatus();
-    if (status === 404) {
-      const path = pathOf(request.url);
-      return { status, body: { error: { message: `Invalid URL (${request.method} ${path})`, type: 'invalid_request_error', param: null, code: null } } };
-    }
     if (status === 503) return { status, body: { error: UNAVAILABLE } };
     if (status < 500) {
       return { status, body: { error: { message: error.message, type: 'invalid_request_error', param: null, code: null } } };
     }
   }
-  if (sqlState(error) === QUERY_CANCELED || (error instanceof Error && /Query read timeout/.test(error.message))) {
+  if (isQueryTimeout(error)) {
     return { status: 504, body: { error: TIMEOUT_ERROR } };
   }
   if (isConnectionFailure(error)) {
     return { status: 503, body: { error: UNAVAILABLE } };
   }
-  const status = lowLevel?.statusCode;
+  // The platforms (src/platform) turn the framework errors they know into ApiErrors; any other 4xx is still a 4xx.
+  const status = lowLevel?.statusCode ?? lowLevel?.status;
   if (typeof status === 'number' && status >= 400 && status < 500) {
-    const message = lowLevel.code === 'FST_ERR_BAD_URL' ? 'Invalid URL: the path is not valid percent-encoding.' : 'Invalid request.';
-    return { status, body: { error: { message, type: 'invalid_request_error', param: null, code: null } } };
+    return { status, body: { error: { message: 'Invalid request.', type: 'invalid_request_error', param: null, code: null } } };
   }
   return { status: 500, body: { error: SERVER_ERROR } };
 }
@@ -67,13 +60,17 @@ export function toErrorResponse(error: unknown, request: Pick<FastifyRequest, 'm
 /** The one place an error becomes a response: the error envelope, never a stack trace or SQL. */
 @Catch()
 export class ErrorFilter implements ExceptionFilter {
+  constructor(private readonly adapterHost: HttpAdapterHost) {}
+
   catch(error: unknown, host: ArgumentsHost): void {
     const context = host.switchToHttp();
-    const request = context.getRequest<FastifyRequest>();
-    const reply = context.getResponse<FastifyReply>();
+    const request = context.getRequest<HttpRequest>();
+    const response = context.getResponse<unknown>();
     const { status, body } = toErrorResponse(error, request);
     if (status >= 500) request.log.error({ err: error, status }, 'request failed');
-    if (reply.sent || reply.raw.headersSent) return;
-    void reply.code(status).type('application/json; charset=utf-8').send(JSON.stringify(body));
+    const http = this.adapterHost.httpAdapter;
+    if (http.isHeadersSent(response)) return;
+    http.setHeader(response, 'content-type', 'application/json; charset=utf-8');
+    http.reply(response, JSON.stringify(body), status);
   }
 }

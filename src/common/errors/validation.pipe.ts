@@ -1,6 +1,7 @@
 import { ArgumentMetadata, Injectable, ValidationError, ValidationPipe } from '@nestjs/common';
 import { RESERVED_KEYS } from '../http/json-body';
 import { ApiError } from './api-error';
+import { invalidType, missingParameter, ProblemContext } from './wording';
 
 /** The type each type constraint expects, for messages like OpenAI's "expected an array, but got a string instead". */
 const TYPE_CONSTRAINTS = new Map([
@@ -12,22 +13,6 @@ const TYPE_CONSTRAINTS = new Map([
   ['isBoolean', 'a boolean'],
   ['nestedValidation', 'an object'],
 ]);
-
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'object') return 'an object';
-  if (typeof value === 'number' && Number.isInteger(value)) return 'an integer';
-  return `a ${typeof value}`;
-}
-
-/** Messages of the custom validators start by naming the field they are about. */
-const NAMED_PARAM = /^(Invalid type for |Invalid value for |Invalid |Unknown parameter: |Missing required parameter: )'([^']+)'/;
-const CODE_OF_PREFIX: Record<string, string> = {
-  'Invalid type for ': 'invalid_type',
-  'Unknown parameter: ': 'unknown_parameter',
-  'Missing required parameter: ': 'missing_required_parameter',
-};
 
 function join(path: string, property: string): string {
   if (/^\d+$/.test(property)) return `${path}[${property}]`;
@@ -46,27 +31,18 @@ export function toApiError(errors: ValidationError[]): ApiError {
   const { path, error } = firstLeaf(errors[0], '');
   const constraints = error.constraints ?? {};
   if (constraints.whitelistValidation) return ApiError.unknownParameter(path);
-  if (constraints.isDefined) return ApiError.badRequest(`Missing required parameter: '${path}'.`, path, 'missing_required_parameter');
+  if (constraints.isDefined) return ApiError.problem(missingParameter(path));
   const entries = Object.entries(constraints);
   const [name, message] = entries.find(([constraint]) => TYPE_CONSTRAINTS.has(constraint)) ?? entries[0] ?? ['', 'invalid value'];
-  const named = NAMED_PARAM.exec(message);
-  if (named && named[2].startsWith(error.property)) {
-    // A custom validator named a field inside this one, e.g. 'content[0].type' inside 'messages[1].content'.
-    const param = path.slice(0, path.length - error.property.length) + named[2];
-    const text = message.replace(`'${named[2]}'`, `'${param}'`);
-    return ApiError.badRequest(text, param, CODE_OF_PREFIX[named[1]] ?? (TYPE_CONSTRAINTS.has(name) ? 'invalid_type' : 'invalid_value'));
-  }
+  // Our validators hand over a typed problem, worded for the field's full path ('messages[1].content[0].type').
+  const reported = (error.contexts?.[name] as Partial<ProblemContext> | undefined)?.problem;
+  if (reported) return ApiError.problem(reported(error.value, path));
   const expected = TYPE_CONSTRAINTS.get(name);
-  if (expected && !message.startsWith('Invalid')) {
+  if (expected) {
     const each = message.startsWith('each value');
-    return ApiError.badRequest(
-      `Invalid type for '${path}': expected ${each ? `an array of ${expected.replace(/^an? /, '')}s` : expected}, but got ${describe(error.value)} instead.`,
-      path,
-      'invalid_type',
-    );
+    return ApiError.problem(invalidType(path, each ? `an array of ${expected.replace(/^an? /, '')}s` : expected, error.value));
   }
-  const text = message.startsWith('Invalid') ? message : `Invalid value for '${path}': ${message}.`;
-  return ApiError.badRequest(text, path, expected ? 'invalid_type' : 'invalid_value');
+  return ApiError.badRequest(`Invalid value for '${path}': ${message}.`, path, 'invalid_value');
 }
 
 /**

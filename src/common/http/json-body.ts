@@ -1,4 +1,3 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ApiError } from '../errors/api-error';
 
 export const MAX_JSON_DEPTH = 32;
@@ -44,14 +43,14 @@ export function jsonStructureProblem(value: unknown, maxDepth: number): ApiError
   return undefined;
 }
 
-const invalidJson = () =>
+export const invalidJson = (): ApiError =>
   ApiError.badRequest(
     'We could not parse the JSON body of your request. The API expects a JSON payload, but what was sent was not valid JSON.',
     null,
     'invalid_json',
   );
 
-function unsupportedMediaType(contentType: string | undefined): ApiError {
+export function unsupportedMediaType(contentType: string | undefined): ApiError {
   return new ApiError(415, {
     message: `Unsupported content type '${contentType ?? ''}'. Send the body as application/json.`,
     type: 'invalid_request_error',
@@ -60,24 +59,37 @@ function unsupportedMediaType(contentType: string | undefined): ApiError {
   });
 }
 
+export const bodyTooLarge = (): ApiError =>
+  new ApiError(413, { message: 'Request body too large.', type: 'invalid_request_error', param: null, code: 'request_too_large' });
+
+/** A body shorter or longer than its Content-Length. */
+export const bodyLengthMismatch = (): ApiError => ApiError.badRequest('Request body size did not match Content-Length.', null, null);
+
+/** Fails on bytes that are not UTF-8, rather than replacing them with U+FFFD (which would store text never sent). */
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
 /**
- * JSON bodies only: an empty body is no body, anything but an object or array is refused, and
- * so is a body of any other content type (it would otherwise be silently ignored: 415).
+ * A JSON body as the API takes it, from its bytes: not valid UTF-8 is refused, an empty body is no body (undefined), anything but an object or
+ * array is refused, and so is a structure `jsonStructureProblem` finds wrong. Each platform's body
+ * parser (src/platform) calls this, and refuses a body of any other content type with
+ * `unsupportedMediaType` (it would otherwise be silently ignored).
  */
-export function registerJsonBodyParser(fastify: FastifyInstance, bodyLimit: number): void {
-  fastify.removeAllContentTypeParsers();
-  fastify.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit }, (_request: FastifyRequest, body: string | Buffer, done) => {
-    const text = typeof body === 'string' ? body : body.toString('utf8');
-    if (text.trim() === '') return done(null, undefined);
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch {
-      return done(invalidJson(), undefined);
-    }
-    if (value === null || typeof value !== 'object') return done(invalidJson(), undefined);
-    const problem = jsonStructureProblem(value, MAX_JSON_DEPTH);
-    return problem ? done(problem, undefined) : done(null, value);
-  });
-  fastify.addContentTypeParser('*', (request: FastifyRequest, _payload, done) => done(unsupportedMediaType(request.headers['content-type']), undefined));
+export function parseJsonBody(bytes: Uint8Array): unknown {
+  let text: string;
+  try {
+    text = UTF8.decode(bytes);
+  } catch {
+    throw ApiError.badRequest('The body is not valid UTF-8.', null, 'invalid_json');
+  }
+  if (text.trim() === '') return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw invalidJson();
+  }
+  if (value === null || typeof value !== 'object') throw invalidJson();
+  const problem = jsonStructureProblem(value, MAX_JSON_DEPTH);
+  if (problem) throw problem;
+  return value;
 }

@@ -1,38 +1,47 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { TIMEOUT_ERROR } from '../errors/api-error';
 
-const TIMEOUT_BODY = JSON.stringify({ error: TIMEOUT_ERROR });
+/** The body of a 504, sent by the platforms' request timeouts. */
+export const TIMEOUT_BODY = JSON.stringify({ error: TIMEOUT_ERROR });
 
 /**
- * A request still unanswered after `timeoutMs` gets 504 in the error envelope. One sweep over
- * the requests in flight, a few times a second, instead of a timer per request.
+ * Requests in flight and their deadlines: a request still unanswered after `timeoutMs` is handed
+ * to `onTimeout` (which answers 504 in the error envelope). One sweep over the requests in
+ * flight, a few times a second, instead of a timer per request.
  */
-export function registerRequestTimeout(fastify: FastifyInstance, timeoutMs: number): void {
-  const inFlight = new Map<FastifyRequest, { reply: FastifyReply; deadline: number }>();
-  const sweep = setInterval(
-    () => {
-      const now = Date.now();
-      for (const [request, { reply, deadline }] of inFlight) {
-        if (deadline > now) continue;
-        inFlight.delete(request);
-        if (!reply.sent && !reply.raw.headersSent) void reply.code(504).type('application/json; charset=utf-8').send(TIMEOUT_BODY);
-      }
-    },
-    Math.min(250, Math.max(10, timeoutMs / 4)),
-  );
-  sweep.unref();
-  fastify.addHook('onRequest', (request, reply, done) => {
-    inFlight.set(request, { reply, deadline: Date.now() + timeoutMs });
-    done();
-  });
-  const forget = (request: FastifyRequest, _reply: unknown, done: () => void) => {
-    inFlight.delete(request);
-    done();
-  };
-  fastify.addHook('onResponse', forget);
-  fastify.addHook('onRequestAbort', (request, done) => forget(request, undefined, done));
-  fastify.addHook('onClose', (_instance, done) => {
-    clearInterval(sweep);
-    done();
-  });
+export class RequestDeadlines<R, A = R> {
+  private readonly inFlight = new Map<R, { answer: A; deadline: number }>();
+  private readonly sweep: NodeJS.Timeout;
+
+  constructor(
+    private readonly timeoutMs: number,
+    onTimeout: (answer: A) => void,
+  ) {
+    this.sweep = setInterval(
+      () => {
+        const now = Date.now();
+        for (const [request, { answer, deadline }] of this.inFlight) {
+          if (deadline > now) continue;
+          this.inFlight.delete(request);
+          onTimeout(answer);
+        }
+      },
+      Math.min(250, Math.max(10, timeoutMs / 4)),
+    );
+    this.sweep.unref();
+  }
+
+  /** `answer` is what `onTimeout` gets: the request's reply or response. */
+  start(request: R, answer: A): void {
+    this.inFlight.set(request, { answer, deadline: Date.now() + this.timeoutMs });
+  }
+
+  /** The request was answered or abandoned. */
+  end(request: R): void {
+    this.inFlight.delete(request);
+  }
+
+  close(): void {
+    clearInterval(this.sweep);
+    this.inFlight.clear();
+  }
 }

@@ -1,8 +1,5 @@
-import type { FastifyInstance } from 'fastify';
-import { DrainState } from './drain';
-
 /** What helmet would set for a JSON API; the docs page gets a policy that lets its own script run. */
-const SECURITY_HEADERS = {
+const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'x-content-type-options': 'nosniff',
   'x-frame-options': 'DENY',
   'referrer-policy': 'no-referrer',
@@ -14,19 +11,18 @@ const SECURITY_HEADERS = {
   'x-permitted-cross-domain-policies': 'none',
   'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
 };
-const DOCS_POLICY = "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'";
+const DOCS_HEADERS: Readonly<Record<string, string>> = {
+  ...SECURITY_HEADERS,
+  'content-security-policy': "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'",
+};
 
 /**
- * Headers of every response, set once as the request arrives: its request id, the security
- * headers, and `Connection: close` while the process drains for shutdown (kept-alive
- * connections then close after their response).
+ * The security headers of a response to `url` (as sent, query string included): the docs page
+ * and its assets get their own Content-Security-Policy, whatever the query string.
  */
-export function registerResponseHeaders(fastify: FastifyInstance, drain: DrainState): void {
-  fastify.addHook('onRequest', (request, reply, done) => {
-    void reply.headers(SECURITY_HEADERS);
-    void reply.header('x-request-id', request.id);
-    if (request.url === '/docs' || request.url.startsWith('/docs/')) void reply.header('content-security-policy', DOCS_POLICY);
-    if (drain.draining) void reply.header('connection', 'close');
-    done();
-  });
+export function securityHeadersFor(url: string): Readonly<Record<string, string>> {
+  if (!url.startsWith('/docs')) return SECURITY_HEADERS;
+  const query = url.indexOf('?');
+  const path = query < 0 ? url : url.slice(0, query);
+  return path === '/docs' || path.startsWith('/docs/') ? DOCS_HEADERS : SECURITY_HEADERS;
 }

@@ -1,37 +1,43 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiHideProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
-
-const ID_PATTERN = /^[\x21-\x7e]+$/;
+import { invalidValue, notAnInteger, oneOf, reports } from '../errors/wording';
+import { ID_MAX_LENGTH, ID_PATTERN } from '../ids';
 
 export type SortOrder = 'asc' | 'desc';
+
+/** An optional query parameter that names an object by its id (`what`: 'an object id', 'a run id'). */
+export function IsIdQuery(what: string): PropertyDecorator {
+  // Listed bottom-up, as stacked decorators apply: the constraints keep the order in which they are reported.
+  return applyDecorators(
+    Matches(ID_PATTERN, reports((_value, param) => invalidValue(param, `expected ${what}.`))),
+    MaxLength(ID_MAX_LENGTH),
+    IsString(),
+    IsOptional(),
+  );
+}
 
 export class ListQueryDto {
   @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 100, default: 20 })
   @IsOptional()
   @Type(() => Number)
-  @IsInt({ message: (a) => `Invalid type for '${a.property}': expected an integer, but got '${String(a.value)}' instead.` })
-  @Min(1, { message: (a) => `Invalid '${a.property}': integer below minimum value. Expected a value >= 1, but got ${a.value} instead.` })
-  @Max(100, { message: (a) => `Invalid '${a.property}': integer above maximum value. Expected a value <= 100, but got ${a.value} instead.` })
+  @IsInt(reports((value, param) => notAnInteger(param, value)))
+  @Min(1, reports((value, param) => invalidValue(param, `integer below minimum value. Expected a value >= 1, but got ${value} instead.`)))
+  @Max(100, reports((value, param) => invalidValue(param, `integer above maximum value. Expected a value <= 100, but got ${value} instead.`)))
   limit?: number;
 
   @ApiPropertyOptional({ enum: ['asc', 'desc'], default: 'desc' })
   @IsOptional()
-  @IsIn(['asc', 'desc'], { message: (a) => `Invalid value for '${a.property}': expected one of 'asc' or 'desc', but got '${String(a.value)}' instead.` })
+  @IsIn(['asc', 'desc'], oneOf(['asc', 'desc']))
   order?: SortOrder;
 
   @ApiPropertyOptional({ description: 'An object id: the page right after it' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(128)
-  @Matches(ID_PATTERN, { message: (a) => `Invalid '${a.property}': expected an object id.` })
+  @IsIdQuery('an object id')
   after?: string;
 
   @ApiPropertyOptional({ description: 'An object id: the page right before it' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(128)
-  @Matches(ID_PATTERN, { message: (a) => `Invalid '${a.property}': expected an object id.` })
+  @IsIdQuery('an object id')
   before?: string;
 
   @ApiHideProperty()

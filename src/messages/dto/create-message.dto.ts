@@ -2,16 +2,17 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import type { SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsDefined, IsIn, IsNotEmpty, IsObject, IsOptional, IsString, MaxLength, ValidateNested } from 'class-validator';
-import { IsMetadata } from '../../common/metadata/is-metadata';
-import { Metadata } from '../../threads/thread.entity';
+import { emptyArray, oneOf, reports, tooManyItems } from '../../common/errors/wording';
+import { IsObjectId } from '../../common/ids';
+import { IsMetadata, Metadata } from '../../common/metadata/is-metadata';
 import { MessageRole } from '../message.entity';
-import { IsMessageContent } from './message-content.validator';
+import { IsMessageContent, MAX_CONTENT_LENGTH } from './message-content.validator';
 
 export const MAX_MESSAGE_FILES = 10;
 
 const DETAIL: SchemaObject = { type: 'string', enum: ['auto', 'low', 'high'] };
 const CONTENT_SCHEMA: SchemaObject[] = [
-  { type: 'string', minLength: 1, maxLength: 256000 },
+  { type: 'string', minLength: 1, maxLength: MAX_CONTENT_LENGTH },
   {
     type: 'array',
     minItems: 1,
@@ -36,13 +37,10 @@ const CONTENT_SCHEMA: SchemaObject[] = [
   },
 ];
 
-const oneOf = (values: string[]) => (a: { property: string; value: unknown }) =>
-  `Invalid value for '${a.property}': expected one of ${values.map((v) => `'${v}'`).join(' or ')}, but got '${String(a.value)}' instead.`;
-
 export class AttachmentToolDto {
   @ApiProperty({ enum: ['code_interpreter', 'file_search'] })
   @IsDefined()
-  @IsIn(['code_interpreter', 'file_search'], { message: oneOf(['code_interpreter', 'file_search']) })
+  @IsIn(['code_interpreter', 'file_search'], oneOf(['code_interpreter', 'file_search']))
   type: 'code_interpreter' | 'file_search';
 }
 
@@ -52,6 +50,7 @@ export class AttachmentDto {
   @IsString()
   @IsNotEmpty()
   @MaxLength(128)
+  @IsObjectId()
   file_id: string;
 
   @ApiProperty({ type: () => [AttachmentToolDto] })
@@ -71,7 +70,7 @@ export class AttachmentDto {
 export class CreateMessageDto {
   @ApiProperty({ enum: ['user', 'assistant'] })
   @IsDefined()
-  @IsIn(['user', 'assistant'], { message: oneOf(['user', 'assistant']) })
+  @IsIn(['user', 'assistant'], oneOf(['user', 'assistant']))
   role: MessageRole;
 
   @ApiProperty({ oneOf: CONTENT_SCHEMA, description: 'v1: a string only' })
@@ -83,9 +82,7 @@ export class CreateMessageDto {
   @IsOptional()
   @IsArray()
   @IsObject({ each: true })
-  @ArrayMaxSize(MAX_MESSAGE_FILES, {
-    message: (a) => `Invalid 'attachments': array too long. Expected an array with maximum length ${MAX_MESSAGE_FILES}, but got an array with length ${(a.value as unknown[]).length} instead.`,
-  })
+  @ArrayMaxSize(MAX_MESSAGE_FILES, tooManyItems(MAX_MESSAGE_FILES))
   @ValidateNested({ each: true })
   @Type(() => AttachmentDto)
   attachments?: AttachmentDto[] | null;
@@ -93,16 +90,14 @@ export class CreateMessageDto {
   @ApiPropertyOptional({ type: [String], maxItems: MAX_MESSAGE_FILES, description: 'v1 only' })
   @IsOptional()
   @IsArray()
-  @ArrayMaxSize(MAX_MESSAGE_FILES, {
-    message: (a) => `Invalid 'file_ids': array too long. Expected an array with maximum length ${MAX_MESSAGE_FILES}, but got an array with length ${(a.value as unknown[]).length} instead.`,
-  })
-  @ArrayMinSize(1, { message: "Invalid 'file_ids': empty array. Expected an array with minimum length 1, but got an empty array instead." })
+  @ArrayMaxSize(MAX_MESSAGE_FILES, tooManyItems(MAX_MESSAGE_FILES))
+  @ArrayMinSize(1, reports((_value, param) => emptyArray(param)))
   @IsString({ each: true })
   @IsNotEmpty({ each: true })
   @MaxLength(128, { each: true })
+  @IsObjectId({ list: true })
   file_ids?: string[];
 
-  @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'string', maxLength: 512 }, maxProperties: 16, nullable: true, description: 'At most 16 keys of at most 64 characters; string values of at most 512 characters.' })
   @IsMetadata()
   metadata?: Metadata | null;
 }

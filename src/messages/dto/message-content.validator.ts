@@ -1,4 +1,16 @@
-import { ValidateBy, ValidationArguments } from 'class-validator';
+import { ValidateBy } from 'class-validator';
+import {
+  emptyArray,
+  invalidType,
+  invalidValue,
+  missingParameter,
+  notOneOf,
+  Problem,
+  reports,
+  stringTooLong,
+  unknownParameter,
+} from '../../common/errors/wording';
+import { idProblem } from '../../common/ids';
 
 export const MAX_CONTENT_LENGTH = 256_000;
 const DETAILS = ['auto', 'low', 'high'];
@@ -8,20 +20,12 @@ const PART_FIELDS: Record<string, { key: string; fields: string[] }> = {
   image_file: { key: 'image_file', fields: ['file_id', 'detail'] },
 };
 
-const describe = (value: unknown): string =>
-  value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
-
-function textProblem(value: unknown, param: string): string | undefined {
-  if (typeof value !== 'string') return `Invalid type for '${param}': expected a string, but got ${describe(value)} instead.`;
-  if (value.length === 0) {
-    return `Invalid '${param}': string too short. Expected a string with minimum length 1, but got an empty string instead.`;
-  }
-  if (value.length > MAX_CONTENT_LENGTH) {
-    return `Invalid '${param}': string too long. Expected a string with maximum length ${MAX_CONTENT_LENGTH}, but got a string with length ${value.length} instead.`;
-  }
+function textProblem(value: unknown, param: string): Problem | undefined {
+  if (typeof value !== 'string') return invalidType(param, 'a string', value);
+  if (value.length === 0) return invalidValue(param, 'string too short. Expected a string with minimum length 1, but got an empty string instead.');
+  if (value.length > MAX_CONTENT_LENGTH) return stringTooLong(param, MAX_CONTENT_LENGTH, value.length);
   return undefined;
 }
 
@@ -35,52 +39,44 @@ function isImageUrl(url: string): boolean {
   }
 }
 
-function imageProblem(type: 'image_url' | 'image_file', image: unknown, param: string): string | undefined {
-  if (!isObject(image)) return `Invalid type for '${param}': expected an object, but got ${describe(image)} instead.`;
+function imageProblem(type: 'image_url' | 'image_file', image: unknown, param: string): Problem | undefined {
+  if (!isObject(image)) return invalidType(param, 'an object', image);
   for (const field of Object.keys(image)) {
-    if (!PART_FIELDS[type].fields.includes(field)) return `Unknown parameter: '${param}.${field}'.`;
+    if (!PART_FIELDS[type].fields.includes(field)) return unknownParameter(`${param}.${field}`);
   }
   const field = type === 'image_url' ? 'url' : 'file_id';
   const value = image[field];
-  if (value === undefined) return `Missing required parameter: '${param}.${field}'.`;
-  if (typeof value !== 'string' || value.length === 0) {
-    return `Invalid type for '${param}.${field}': expected a non-empty string, but got ${describe(value)} instead.`;
+  if (value === undefined) return missingParameter(`${param}.${field}`);
+  if (typeof value !== 'string' || value.length === 0) return invalidType(`${param}.${field}`, 'a non-empty string', value);
+  if (type === 'image_url' && !isImageUrl(value)) return invalidValue(`${param}.url`, 'expected a valid http(s) URL or a base64 data URL of an image.');
+  if (type === 'image_file' && value.length > 128) return invalidValue(`${param}.file_id`, 'expected a file ID of at most 128 characters.');
+  if (type === 'image_file') {
+    const problem = idProblem(value, `${param}.file_id`);
+    if (problem) return problem;
   }
-  if (type === 'image_url' && !isImageUrl(value)) {
-    return `Invalid '${param}.url': expected a valid http(s) URL or a base64 data URL of an image.`;
-  }
-  if (type === 'image_file' && value.length > 128) return `Invalid '${param}.file_id': expected a file ID of at most 128 characters.`;
-  if (image.detail !== undefined && !DETAILS.includes(image.detail as string)) {
-    return `Invalid value for '${param}.detail': expected one of 'auto', 'low' or 'high', but got '${String(image.detail)}' instead.`;
-  }
+  if (image.detail !== undefined && !DETAILS.includes(image.detail as string)) return notOneOf(`${param}.detail`, DETAILS, image.detail);
   return undefined;
 }
 
-function partProblem(part: unknown, param: string): string | undefined {
-  if (!isObject(part)) return `Invalid type for '${param}': expected an object, but got ${describe(part)} instead.`;
+function partProblem(part: unknown, param: string): Problem | undefined {
+  if (!isObject(part)) return invalidType(param, 'an object', part);
   const type = part.type;
-  if (type === undefined) return `Missing required parameter: '${param}.type'.`;
+  if (type === undefined) return missingParameter(`${param}.type`);
   const spec = typeof type === 'string' ? PART_FIELDS[type] : undefined;
-  if (!spec) {
-    return `Invalid value for '${param}.type': expected one of 'text', 'image_url' or 'image_file', but got '${String(type)}' instead.`;
-  }
+  if (!spec) return notOneOf(`${param}.type`, Object.keys(PART_FIELDS), type);
   for (const field of Object.keys(part)) {
-    if (field !== 'type' && field !== spec.key) return `Unknown parameter: '${param}.${field}'.`;
+    if (field !== 'type' && field !== spec.key) return unknownParameter(`${param}.${field}`);
   }
-  if (part[spec.key] === undefined) return `Missing required parameter: '${param}.${spec.key}'.`;
+  if (part[spec.key] === undefined) return missingParameter(`${param}.${spec.key}`);
   if (type === 'text') return textProblem(part.text, `${param}.text`);
   return imageProblem(type as 'image_url' | 'image_file', part[spec.key], `${param}.${spec.key}`);
 }
 
 /** What is wrong with a message's `content` (a string, or a non-empty array of parts), or undefined. */
-export function contentProblem(content: unknown, param = 'content'): string | undefined {
+export function contentProblem(content: unknown, param = 'content'): Problem | undefined {
   if (typeof content === 'string') return textProblem(content, param);
-  if (!Array.isArray(content)) {
-    return `Invalid type for '${param}': expected a string or an array of content parts, but got ${describe(content)} instead.`;
-  }
-  if (content.length === 0) {
-    return `Invalid '${param}': empty array. Expected an array with minimum length 1, but got an empty array instead.`;
-  }
+  if (!Array.isArray(content)) return invalidType(param, 'a string or an array of content parts', content);
+  if (content.length === 0) return emptyArray(param);
   for (let i = 0; i < content.length; i++) {
     const problem = partProblem(content[i], `${param}[${i}]`);
     if (problem) return problem;
@@ -89,11 +85,8 @@ export function contentProblem(content: unknown, param = 'content'): string | un
 }
 
 export function IsMessageContent(): PropertyDecorator {
-  return ValidateBy({
-    name: 'isMessageContent',
-    validator: {
-      validate: (value: unknown) => contentProblem(value) === undefined,
-      defaultMessage: (args?: ValidationArguments) => contentProblem(args?.value) ?? '',
-    },
-  });
+  return ValidateBy(
+    { name: 'isMessageContent', validator: { validate: (value: unknown) => contentProblem(value) === undefined } },
+    reports((value, param) => contentProblem(value, param) as Problem),
+  );
 }

@@ -1,8 +1,8 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsObject, IsOptional, ValidateNested } from 'class-validator';
-import { IsMetadata } from '../../common/metadata/is-metadata';
-import { Metadata } from '../thread.entity';
+import { tooManyItems } from '../../common/errors/wording';
+import { IsMetadata, Metadata } from '../../common/metadata/is-metadata';
 import { CreateMessageDto } from '../../messages/dto/create-message.dto';
 import { ToolResourcesDto } from './tool-resources.dto';
 
@@ -14,9 +14,7 @@ export class CreateThreadDto {
   @IsOptional()
   @IsArray()
   @IsObject({ each: true })
-  @ArrayMaxSize(MAX_THREAD_MESSAGES, {
-    message: (a) => `Invalid 'messages': array too long. Expected an array with maximum length ${MAX_THREAD_MESSAGES}, but got an array with length ${(a.value as unknown[]).length} instead.`,
-  })
+  @ArrayMaxSize(MAX_THREAD_MESSAGES, tooManyItems(MAX_THREAD_MESSAGES))
   @ValidateNested({ each: true })
   @Type(() => CreateMessageDto)
   messages?: CreateMessageDto[];
@@ -28,7 +26,6 @@ export class CreateThreadDto {
   @Type(() => ToolResourcesDto)
   tool_resources?: ToolResourcesDto | null;
 
-  @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'string', maxLength: 512 }, maxProperties: 16, nullable: true, description: 'At most 16 keys of at most 64 characters; string values of at most 512 characters.' })
   @IsMetadata()
   metadata?: Metadata | null;
 }

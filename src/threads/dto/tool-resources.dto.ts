@@ -1,17 +1,17 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsObject, IsOptional, IsString, MaxLength, ValidateNested } from 'class-validator';
-
-const tooMany = (max: number) => (a: { property: string; value: unknown[] }) =>
-  `Invalid '${a.property}': array too long. Expected an array with maximum length ${max}, but got an array with length ${a.value.length} instead.`;
+import { tooManyItems } from '../../common/errors/wording';
+import { IsObjectId } from '../../common/ids';
 
 export class CodeInterpreterResourcesDto {
   @ApiPropertyOptional({ type: [String], maxItems: 20 })
   @IsOptional()
   @IsArray()
-  @ArrayMaxSize(20, { message: tooMany(20) })
+  @ArrayMaxSize(20, tooManyItems(20))
   @IsString({ each: true })
   @MaxLength(128, { each: true })
+  @IsObjectId({ list: true })
   file_ids?: string[];
 }
 
@@ -19,9 +19,10 @@ export class FileSearchResourcesDto {
   @ApiPropertyOptional({ type: [String], maxItems: 1 })
   @IsOptional()
   @IsArray()
-  @ArrayMaxSize(1, { message: tooMany(1) })
+  @ArrayMaxSize(1, tooManyItems(1))
   @IsString({ each: true })
   @MaxLength(128, { each: true })
+  @IsObjectId({ list: true })
   vector_store_ids?: string[];
 }
 

@@ -1,5 +1,5 @@
 import { AZURE_V1_VERSIONS, AZURE_V2_VERSIONS } from '../api-versions';
-import { SeededRandom, seedFrom } from '../seeded-random';
+import { SeededRandom } from '../seeded-random';
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 
 /**
@@ -84,7 +84,6 @@ export interface FuzzOptions {
 }
 
 /** FUZZ_SEED from the environment, else a fresh random seed. */
-export const fuzzSeed = (env: NodeJS.ProcessEnv = process.env): number => seedFrom('FUZZ_SEED', env);
 
 /** A JSON fragment written as is: numbers JSON.stringify cannot write, `__proto__` keys, deep nesting. */
 export class RawJson {
@@ -1110,6 +1109,8 @@ export class FuzzGenerator {
       bad([{ type: 'image_url', image_url: { url: 'https://x', extra: 1 } }], 'extra image_url field'),
       bad([{ type: 'image_file', image_file: { file_id: '' } }], 'empty file id'),
       bad([{ type: 'image_file', image_file: { file_id: longId } }], 'file id of 129'),
+      bad([{ type: 'image_file', image_file: { file_id: 'a\u0000b' } }], 'file id with NUL'),
+      bad([{ type: 'image_file', image_file: { file_id: 'fïle' } }], 'file id with an accent'),
       bad([{ type: 'image_file', image_file: {} }], 'image_file without file id'),
       bad([{ type: 'text', text: 'x' }, 7], 'second part a number'),
       bad(new RawJson('1e309'), 'overflow number'),
@@ -1126,8 +1127,10 @@ export class FuzzGenerator {
       ok([att()], 'one'),
       ok(Array.from({ length: 10 }, () => att()), 'ten'),
       ok([att('f'.repeat(128), [{ type: 'code_interpreter' }, { type: 'file_search' }])], 'long id, two tools'),
-      ok([att(firstCodePoints(this.okText(), 60) || 'f')], 'unicode file id'),
-      anyOf([att(rng.pick(UNICODE_EITHER))], 'file id with NUL or lone surrogate'),
+      bad([att(firstCodePoints(this.okText(), 60) || 'é')], 'unicode file id'),
+      bad([att(rng.pick(UNICODE_EITHER))], 'file id with NUL or lone surrogate'),
+      bad([att('a\u0000b')], 'file id with NUL'),
+      bad([att('file 1')], 'file id with a space'),
       anyOf([att('f', [{ type: 'code_interpreter' }, { type: 'code_interpreter' }])], 'same tool twice'),
       bad('x', 'string'),
       bad(5, 'number'),
@@ -1163,8 +1166,9 @@ export class FuzzGenerator {
       ok(['file-1'], 'one'),
       ok(Array.from({ length: 10 }, (_, i) => `file-${i}`), 'ten'),
       ok(['f'.repeat(128)], 'id of 128'),
-      ok([firstCodePoints(this.okText(), 60) || 'f'], 'unicode id'),
-      anyOf([rng.pick(UNICODE_EITHER)], 'id with NUL or lone surrogate'),
+      bad([firstCodePoints(this.okText(), 60) || 'é'], 'unicode id'),
+      bad([rng.pick(UNICODE_EITHER)], 'id with NUL or lone surrogate'),
+      bad(['file-1', 'a\tb'], 'second id with a tab'),
       bad('x', 'string'),
       bad(5, 'number'),
       bad({}, 'object'),
@@ -1232,8 +1236,8 @@ export class FuzzGenerator {
       ok({ code_interpreter: null }, 'null code_interpreter'),
       ok({ code_interpreter: { file_ids: null } }, 'null file_ids'),
       ok({ code_interpreter: { file_ids: ['a'] }, file_search: { vector_store_ids: [] } }, 'both'),
-      anyOf({ code_interpreter: { file_ids: [''] } }, 'empty file id'),
-      anyOf({ file_search: { vector_store_ids: [rng.pick(UNICODE_EITHER)] } }, 'vector store id with NUL or lone surrogate'),
+      bad({ code_interpreter: { file_ids: [''] } }, 'empty file id'),
+      bad({ file_search: { vector_store_ids: [rng.pick(UNICODE_EITHER)] } }, 'vector store id with NUL or lone surrogate'),
       bad('x', 'string'),
       bad(5, 'number'),
       bad([], 'array'),

@@ -1,9 +1,9 @@
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { timingSafeEqual } from 'node:crypto';
 import { Client, Notification } from 'pg';
-import { DATABASE_SETTINGS, DatabaseSettings } from '../../database/data-source';
-import { Sql, statement } from '../../database/sql';
+import { DATABASE_SETTINGS, DatabaseSettings } from '../database/data-source';
 import { API_KEYS, ApiKey, hashKey } from './api-keys';
+import { ApiKeysRepository } from './api-keys.repository';
 
 export const KEYS_CHANNEL = 'api_keys_changed';
 const REFRESH_MS = 30_000;
@@ -11,9 +11,9 @@ const DEFAULT_POLL_MS = 5_000;
 const FLUSH_MS = 10_000;
 const RECONNECT_MS = 1_000;
 const HASH_CACHE_SIZE = 1_000;
-
-const ACTIVE_KEYS = statement(`SELECT id, tenant_id AS "tenantId", hash FROM api_keys WHERE revoked_at IS NULL`);
-const TOUCH = statement(`UPDATE api_keys SET last_used_at = now() WHERE id = ANY($1::varchar[])`);
+/** The listening connection: a connect that hangs fails, and a dead peer is noticed by TCP keep-alive. */
+const LISTEN_CONNECT_TIMEOUT_MS = 3_000;
+const LISTEN_KEEPALIVE_DELAY_MS = 10_000;
 
 interface Hashed {
   hash: Buffer;
@@ -48,7 +48,7 @@ export class ApiKeyStore implements OnModuleInit, OnModuleDestroy {
 
   constructor(
     @Inject(API_KEYS) private readonly configured: readonly ApiKey[],
-    private readonly sql: Sql,
+    private readonly repository: ApiKeysRepository,
     @Inject(DATABASE_SETTINGS) private readonly database: DatabaseSettings,
   ) {}
 
@@ -64,17 +64,22 @@ export class ApiKeyStore implements OnModuleInit, OnModuleDestroy {
     if (listenUrl) await this.listen().catch((error: Error) => this.logger.warn(`not listening for key changes yet: ${error.message}`));
     const refreshMs = listenUrl ? REFRESH_MS : (this.database.keyPollMs ?? DEFAULT_POLL_MS);
     this.timers = [
-      setInterval(() => void this.reload().catch(() => undefined), refreshMs),
-      setInterval(() => void this.flushUsed().catch(() => undefined), FLUSH_MS),
+      setInterval(() => void this.reload().catch(this.warn('reading the API keys')), refreshMs),
+      setInterval(() => void this.flushUsed().catch(this.warn('writing last-used times')), FLUSH_MS),
     ];
     for (const timer of this.timers) timer.unref();
+  }
+
+  /** A failed read or write is retried by its timer; it is logged, not thrown. */
+  private warn(what: string): (error: Error) => void {
+    return (error) => this.logger.warn(`${what} failed: ${error.message}`);
   }
 
   async onModuleDestroy(): Promise<void> {
     this.closed = true;
     for (const timer of this.timers) clearInterval(timer);
     clearTimeout(this.retry);
-    await this.flushUsed().catch(() => undefined);
+    await this.flushUsed().catch(this.warn('writing last-used times'));
     await this.listener?.end().catch(() => undefined);
   }
 
@@ -112,7 +117,7 @@ export class ApiKeyStore implements OnModuleInit, OnModuleDestroy {
   }
 
   async reload(): Promise<void> {
-    const rows = await this.sql.rows<StoredKey & { hash: string }>(ACTIVE_KEYS, []);
+    const rows = await this.repository.active();
     this.stored = new Map(rows.map((row) => [row.hash, { id: row.id, tenantId: row.tenantId }]));
   }
 
@@ -120,11 +125,17 @@ export class ApiKeyStore implements OnModuleInit, OnModuleDestroy {
     if (this.used.size === 0) return;
     const ids = [...this.used];
     this.used.clear();
-    await this.sql.rows(TOUCH, [ids]);
+    await this.repository.touch(ids);
   }
 
   private async listen(): Promise<void> {
-    const client = new Client({ connectionString: this.listenUrl, application_name: 'assistants-threads-keys' });
+    const client = new Client({
+      connectionString: this.listenUrl,
+      application_name: 'assistants-threads-keys',
+      connectionTimeoutMillis: LISTEN_CONNECT_TIMEOUT_MS,
+      keepAlive: true,
+      keepAliveInitialDelayMillis: LISTEN_KEEPALIVE_DELAY_MS,
+    });
     client.on('notification', (notification: Notification) => this.onChange(notification.payload));
     client.on('error', () => this.lost(client));
     client.on('end', () => this.lost(client));
@@ -140,7 +151,7 @@ export class ApiKeyStore implements OnModuleInit, OnModuleDestroy {
 
   private onChange(changedHash: string | undefined): void {
     if (changedHash) this.stored.delete(changedHash.trim());
-    void this.reload().catch(() => undefined);
+    void this.reload().catch(this.warn('reading the API keys after a change'));
   }
 
   /** A listening connection was lost: listen again, then read the table (changes may have been missed). */
@@ -159,7 +170,7 @@ export class ApiKeyStore implements OnModuleInit, OnModuleDestroy {
     this.retry = setTimeout(() => {
       this.retry = undefined;
       this.listen()
-        .then(() => this.reload())
+        .then(() => this.reload().catch(this.warn('reading the API keys after listening again')))
         .catch(() => this.scheduleListen());
     }, RECONNECT_MS);
     this.retry.unref();

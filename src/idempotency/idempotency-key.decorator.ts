@@ -1,7 +1,8 @@
 import { createParamDecorator, ExecutionContext } from '@nestjs/common';
 import { createHash } from 'node:crypto';
-import { ApiRequest, pathOf } from '../api-version/api-request';
-import { ApiError } from '../errors/api-error';
+import { ApiRequest, pathOf } from '../common/api-version/api-request';
+import { ApiError } from '../common/errors/api-error';
+import { ID_PATTERN } from '../common/ids';
 
 export interface IdempotentRequest {
   key: string;
@@ -28,7 +29,7 @@ export const Idempotency = createParamDecorator((_: unknown, ctx: ExecutionConte
   const header = request.headers['idempotency-key'];
   if (header === undefined) return undefined;
   const key = Array.isArray(header) ? header.join(',') : header;
-  if (key.length === 0 || key.length > MAX_KEY_LENGTH || !/^[\x21-\x7e]+$/.test(key)) {
+  if (key.length === 0 || key.length > MAX_KEY_LENGTH || !ID_PATTERN.test(key)) {
     throw ApiError.badRequest(
       `Invalid 'Idempotency-Key' header: expected 1 to ${MAX_KEY_LENGTH} visible ASCII characters.`,
       'Idempotency-Key',

@@ -1,6 +1,6 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
-import { ApiRequest, dialectOf, isApiPath, routeOf } from '../api-version/api-request';
-import { ApiError } from '../errors/api-error';
+import { ApiRequest, dialectOf, isApiPath, routeOf } from '../common/api-version/api-request';
+import { ApiError } from '../common/errors/api-error';
 import { ApiKeyStore } from './api-key.store';
 import { maskKey } from './api-keys';
 

@@ -1,8 +1,8 @@
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError } from '../../config/app.config';
-import { hashKey, loadApiKeys, maskKey, parseApiKeys } from './api-keys';
+import { ConfigError } from '../config/app.config';
+import { hashKey, keepGeneratedKey, loadApiKeys, maskKey, parseApiKeys } from './api-keys';
 
 describe('API keys', () => {
   it('names tenants, derives one for a bare key, and lets keys share a tenant by name', () => {
@@ -17,12 +17,23 @@ describe('API keys', () => {
     expect(() => parseApiKeys(' , ')).toThrow(ConfigError);
   });
 
+  it('refuses characters a key cannot hold, naming API_KEYS: semicolons are not separators', () => {
+    expect(() => parseApiKeys('a:sk-first-key-123;b:sk-second-key-456')).toThrow(/API_KEYS.*";".*commas/);
+    expect(() => parseApiKeys('sk-key-with-\u00e9-accent')).toThrow(/API_KEYS/);
+    expect(() => parseApiKeys('te nant:sk-first-key-123')).toThrow(/API_KEYS: the tenant name/);
+    expect(parseApiKeys('a:sk-AZaz09._~+/=-key')).toHaveLength(1);
+  });
+
   it('generates a key once, keeps it private in DATA_DIR and accepts it after a restart', () => {
     const dir = mkdtempSync(join(tmpdir(), 'keys-'));
     try {
       const first = loadApiKeys(undefined, dir);
       expect(first.source).toBe('generated');
       expect(first.newSecret).toMatch(/^sk-[0-9A-Za-z]{48}$/);
+      // Nothing is kept until the service serves with the key: a failed start leaves no unseen key.
+      expect(existsSync(join(dir, 'api-key'))).toBe(false);
+      expect(loadApiKeys(undefined, dir).newSecret).not.toBe(first.newSecret);
+      keepGeneratedKey(first);
       expect(statSync(join(dir, 'api-key')).mode & 0o077).toBe(0);
       const second = loadApiKeys(undefined, dir);
       expect(second.source).toBe('stored');

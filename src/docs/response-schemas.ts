@@ -1,0 +1,148 @@
+import type { OperationObject, ResponseObject, SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
+
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const string: SchemaObject = { type: 'string' };
+const nullableString: SchemaObject = { type: 'string', nullable: true };
+const unixTime: SchemaObject = { type: 'integer', description: 'Unix time in seconds' };
+const constant = (value: string): SchemaObject => ({ type: 'string', enum: [value] });
+const object = (properties: Record<string, SchemaObject | { $ref: string }>, optional: string[] = []): SchemaObject => {
+  const required = Object.keys(properties).filter((name) => !optional.includes(name));
+  return { type: 'object', properties, ...(required.length > 0 ? { required } : {}), additionalProperties: false };
+};
+const list = (item: SchemaObject | { $ref: string }): SchemaObject =>
+  object({ object: constant('list'), data: { type: 'array', items: item }, first_id: nullableString, last_id: nullableString, has_more: { type: 'boolean' } });
+
+/** The response bodies the API sends, as components of the OpenAPI document. */
+export const RESPONSE_SCHEMAS: Record<string, SchemaObject> = {
+  Metadata: { type: 'object', additionalProperties: { type: 'string' }, description: 'Up to 16 string pairs' },
+  ToolResources: object(
+    {
+      code_interpreter: object({ file_ids: { type: 'array', items: string } }),
+      file_search: object({ vector_store_ids: { type: 'array', items: string } }),
+    },
+    ['code_interpreter', 'file_search'],
+  ),
+  Thread: {
+    ...object({ id: string, object: constant('thread'), created_at: unixTime, tool_resources: ref('ToolResources'), metadata: ref('Metadata') }, ['tool_resources']),
+    description: 'tool_resources in the v2 shape only',
+  },
+  DeletedThread: object({ id: string, object: constant('thread.deleted'), deleted: { type: 'boolean', enum: [true] } }),
+  TextContent: object({
+    type: constant('text'),
+    text: object({ value: string, annotations: { type: 'array', items: { type: 'object' } } }),
+  }),
+  ImageFileContent: object({ type: constant('image_file'), image_file: object({ file_id: string, detail: string }, ['detail']) }),
+  ImageUrlContent: object({ type: constant('image_url'), image_url: object({ url: string, detail: string }, ['detail']) }),
+  MessageContent: { oneOf: [ref('TextContent'), ref('ImageFileContent'), ref('ImageUrlContent')] },
+  Attachment: object({
+    file_id: string,
+    tools: { type: 'array', items: object({ type: { type: 'string', enum: ['code_interpreter', 'file_search'] } }) },
+  }),
+  MessageV2: {
+    ...object({
+      id: string,
+      object: constant('thread.message'),
+      created_at: unixTime,
+      thread_id: string,
+      status: { type: 'string', enum: ['in_progress', 'incomplete', 'completed'] },
+      incomplete_details: { ...object({ reason: string }), nullable: true },
+      completed_at: { ...unixTime, nullable: true },
+      incomplete_at: { ...unixTime, nullable: true },
+      role: { type: 'string', enum: ['user', 'assistant'] },
+      content: { type: 'array', items: ref('MessageContent') },
+      assistant_id: nullableString,
+      run_id: nullableString,
+      attachments: { type: 'array', items: ref('Attachment') },
+      metadata: ref('Metadata'),
+    }),
+    description: 'A message in the v2 shape (OpenAI-Beta: assistants=v2, api-version 2024-05-01-preview and later)',
+  },
+  MessageV1: {
+    ...object({
+      id: string,
+      object: constant('thread.message'),
+      created_at: unixTime,
+      thread_id: string,
+      status: { type: 'string', enum: ['in_progress', 'incomplete', 'completed'] },
+      incomplete_details: { ...object({ reason: string }), nullable: true },
+      completed_at: { ...unixTime, nullable: true },
+      incomplete_at: { ...unixTime, nullable: true },
+      role: { type: 'string', enum: ['user', 'assistant'] },
+      content: { type: 'array', items: { oneOf: [ref('TextContent'), ref('ImageFileContent')] } },
+      assistant_id: nullableString,
+      run_id: nullableString,
+      file_ids: { type: 'array', items: string },
+      metadata: ref('Metadata'),
+    }),
+    description: 'A message in the v1 shape (OpenAI-Beta: assistants=v1, api-version up to 2024-04-01-preview)',
+  },
+  Message: { oneOf: [ref('MessageV2'), ref('MessageV1')] },
+  MessageList: { ...list(ref('Message')), description: 'Every message in the shape of the request' },
+  DeletedMessage: object({ id: string, object: constant('thread.message.deleted'), deleted: { type: 'boolean', enum: [true] } }),
+  MessageFile: object({ id: string, object: constant('thread.message.file'), created_at: unixTime, message_id: string }),
+  MessageFileList: list(ref('MessageFile')),
+  Health: object({ status: constant('ok') }),
+  Readiness: object({ status: constant('ok'), database: constant('reachable') }),
+  Error: object({ message: string, type: string, param: nullableString, code: nullableString }),
+  ErrorResponse: { ...object({ error: ref('Error') }), description: 'Every error: {"error":{"message","type","param","code"}}' },
+  AzureAuthError: {
+    ...object({ error: object({ code: string, message: string }) }),
+    description: "The Azure dialect's answer to a missing or wrong key, as Azure words it",
+  },
+};
+
+const json = (description: string, schema: string): ResponseObject => ({ description, content: { 'application/json': { schema: ref(schema) } } });
+
+const ERRORS: Record<string, string> = {
+  '400': 'Invalid request: malformed JSON, unknown or invalid fields, a bad query, api-version or OpenAI-Beta',
+  '401': 'Missing or wrong API key',
+  '404': 'No such thread, message or route (another tenant’s objects are not found either)',
+  '409': 'A request with the same Idempotency-Key is still being processed',
+  '413': 'Request body over BODY_LIMIT',
+  '415': 'A body that is not application/json',
+  '500': 'Server error (never a stack trace or SQL)',
+  '503': 'The database cannot be reached',
+  '504': 'The request ran past REQUEST_TIMEOUT_MS',
+};
+
+/** The success schema of each operation, by method and route (`{param}` spelling, without the dialect prefix). */
+function successSchema(method: string, route: string): string | undefined {
+  const key = `${method.toUpperCase()} ${route}`;
+  const table: Record<string, string> = {
+    'POST /threads': 'Thread',
+    'GET /threads/{thread_id}': 'Thread',
+    'POST /threads/{thread_id}': 'Thread',
+    'DELETE /threads/{thread_id}': 'DeletedThread',
+    'POST /threads/{thread_id}/messages': 'Message',
+    'GET /threads/{thread_id}/messages': 'MessageList',
+    'GET /threads/{thread_id}/messages/{message_id}': 'Message',
+    'POST /threads/{thread_id}/messages/{message_id}': 'Message',
+    'DELETE /threads/{thread_id}/messages/{message_id}': 'DeletedMessage',
+    'GET /threads/{thread_id}/messages/{message_id}/files': 'MessageFileList',
+    'GET /threads/{thread_id}/messages/{message_id}/files/{file_id}': 'MessageFile',
+    'GET /healthz': 'Health',
+    'GET /readyz': 'Readiness',
+  };
+  return table[key];
+}
+
+/**
+ * Every operation's responses: its success body, and each error it can answer in the error
+ * envelope (the Azure dialect's 401 in Azure's own body). Throws for an operation without a
+ * known success body, so that a new route cannot go undescribed.
+ */
+export function describeResponses(path: string, method: string, operation: OperationObject, dialect: 'openai' | 'azure' | undefined): void {
+  const route = dialect === undefined ? path : path.replace(/^\/(v1|openai)/, '');
+  const success = successSchema(method, route);
+  if (!success) throw new Error(`no response schema for ${method.toUpperCase()} ${path}`);
+  const responses: Record<string, ResponseObject> = { '200': json('OK', success) };
+  if (dialect === undefined) {
+    if (route === '/readyz') responses['503'] = json('Not ready: the database cannot be reached, or the process is shutting down', 'ErrorResponse');
+    operation.responses = responses;
+    return;
+  }
+  const withBody = method === 'post';
+  const codes = ['400', '401', '404', ...(withBody && !/\{message_id\}$|\{thread_id\}$/.test(route) ? ['409'] : []), ...(withBody ? ['413', '415'] : []), '500', '503', '504'];
+  for (const code of codes) responses[code] = json(ERRORS[code], code === '401' && dialect === 'azure' ? 'AzureAuthError' : 'ErrorResponse');
+  operation.responses = responses;
+}

@@ -1,0 +1,222 @@
+import { Injectable } from '@nestjs/common';
+import { FOREIGN_KEY_VIOLATION, sqlState } from '../common/errors/pg-errors';
+import { KeysetPlan, takePage } from '../common/pagination/keyset';
+import { SortOrder } from '../common/pagination/list-query.dto';
+import { NOW_SECONDS as NOW, Queryable, Sql, Statement, statement } from '../database/sql';
+import { MessageRecord } from './message.entity';
+import { NewMessage } from './new-message';
+
+/**
+ * The message columns under MessageRecord's property names: a selected row is a MessageRecord
+ * (the order key `seq` and the tenant are never selected).
+ */
+export function messageColumns(alias: string): string {
+  return [
+    `${alias}.id`,
+    `${alias}.thread_id AS "threadId"`,
+    `${alias}.created_at AS "createdAt"`,
+    `${alias}.role`,
+    `${alias}.content`,
+    `${alias}.attachments`,
+    `${alias}.assistant_id AS "assistantId"`,
+    `${alias}.run_id AS "runId"`,
+    `${alias}.status`,
+    `${alias}.incomplete_details AS "incompleteDetails"`,
+    `${alias}.completed_at AS "completedAt"`,
+    `${alias}.incomplete_at AS "incompleteAt"`,
+    `${alias}.metadata`,
+  ].join(', ');
+}
+
+/** The insert as one statement, ownership checked in it; only the time comes back (json columns keep their text as given). */
+const INSERT = statement(`
+  INSERT INTO messages (thread_id, id, tenant_id, created_at, completed_at, role, content, attachments, metadata)
+  SELECT t.id, $3, t.tenant_id, ${NOW}, ${NOW}, $4, $5::json, $6::json, $7::json
+  FROM threads t WHERE t.id = $1 AND t.tenant_id = $2
+  RETURNING created_at AS "createdAt"`);
+
+const FIND = statement(`
+  SELECT t.id AS "threadFound", ${messageColumns('m')}
+  FROM threads t LEFT JOIN messages m ON m.thread_id = t.id AND m.id = $3
+  WHERE t.id = $1 AND t.tenant_id = $2`);
+
+const MODIFY = statement(`
+  WITH t AS (SELECT id FROM threads WHERE id = $1 AND tenant_id = $2),
+  u AS (
+    UPDATE messages m SET metadata = $4::json FROM t
+    WHERE m.thread_id = t.id AND m.id = $3
+    RETURNING ${messageColumns('m')}
+  )
+  SELECT t.id AS "threadFound", u.* FROM t LEFT JOIN u ON true`);
+
+const DELETE = statement(`
+  WITH t AS (SELECT id FROM threads WHERE id = $1 AND tenant_id = $2),
+  d AS (DELETE FROM messages m USING t WHERE m.thread_id = t.id AND m.id = $3 RETURNING m.id)
+  SELECT t.id AS "threadFound", d.id FROM t LEFT JOIN d ON true`);
+
+/**
+ * A row of a query that joins the owned thread to an optional message: no row, no such thread
+ * for the tenant; a row whose message columns are all null, no such message in it.
+ */
+type ThreadScopedRow<T> = { threadFound: string } & (T | { [K in keyof T]: null });
+
+/** A row of the list query: also the cursors' order keys (bigint, read as numbers: parseInt8), null for no such cursor. */
+type ListRow = ThreadScopedRow<MessageRecord> & { afterSeq: number | null; beforeSeq: number | null };
+
+export type MessageLookup = { kind: 'no-thread' } | { kind: 'no-message' } | { kind: 'message'; message: MessageRecord };
+export type MessageInsert = { kind: 'no-thread' } | { kind: 'message'; message: MessageRecord };
+export type MessageDelete = { kind: 'no-thread' } | { kind: 'no-message' } | { kind: 'deleted'; id: string };
+export type MessagePage =
+  { kind: 'no-thread' } | { kind: 'no-cursor'; param: 'after' | 'before' } | { kind: 'page'; messages: MessageRecord[]; hasMore: boolean };
+
+export interface ListMessagesInput {
+  order: SortOrder;
+  plan: KeysetPlan;
+  threadId: string;
+  tenant: string;
+  after?: string;
+  before?: string;
+  runId?: string;
+}
+
+function lookup(rows: ThreadScopedRow<MessageRecord>[]): MessageLookup {
+  if (rows.length === 0) return { kind: 'no-thread' };
+  const row = rows[0];
+  return row.id === null ? { kind: 'no-message' } : { kind: 'message', message: row };
+}
+
+/**
+ * Every statement on `messages`. Each request is one parameterised statement, prepared, and
+ * carries the thread's ownership (`threads.tenant_id`) and `thread_id`.
+ */
+@Injectable()
+export class MessagesRepository {
+  constructor(private readonly sql: Sql) {}
+
+  async insert(tenantId: string, threadId: string, message: NewMessage, on?: Queryable): Promise<MessageInsert> {
+    let rows: { createdAt: number }[];
+    try {
+      const params = [
+        threadId,
+        tenantId,
+        message.id,
+        message.role,
+        JSON.stringify(message.content),
+        JSON.stringify(message.attachments),
+        JSON.stringify(message.metadata),
+      ];
+      rows = await this.sql.rows<{ createdAt: number }>(INSERT, params, on);
+    } catch (error) {
+      // The thread was deleted between the statement's read of it and its insert.
+      if (sqlState(error) === FOREIGN_KEY_VIOLATION) return { kind: 'no-thread' };
+      throw error;
+    }
+    if (rows.length === 0) return { kind: 'no-thread' };
+    const { createdAt } = rows[0];
+    return {
+      kind: 'message',
+      message: {
+        id: message.id,
+        threadId,
+        createdAt,
+        role: message.role,
+        content: message.content,
+        attachments: message.attachments,
+        assistantId: null,
+        runId: null,
+        status: 'completed',
+        incompleteDetails: null,
+        completedAt: createdAt,
+        incompleteAt: null,
+        metadata: message.metadata,
+      },
+    };
+  }
+
+  async find(tenant: string, threadId: string, messageId: string): Promise<MessageLookup> {
+    return lookup(await this.sql.rows<ThreadScopedRow<MessageRecord>>(FIND, [threadId, tenant, messageId]));
+  }
+
+  async modifyMetadata(tenant: string, threadId: string, messageId: string, metadata: Record<string, string>): Promise<MessageLookup> {
+    return lookup(await this.sql.rows<ThreadScopedRow<MessageRecord>>(MODIFY, [threadId, tenant, messageId, JSON.stringify(metadata)]));
+  }
+
+  async delete(tenant: string, threadId: string, messageId: string): Promise<MessageDelete> {
+    const rows = await this.sql.rows<ThreadScopedRow<{ id: string }>>(DELETE, [threadId, tenant, messageId]);
+    if (rows.length === 0) return { kind: 'no-thread' };
+    const { id } = rows[0];
+    return id === null ? { kind: 'no-message' } : { kind: 'deleted', id };
+  }
+
+  /** A page of `plan.limit` messages (`limit + 1` are fetched: the extra one only says that more lie beyond). */
+  async list(input: ListMessagesInput): Promise<MessagePage> {
+    const { statement: query, params } = listMessagesQuery(input);
+    const rows = await this.sql.rows<ListRow>(query, params);
+    if (rows.length === 0) return { kind: 'no-thread' };
+    if (input.after !== undefined && rows[0].afterSeq === null) return { kind: 'no-cursor', param: 'after' };
+    if (input.before !== undefined && rows[0].beforeSeq === null) return { kind: 'no-cursor', param: 'before' };
+    const { items, hasMore } = takePage(
+      rows.filter((row): row is ListRow & MessageRecord => row.id !== null),
+      input.plan,
+    );
+    return { kind: 'page', messages: items, hasMore };
+  }
+}
+
+/** The statement of each variant, built (and named) once: a list request neither builds nor hashes a text. */
+const variants = new Map<string, Statement>();
+
+/**
+ * One round trip: the thread's ownership, the cursors' order keys and `limit + 1` messages.
+ * The ORDER BY names (thread_id, seq) so that only that index can supply the order, whatever
+ * the planner's statistics say. With no thread the query returns no row; with a thread and no
+ * message, one row whose message columns are null.
+ */
+export function listMessagesQuery(input: ListMessagesInput): { statement: Statement; params: unknown[] } {
+  const params: unknown[] = [input.threadId, input.tenant];
+  if (input.after !== undefined) params.push(input.after);
+  if (input.before !== undefined) params.push(input.before);
+  if (input.runId !== undefined) params.push(input.runId);
+  params.push(input.plan.limit + 1);
+  const key = `${input.order} ${input.plan.ascending} ${input.after !== undefined} ${input.before !== undefined} ${input.runId !== undefined}`;
+  let found = variants.get(key);
+  if (found === undefined) {
+    found = statement(variantSql(input.order, input.plan.ascending, input.after !== undefined, input.before !== undefined, input.runId !== undefined));
+    variants.set(key, found);
+  }
+  return { statement: found, params };
+}
+
+function variantSql(order: SortOrder, ascending: boolean, after: boolean, before: boolean, runId: boolean): string {
+  let next = 3;
+  const joins: string[] = [];
+  const where: string[] = ['m.thread_id = $1'];
+  const towardAfter = order === 'asc' ? '>' : '<';
+  const towardBefore = order === 'asc' ? '<' : '>';
+  let afterSeq = 'NULL::bigint';
+  let beforeSeq = 'NULL::bigint';
+  if (after) {
+    joins.push(`LEFT JOIN messages a ON a.thread_id = t.id AND a.id = $${next++}`);
+    where.push(`m.seq ${towardAfter} a.seq`);
+    afterSeq = 'a.seq';
+  }
+  if (before) {
+    joins.push(`LEFT JOIN messages b ON b.thread_id = t.id AND b.id = $${next++}`);
+    where.push(`m.seq ${towardBefore} b.seq`);
+    beforeSeq = 'b.seq';
+  }
+  if (runId) where.push(`m.run_id = $${next++}`);
+  const direction = ascending ? 'ASC' : 'DESC';
+  return `
+    SELECT t.id AS "threadFound", ${afterSeq} AS "afterSeq", ${beforeSeq} AS "beforeSeq", page.*
+    FROM threads t
+    ${joins.join('\n    ')}
+    LEFT JOIN LATERAL (
+      SELECT ${messageColumns('m')}
+      FROM messages m
+      WHERE ${where.join(' AND ')}
+      ORDER BY m.thread_id ${direction}, m.seq ${direction}
+      LIMIT $${next}
+    ) page ON true
+    WHERE t.id = $1 AND t.tenant_id = $2`;
+}

@@ -1,0 +1,191 @@
+import type { INestApplication } from '@nestjs/common';
+import { ExpressAdapter } from '@nestjs/platform-express';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { performance } from 'node:perf_hooks';
+import * as nodeUrl from 'node:url';
+import type { ApiRequest } from '../common/api-version/api-request';
+import { ApiError } from '../common/errors/api-error';
+import { bodyLengthMismatch, bodyTooLarge, parseJsonBody, unsupportedMediaType } from '../common/http/json-body';
+import { RequestDeadlines, TIMEOUT_BODY } from '../common/http/request-timeout';
+import { securityHeadersFor } from '../common/http/response-headers';
+import { requestIdOf } from '../observability/request-id';
+import type { HttpPlatform, PlatformHooks, PlatformSettings } from './http-platform';
+
+const JSON_TYPE = 'application/json; charset=utf-8';
+/** The methods whose body is read, as Fastify has them. */
+const BODY_METHODS = new Set(['DELETE', 'OPTIONS', 'PATCH', 'PUT', 'POST', 'QUERY']);
+/** Fastify's `routerOptions.maxParamLength`: a longer path segment is a 414. */
+const MAX_SEGMENT_LENGTH = 8192;
+
+/** Node's legacy URL object, the one `parseurl` (Express's router) caches on a request. */
+interface LegacyUrl {
+  path: string;
+  href: string;
+  pathname: string;
+  search: string | null;
+  query: string | null;
+  _raw: string;
+}
+const LegacyUrlClass = (nodeUrl as unknown as { Url: new () => LegacyUrl }).Url;
+
+type ExpressApiRequest = Request & ApiRequest & { _parsedUrl?: unknown };
+type ErrorMiddleware = (error: unknown, request: Request, response: Response, next: NextFunction) => unknown;
+
+/** Express's own errors that reach the app, as the API words them. */
+function translate(error: unknown): unknown {
+  // The router decoding a path parameter that is not valid percent-encoding.
+  if (error instanceof URIError && (error as URIError & { status?: number }).status === 400) return ApiError.badPercentEncoding();
+  return error;
+}
+
+/** Nest's error middleware (which runs the app's exception filter) gets Express's errors already translated. */
+class TranslatingExpressAdapter extends ExpressAdapter {
+  override setErrorHandler(handler: ErrorMiddleware, prefix?: string): unknown {
+    return super.setErrorHandler(((error, request, response, next) => handler(translate(error), request, response, next)) as ErrorMiddleware, prefix);
+  }
+}
+
+/** `decodeURI` of a path, as Fastify's router does it: `%25` stays an encoded `%`, reserved characters stay encoded. */
+function routingPath(path: string): string {
+  if (!path.includes('%')) return path;
+  return decodeURI(path.replace(/%25/g, '%2525'));
+}
+
+/**
+ * Routes are matched on the decoded path, as on Fastify (`/%761/threads` is `/v1/threads`), while
+ * `request.url` stays the URL as sent. Express's router reads the path through `parseurl`, which
+ * takes a parsed URL cached on the request when it was parsed from the same `url`.
+ */
+function routeOnDecodedPath(request: ExpressApiRequest): void {
+  const raw = request.url;
+  const cut = raw.search(/[?#]/);
+  const path = cut < 0 ? raw : raw.slice(0, cut);
+  const decoded = routingPath(path);
+  if (decoded.split('/').some((segment) => segment.length > MAX_SEGMENT_LENGTH)) throw ApiError.uriTooLong(MAX_SEGMENT_LENGTH);
+  if (decoded === path) return;
+  const parsed = new LegacyUrlClass();
+  const search = cut < 0 ? null : raw.slice(cut);
+  parsed.path = raw;
+  parsed.href = raw;
+  parsed.pathname = decoded;
+  parsed.search = search;
+  parsed.query = search === null ? null : search.slice(1);
+  parsed._raw = raw;
+  request._parsedUrl = parsed;
+}
+
+/** Fastify's test for a request without a body. */
+function hasNoBody(request: Request): boolean {
+  const length = request.headers['content-length'];
+  return request.headers['transfer-encoding'] === undefined && (length === undefined || length === '0');
+}
+
+function isJson(contentType: string): boolean {
+  const semicolon = contentType.indexOf(';');
+  return (semicolon < 0 ? contentType : contentType.slice(0, semicolon)).trim().toLowerCase() === 'application/json';
+}
+
+/** JSON bodies only, within the size limit; the same rules and answers as the Fastify content-type parser. */
+function jsonBodyParser(limit: number) {
+  return (request: Request, _response: Response, next: NextFunction): void => {
+    if (!BODY_METHODS.has(request.method)) return next();
+    const contentType = request.headers['content-type'];
+    if (contentType === undefined && hasNoBody(request)) return next();
+    if (contentType === undefined || !isJson(contentType)) return next(unsupportedMediaType(contentType));
+    const declared = request.headers['content-length'] === undefined ? undefined : Number(request.headers['content-length']);
+    if (declared !== undefined && declared > limit) return next(bodyTooLarge());
+    const chunks: Buffer[] = [];
+    let received = 0;
+    let settled = false;
+    const settle = (error?: unknown) => {
+      if (settled) return;
+      settled = true;
+      request.removeListener('data', onData);
+      request.removeListener('end', onEnd);
+      request.removeListener('error', settle);
+      next(error);
+    };
+    const onData = (chunk: Buffer) => {
+      received += chunk.length;
+      if (received > limit) return settle(bodyTooLarge());
+      chunks.push(chunk);
+    };
+    const onEnd = () => {
+      if (declared !== undefined && received !== declared) return settle(bodyLengthMismatch());
+      try {
+        request.body = parseJsonBody(Buffer.concat(chunks, received));
+      } catch (error) {
+        return settle(error);
+      }
+      settle();
+    };
+    request.on('data', onData);
+    request.on('end', onEnd);
+    request.on('error', settle);
+  };
+}
+
+/**
+ * Express 5: what most Nest deployments and their middleware expect. The same behaviour as the
+ * Fastify platform, built from middleware: request id, logger, security headers and deadline
+ * first, then the JSON body parser, then the routes.
+ */
+export function expressPlatform(settings: PlatformSettings): HttpPlatform {
+  const instance = express();
+  // As Fastify routes: case-sensitive, a trailing slash is another path; no ETag, no x-powered-by.
+  instance.set('case sensitive routing', true);
+  instance.set('strict routing', true);
+  instance.set('etag', false);
+  instance.disable('x-powered-by');
+  const adapter = new TranslatingExpressAdapter(instance);
+  return {
+    adapter,
+    install(_app: INestApplication, { drain, observer }: PlatformHooks): void {
+      Object.defineProperty(instance.request, 'routePattern', {
+        get(this: Request) {
+          return (this.route as { path?: string } | undefined)?.path;
+        },
+      });
+      const deadlines = new RequestDeadlines<Response>(settings.requestTimeoutMs, (response) => {
+        if (response.headersSent) return;
+        response.statusCode = 504;
+        response.setHeader('content-type', JSON_TYPE);
+        response.end(TIMEOUT_BODY);
+      });
+      const { logger, cors } = settings;
+      instance.use((req: Request, response: Response, next: NextFunction) => {
+        const started = performance.now();
+        const request = req as ExpressApiRequest;
+        request.id = requestIdOf(request);
+        request.log = logger.child({ request_id: request.id });
+        const headers = securityHeadersFor(request.url);
+        for (const name in headers) response.setHeader(name, headers[name]);
+        response.setHeader('x-request-id', request.id);
+        if (drain.draining) response.setHeader('connection', 'close');
+        deadlines.start(response, response);
+        response.once('finish', () => {
+          deadlines.end(response);
+          observer.answered(request, request.routePattern, response.statusCode, performance.now() - started);
+        });
+        response.once('close', () => deadlines.end(response));
+        try {
+          routeOnDecodedPath(request);
+        } catch (error) {
+          return next(error instanceof ApiError ? error : ApiError.badPercentEncoding());
+        }
+        if (cors) {
+          const answer = cors.answer(request.method, request.headers);
+          for (const name in answer.headers) response.setHeader(name, answer.headers[name]);
+          if (answer.preflight) {
+            response.statusCode = 204;
+            return void response.end();
+          }
+        }
+        next();
+      });
+      instance.use(jsonBodyParser(settings.bodyLimitBytes));
+      adapter.getHttpServer()?.once('close', () => deadlines.close());
+    },
+    async ready(): Promise<void> {},
+  };
+}

@@ -1,0 +1,130 @@
+import type { INestApplication } from '@nestjs/common';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
+import { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { ApiError } from '../common/errors/api-error';
+import { toErrorResponse } from '../common/errors/error.filter';
+import { bodyLengthMismatch, bodyTooLarge, parseJsonBody, unsupportedMediaType } from '../common/http/json-body';
+import { RequestDeadlines, TIMEOUT_BODY } from '../common/http/request-timeout';
+import { securityHeadersFor } from '../common/http/response-headers';
+import type { ApiRequest } from '../common/api-version/api-request';
+import { requestIdOf } from '../observability/request-id';
+import type { HttpPlatform, PlatformHooks, PlatformSettings } from './http-platform';
+
+const JSON_TYPE = 'application/json; charset=utf-8';
+const MAX_PARAM_LENGTH = 8192;
+
+/** Fastify's own errors that reach the app, as the API words them. */
+function translate(error: unknown, request: FastifyRequest): unknown {
+  switch ((error as FastifyError | undefined)?.code) {
+    case 'FST_ERR_BAD_URL':
+      return ApiError.badPercentEncoding();
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return bodyTooLarge();
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return unsupportedMediaType(request.headers['content-type']);
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return bodyLengthMismatch();
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return ApiError.uriTooLong(MAX_PARAM_LENGTH);
+    default:
+      return error;
+  }
+}
+
+type ErrorHandler = (this: FastifyInstance, error: unknown, request: FastifyRequest, reply: FastifyReply) => unknown;
+
+/** Nest's error handler (which runs the app's exception filter) gets Fastify's errors already translated. */
+class TranslatingFastifyAdapter extends FastifyAdapter {
+  override setErrorHandler(handler: ErrorHandler): FastifyInstance {
+    return super.setErrorHandler(function (this: FastifyInstance, error: unknown, request: FastifyRequest, reply: FastifyReply) {
+      return handler.call(this, translate(error, request), request, reply);
+    }) as FastifyInstance;
+  }
+}
+
+/**
+ * Fastify: the default platform (README, Performance). Request ids, the request log line and
+ * timeouts are hooks; the body parser is a content-type parser; bad percent-encoding in a URL is
+ * one of Fastify's `frameworkErrors`.
+ */
+export function fastifyPlatform(settings: PlatformSettings): HttpPlatform {
+  const adapter = new TranslatingFastifyAdapter({
+    loggerInstance: settings.logger,
+    // One line per request is written by the request observer, not Fastify's two.
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'request_id' }),
+    genReqId: requestIdOf,
+    bodyLimit: settings.bodyLimitBytes,
+    // In-flight and kept-alive requests are finished during shutdown, not refused with 503.
+    return503OnClosing: false,
+    forceCloseConnections: 'idle',
+    // Long ids are unknown ids (404), not 414s.
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    // A URL Fastify cannot route (bad percent-encoding) still gets the error envelope.
+    frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+      const { status, body } = toErrorResponse(translate(error, request), request);
+      void reply
+        .headers(securityHeadersFor(request.url))
+        .header('x-request-id', request.id)
+        .code(status)
+        .type(JSON_TYPE)
+        .send(JSON.stringify(body));
+    },
+  });
+  const fastify = adapter.getInstance() as FastifyInstance;
+  return {
+    adapter,
+    install(_app: INestApplication, { drain, observer }: PlatformHooks): void {
+      fastify.decorateRequest('routePattern', {
+        getter(this: FastifyRequest) {
+          return this.routeOptions.url;
+        },
+      });
+      const { cors } = settings;
+      fastify.addHook('onRequest', (request, reply, done) => {
+        void reply.headers(securityHeadersFor(request.url));
+        void reply.header('x-request-id', request.id);
+        if (drain.draining) void reply.header('connection', 'close');
+        if (cors) {
+          const answer = cors.answer(request.method, request.headers);
+          void reply.headers(answer.headers);
+          if (answer.preflight) return void reply.code(204).send();
+        }
+        done();
+      });
+
+      const deadlines = new RequestDeadlines<FastifyRequest, FastifyReply>(settings.requestTimeoutMs, (reply) => {
+        if (!reply.sent && !reply.raw.headersSent) void reply.code(504).type(JSON_TYPE).send(TIMEOUT_BODY);
+      });
+      fastify.addHook('onRequest', (request, reply, done) => {
+        deadlines.start(request, reply);
+        done();
+      });
+      fastify.addHook('onRequestAbort', (request, done) => {
+        deadlines.end(request);
+        done();
+      });
+      fastify.addHook('onResponse', (request, reply, done) => {
+        deadlines.end(request);
+        observer.answered(request as unknown as ApiRequest, request.routeOptions.url, reply.statusCode, reply.elapsedTime);
+        done();
+      });
+      fastify.addHook('onClose', (_instance, done) => {
+        deadlines.close();
+        done();
+      });
+
+      fastify.removeAllContentTypeParsers();
+      fastify.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: settings.bodyLimitBytes }, (_request, body, done) => {
+        try {
+          done(null, parseJsonBody(typeof body === 'string' ? Buffer.from(body, 'utf8') : body));
+        } catch (error) {
+          done(error as Error, undefined);
+        }
+      });
+      fastify.addContentTypeParser('*', (request: FastifyRequest, _payload, done) => done(unsupportedMediaType(request.headers['content-type']), undefined));
+    },
+    async ready(): Promise<void> {
+      await fastify.ready();
+    },
+  };
+}
