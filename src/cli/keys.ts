@@ -138,10 +138,10 @@ export async function runKeysCommand(argv: string[], io: Output): Promise<number
     const applied = await runMigrations(url);
     if (applied.length > 0) io.err(`Applied ${applied.length} pending database migration(s): ${applied.join(', ')}.`);
     const pool = new Pool({ connectionString: url, max: 1 });
-    // Past the pooler on the direct URL; without one, statements as the pool mode allows (unnamed in transaction mode).
-    const poolMode = config.databaseDirectUrl ? 'direct' : config.dbPoolMode;
     try {
-      await run(new ApiKeysRepository(new Sql(pool, { url, poolMode })), io);
+      // Unnamed statements, whatever DB_POOL_MODE says: a one-off command gains nothing from preparing
+      // them, and so it works through a pooler in transaction mode even when run with DATABASE_URL alone.
+      await run(new ApiKeysRepository(new Sql(pool, { url, poolMode: 'transaction' })), io);
     } finally {
       await pool.end();
     }
