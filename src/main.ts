@@ -14,9 +14,16 @@ async function main(config: AppConfig): Promise<void> {
   const keys = loadApiKeys(config.apiKeys, config.dataDir);
   if (keys.newSecret) ensureWritableDir(config.dataDir, 'DATA_DIR', ', or set API_KEYS');
   const database = await openDatabase(config);
-  if (config.migrationsRun) await runMigrations(database.url);
+  // Migrations need a session of their own: past the pooler when a direct URL is given.
+  if (config.migrationsRun) await onDirectUrl(config, () => runMigrations(config.databaseDirectUrl ?? database.url));
   const app = await createApp({
-    database: { url: database.url, poolSize: config.dbPoolSize },
+    database: {
+      url: database.url,
+      poolSize: config.dbPoolSize,
+      poolMode: config.dbPoolMode,
+      directUrl: config.databaseDirectUrl,
+      keyPollMs: config.apiKeysPollMs,
+    },
     apiKeys: keys.keys,
     bodyLimitBytes: config.bodyLimitBytes,
     requestTimeoutMs: config.requestTimeoutMs,
@@ -44,17 +51,32 @@ async function main(config: AppConfig): Promise<void> {
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}`;
   const banner = [
     `Listening on ${url}  (OpenAI dialect: ${url}/v1, Azure OpenAI dialect: ${url}/openai)`,
-    database.embedded ? `Data: embedded PostgreSQL in ${config.dataDir}` : 'Data: the PostgreSQL server of DATABASE_URL',
+    database.embedded
+      ? `Data: embedded PostgreSQL in ${config.dataDir}`
+      : `Data: the PostgreSQL server of DATABASE_URL${config.dbPoolMode === 'direct' ? '' : ` (through a pooler in ${config.dbPoolMode} mode)`}`,
   ];
   if (keys.source === 'API_KEYS') banner.push(`API keys: ${keys.keys.length} from API_KEYS`);
   if (keys.source === 'stored') banner.push(`API key: the one generated on first start, kept in ${keys.keyFile}`);
   if (keys.newSecret) banner.push(`API key (generated now, shown once, kept in ${keys.keyFile}):`, '', `  ${keys.newSecret}`, '');
   if (config.logLevel !== 'silent') process.stdout.write(banner.join('\n') + '\n');
+}
 
+/** A start-up failure already said in terms of the variable it is about. */
+class DescribedFailure extends Error {}
+
+/** Work on DATABASE_DIRECT_URL, when it is set: a failure to reach or log in to its server names that variable, not DATABASE_URL. */
+async function onDirectUrl<T>(config: AppConfig, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    const described = config.databaseDirectUrl ? describeConnectionError(error, config.databaseDirectUrl, 'DATABASE_DIRECT_URL') : undefined;
+    throw described ? new DescribedFailure(described) : error;
+  }
 }
 
 function startupFailure(error: unknown, config: AppConfig | undefined): string {
   if (error instanceof ConfigError) return `Configuration error: ${error.message}`;
+  if (error instanceof DescribedFailure) return `Start-up failed: ${error.message}`;
   if (error instanceof EmbeddedPostgresError) return `Start-up failed: ${error.message}`;
   const described = config?.databaseUrl ? describeConnectionError(error, config.databaseUrl) : undefined;
   if (described) return `Start-up failed: ${described}`;

@@ -207,6 +207,22 @@ describe('first run', () => {
       expect(service.output()).not.toContain('secret');
     });
 
+    it('DATABASE_DIRECT_URL of a server that is not there, naming that variable, not DATABASE_URL', async () => {
+      const [pooler, direct] = [await freePort(), await freePort()];
+      const service = start(
+        {
+          DATABASE_URL: `postgres://app:secret@127.0.0.1:${pooler}/threads`,
+          DATABASE_DIRECT_URL: `postgres://app:secret@127.0.0.1:${direct}/threads`,
+          DB_POOL_MODE: 'transaction',
+          API_KEYS: 'sk-first-key-0123456789',
+        },
+        MAIN,
+      );
+      expect(await service.exited).toBe(1);
+      expect(service.output()).toContain(`cannot reach the PostgreSQL server of DATABASE_DIRECT_URL at 127.0.0.1:${direct} (ECONNREFUSED)`);
+      expect(service.output()).not.toContain('secret');
+    });
+
     it('DATABASE_URL without a password for a server that asks for one', async () => {
       const dataDir = mkdtempSync(join(tmpdir(), 'threads-pw-'));
       const server = new EmbeddedPostgres({ dataDir, ephemeral: true });

@@ -1,12 +1,13 @@
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { timingSafeEqual } from 'node:crypto';
 import { Client, Notification } from 'pg';
-import { DataSource } from 'typeorm';
+import { DATABASE_SETTINGS, DatabaseSettings } from '../database/data-source';
 import { API_KEYS, ApiKey, hashKey } from './api-keys';
 import { ApiKeysRepository } from './api-keys.repository';
 
 export const KEYS_CHANNEL = 'api_keys_changed';
 const REFRESH_MS = 30_000;
+const DEFAULT_POLL_MS = 5_000;
 const FLUSH_MS = 10_000;
 const RECONNECT_MS = 1_000;
 const HASH_CACHE_SIZE = 1_000;
@@ -28,6 +29,9 @@ interface StoredKey {
  * The keys a request may carry: those of API_KEYS, and the managed keys of the database, held
  * in memory so that checking a key costs no round trip. Every instance LISTENs for changes: a
  * revoked key is dropped as soon as its notification arrives, then the table is read again.
+ * LISTEN needs a session of its own, which a pooler in transaction mode does not give: there it
+ * listens on DATABASE_DIRECT_URL, and without one it reads the table every API_KEYS_POLL_MS, so
+ * that a revoked key is refused by every instance within that interval.
  * Last-used times are written in batches.
  */
 @Injectable()
@@ -45,14 +49,22 @@ export class ApiKeyStore implements OnModuleInit, OnModuleDestroy {
   constructor(
     @Inject(API_KEYS) private readonly configured: readonly ApiKey[],
     private readonly repository: ApiKeysRepository,
-    private readonly dataSource: DataSource,
+    @Inject(DATABASE_SETTINGS) private readonly database: DatabaseSettings,
   ) {}
+
+  /** Where to LISTEN for key changes; undefined when they are polled (transaction pooler, no direct URL). */
+  get listenUrl(): string | undefined {
+    if (this.database.directUrl) return this.database.directUrl;
+    return this.database.poolMode === 'transaction' ? undefined : this.database.url;
+  }
 
   async onModuleInit(): Promise<void> {
     await this.reload();
-    await this.listen().catch((error: Error) => this.logger.warn(`not listening for key changes yet: ${error.message}`));
+    const listenUrl = this.listenUrl;
+    if (listenUrl) await this.listen().catch((error: Error) => this.logger.warn(`not listening for key changes yet: ${error.message}`));
+    const refreshMs = listenUrl ? REFRESH_MS : (this.database.keyPollMs ?? DEFAULT_POLL_MS);
     this.timers = [
-      setInterval(() => void this.reload().catch(this.warn('reading the API keys')), REFRESH_MS),
+      setInterval(() => void this.reload().catch(this.warn('reading the API keys')), refreshMs),
       setInterval(() => void this.flushUsed().catch(this.warn('writing last-used times')), FLUSH_MS),
     ];
     for (const timer of this.timers) timer.unref();
@@ -117,9 +129,8 @@ export class ApiKeyStore implements OnModuleInit, OnModuleDestroy {
   }
 
   private async listen(): Promise<void> {
-    const options = this.dataSource.options as { url?: string };
     const client = new Client({
-      connectionString: options.url,
+      connectionString: this.listenUrl,
       application_name: 'assistants-threads-keys',
       connectionTimeoutMillis: LISTEN_CONNECT_TIMEOUT_MS,
       keepAlive: true,

@@ -16,8 +16,9 @@ const USAGE = `Usage:
   npm run keys -- list [--json]                         id, tenant, name, created, last used, revoked
   npm run keys -- revoke ID|SECRET                      revoke a key by the id list shows, or by its secret
 
-Works on the configured database: DATABASE_URL, else the embedded one under DATA_DIR (the running
-service's, if it is running), after applying its pending migrations. Exit codes: 0 done, 1 failure, 2 bad arguments, 3 no such key.`;
+Works on the configured database: DATABASE_DIRECT_URL, else DATABASE_URL, else the embedded one
+under DATA_DIR (the running service's, if it is running), after applying its pending migrations.
+Exit codes: 0 done, 1 failure, 2 bad arguments, 3 no such key.`;
 
 const TENANT = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
@@ -131,12 +132,16 @@ export async function runKeysCommand(argv: string[], io: Output): Promise<number
   let database: Awaited<ReturnType<typeof openDatabase>> | undefined;
   try {
     const run = parse(args);
-    database = await openDatabase(loadConfig(), { attach: true });
-    const applied = await runMigrations(database.url);
+    const config = loadConfig();
+    database = await openDatabase(config, { attach: true });
+    const url = config.databaseDirectUrl ?? database.url;
+    const applied = await runMigrations(url);
     if (applied.length > 0) io.err(`Applied ${applied.length} pending database migration(s): ${applied.join(', ')}.`);
-    const pool = new Pool({ connectionString: database.url, max: 1 });
+    const pool = new Pool({ connectionString: url, max: 1 });
     try {
-      await run(new ApiKeysRepository(new Sql(pool)), io);
+      // Unnamed statements, whatever DB_POOL_MODE says: a one-off command gains nothing from preparing
+      // them, and so it works through a pooler in transaction mode even when run with DATABASE_URL alone.
+      await run(new ApiKeysRepository(new Sql(pool, { url, poolMode: 'transaction' })), io);
     } finally {
       await pool.end();
     }

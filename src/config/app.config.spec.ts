@@ -7,6 +7,9 @@ describe('loadConfig', () => {
       port: 8080,
       host: '127.0.0.1',
       databaseUrl: undefined,
+      databaseDirectUrl: undefined,
+      dbPoolMode: 'direct',
+      apiKeysPollMs: 5000,
       dataDir: resolve('./data'),
       apiKeys: undefined,
       bodyLimitBytes: 10 * 1024 * 1024,
@@ -24,6 +27,9 @@ describe('loadConfig', () => {
       PORT: '9000',
       HOST: '0.0.0.0',
       DATABASE_URL: 'postgres://u:p@db:5432/x',
+      DATABASE_DIRECT_URL: 'postgresql://u:p@db-primary:5432/x',
+      DB_POOL_MODE: 'Transaction',
+      API_KEYS_POLL_MS: '2000',
       DATA_DIR: '/tmp/d',
       API_KEYS: 'a:sk-aaaaaaaaaaaa',
       BODY_LIMIT: '512kb',
@@ -38,6 +44,9 @@ describe('loadConfig', () => {
       port: 9000,
       host: '0.0.0.0',
       databaseUrl: 'postgres://u:p@db:5432/x',
+      databaseDirectUrl: 'postgresql://u:p@db-primary:5432/x',
+      dbPoolMode: 'transaction',
+      apiKeysPollMs: 2000,
       dataDir: '/tmp/d',
       apiKeys: 'a:sk-aaaaaaaaaaaa',
       bodyLimitBytes: 512 * 1024,
@@ -63,8 +72,17 @@ describe('loadConfig', () => {
     ['REQUEST_TIMEOUT_MS', '10'],
     ['CORS_ORIGINS', 'example.com'],
     ['HTTP_PLATFORM', 'koa'],
+    ['DATABASE_DIRECT_URL', 'mysql://x'],
+    ['DB_POOL_MODE', 'pgbouncer'],
+    ['API_KEYS_POLL_MS', '10'],
   ])('rejects %s=%s with a message naming the variable', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^${name} `));
+  });
+
+  it('refuses a pooler setting without the pooler, naming the variables', () => {
+    expect(() => loadConfig({ DB_POOL_MODE: 'transaction' })).toThrow(/^DB_POOL_MODE=transaction needs DATABASE_URL/);
+    expect(() => loadConfig({ DATABASE_DIRECT_URL: 'postgres://u@db/x' })).toThrow(/^DATABASE_DIRECT_URL is set but DATABASE_URL is not/);
+    expect(loadConfig({ DB_POOL_MODE: 'session', DATABASE_URL: 'postgres://u@pooler:6432/x' }).dbPoolMode).toBe('session');
   });
 });

@@ -5,10 +5,23 @@ export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' |
 export type HttpPlatformName = 'fastify' | 'express';
 export const HTTP_PLATFORMS: readonly HttpPlatformName[] = ['fastify', 'express'];
 
+/**
+ * What lies between the service and PostgreSQL: nothing (`direct`), a pooler that gives each
+ * client connection a server connection for its whole life (`session`), or one that hands the
+ * server connection back after every transaction (`transaction`).
+ */
+export type DbPoolMode = 'direct' | 'session' | 'transaction';
+export const DB_POOL_MODES: readonly DbPoolMode[] = ['direct', 'session', 'transaction'];
+
 export interface AppConfig {
   port: number;
   host: string;
   databaseUrl: string | undefined;
+  /** A connection that bypasses the pooler: migrations, the keys command, LISTEN for key changes. */
+  databaseDirectUrl: string | undefined;
+  dbPoolMode: DbPoolMode;
+  /** How often key changes are read when they cannot be listened for. */
+  apiKeysPollMs: number;
   dataDir: string;
   apiKeys: string | undefined;
   bodyLimitBytes: number;
@@ -46,19 +59,27 @@ function byteSize(env: NodeJS.ProcessEnv, name: string, fallback: number): numbe
   return Number(match[1]) * unit;
 }
 
-function databaseUrl(env: NodeJS.ProcessEnv): string | undefined {
-  const raw = env.DATABASE_URL;
+function databaseUrl(env: NodeJS.ProcessEnv, name = 'DATABASE_URL'): string | undefined {
+  const raw = env[name];
   if (raw === undefined || raw === '') return undefined;
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
-    throw new ConfigError(`DATABASE_URL must be a URL such as postgres://user:password@host:5432/db`);
+    throw new ConfigError(`${name} must be a URL such as postgres://user:password@host:5432/db`);
   }
   if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
-    throw new ConfigError(`DATABASE_URL must use the postgres:// or postgresql:// scheme, got '${url.protocol}'`);
+    throw new ConfigError(`${name} must use the postgres:// or postgresql:// scheme, got '${url.protocol}'`);
   }
   return raw;
+}
+
+export function dbPoolMode(env: NodeJS.ProcessEnv): DbPoolMode {
+  const raw = env.DB_POOL_MODE;
+  if (raw === undefined || raw === '') return 'direct';
+  const mode = raw.trim().toLowerCase() as DbPoolMode;
+  if (!DB_POOL_MODES.includes(mode)) throw new ConfigError(`DB_POOL_MODE must be one of ${DB_POOL_MODES.join(', ')}, got '${raw}'`);
+  return mode;
 }
 
 function boolean(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
@@ -97,10 +118,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   }
   const host = env.HOST || '127.0.0.1';
   if (/\s/.test(host)) throw new ConfigError(`HOST must be an address such as 127.0.0.1 or 0.0.0.0, got '${host}'`);
+  const url = databaseUrl(env);
+  const directUrl = databaseUrl(env, 'DATABASE_DIRECT_URL');
+  if (directUrl && !url) throw new ConfigError('DATABASE_DIRECT_URL is set but DATABASE_URL is not: set DATABASE_URL to the pooler, or unset both for the embedded database');
+  const poolMode = dbPoolMode(env);
+  if (poolMode !== 'direct' && !url) throw new ConfigError(`DB_POOL_MODE=${poolMode} needs DATABASE_URL (the pooler's address); the embedded database is reached directly`);
   return {
     port: integer(env, 'PORT', 8080, 0, 65535),
     host,
-    databaseUrl: databaseUrl(env),
+    databaseUrl: url,
+    databaseDirectUrl: directUrl,
+    dbPoolMode: poolMode,
+    apiKeysPollMs: integer(env, 'API_KEYS_POLL_MS', 5000, 100, 3600000),
     dataDir: resolve(env.DATA_DIR || './data'),
     apiKeys: env.API_KEYS || undefined,
     bodyLimitBytes: byteSize(env, 'BODY_LIMIT', 10 * 1024 * 1024),

@@ -1,6 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
-import type { Pool, QueryConfig, QueryResult } from 'pg';
+import type { Pool, PoolClient, QueryConfig, QueryResult } from 'pg';
+import type { DbPoolMode } from '../config/app.config';
+import { DATABASE_SETTINGS, DatabaseSettings } from './data-source';
+import { timedQuery, timeoutSetter } from './timed-query';
 
 /** A parameterised statement, prepared once per connection under a name derived from its text. */
 export interface Statement {
@@ -24,7 +27,23 @@ export function statement(text: string): Statement {
   return found;
 }
 
-const PING = statement('SELECT 1');
+/** Every statement defined so far (the text of each), for the checks of what the code sends. */
+export function definedStatements(): string[] {
+  return [...statements.keys()];
+}
+
+/**
+ * The readiness probe. Not `SELECT 1`: a connection that answers is not enough. It reads (by key,
+ * no row found) every table a request uses, on the same path as the requests' statements
+ * (prepared or not, with the statement timeout of the pool mode), so a missing table, a missing
+ * privilege or a pooler that breaks statements makes the service unready, as it makes its
+ * requests fail.
+ */
+const PING = statement(`
+  SELECT EXISTS (SELECT 1 FROM threads WHERE id = $1 AND tenant_id = $1)
+    OR EXISTS (SELECT 1 FROM messages WHERE thread_id = $1 AND id = $1)
+    OR EXISTS (SELECT 1 FROM idempotency_keys WHERE tenant_id = $1 AND key = $1)
+    OR EXISTS (SELECT 1 FROM api_keys WHERE id = $1) AS found`);
 
 /** The database's time in epoch seconds, as the API's `created_at` fields are: times come from the database. */
 export const NOW_SECONDS = 'extract(epoch from now())::bigint';
@@ -35,26 +54,62 @@ export const PG_POOL = Symbol('PG_POOL');
 /**
  * The repositories' access to PostgreSQL: one parameterised statement, one round trip, on the
  * pool of the TypeORM data source (no query runner, no ORM hydration).
+ *
+ * How a statement travels depends on the pool mode:
+ * - direct: a named prepared statement; statement_timeout was set at connection start.
+ * - session (a pooler that keeps a server connection per client connection): a named prepared
+ *   statement; statement_timeout is SET once on each new connection (the pooler refuses it as a
+ *   startup parameter), which costs one round trip per connection, not per request.
+ * - transaction (the server connection changes between transactions): an unnamed statement with
+ *   its statement_timeout set for its own implicit transaction, in the same round trip
+ *   (timed-query.ts); no session state is ever left on a server connection.
  */
 @Injectable()
 export class Sql {
-  constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
+  readonly mode: DbPoolMode;
+  private readonly timeoutMs?: number;
+  private readonly setter?: string;
+  private readonly timedSessions = new WeakSet<PoolClient>();
+  private readonly guarded = new WeakSet<PoolClient>();
 
-  async rows<T>(query: Statement, values: unknown[], on: Queryable = this.pool): Promise<T[]> {
-    const result = await on.query({ name: query.name, text: query.text, values });
-    return result.rows as T[];
+  constructor(
+    @Inject(PG_POOL) private readonly pool: Pool,
+    @Inject(DATABASE_SETTINGS) settings: DatabaseSettings,
+  ) {
+    this.mode = settings.poolMode ?? 'direct';
+    this.timeoutMs = settings.queryTimeoutMs;
+    if (this.timeoutMs) this.setter = timeoutSetter(this.timeoutMs);
   }
 
-  /** One round trip that needs no table: is the database reachable? */
+  async rows<T>(query: Statement, values: unknown[], on?: Queryable): Promise<T[]> {
+    if (on) return (await this.send(on, query, values)).rows as T[];
+    // The default path, unchanged: pg-pool checks a connection out and back in around the query.
+    if (this.mode === 'direct') return (await this.pool.query({ name: query.name, text: query.text, values })).rows as T[];
+    const client = await this.checkOut();
+    let failed: Error | undefined;
+    try {
+      await this.startSession(client);
+      return (await this.send(client, query, values)).rows as T[];
+    } catch (error) {
+      // As pg-pool's query() does: a connection whose query failed is not reused.
+      failed = error as Error;
+      throw error;
+    } finally {
+      client.release(failed);
+    }
+  }
+
+  /** One round trip: can requests be served (every table they use read, as their statements are sent)? */
   async ping(): Promise<void> {
-    await this.rows(PING, []);
+    await this.rows(PING, ['']);
   }
 
   /** Runs `work` in one transaction on one connection: committed if it resolves, rolled back if it throws. */
   async transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
+    const client = await this.checkOut();
     let broken: Error | undefined;
     try {
+      await this.startSession(client);
       await client.query('BEGIN');
       const result = await work(client);
       await client.query('COMMIT');
@@ -65,5 +120,34 @@ export class Sql {
     } finally {
       client.release(broken);
     }
+  }
+
+  /**
+   * A connection of the pool, for several statements or a statement pg-pool's query() cannot
+   * send. pg-pool listens for a connection's errors only while it is idle; a connection lost while
+   * checked out (or after it was released with an error and is closing) would otherwise emit an
+   * 'error' nobody handles and stop the process. Its statements fail with that error anyway.
+   */
+  private async checkOut(): Promise<PoolClient> {
+    const client = await this.pool.connect();
+    if (!this.guarded.has(client)) {
+      client.on('error', () => undefined);
+      this.guarded.add(client);
+    }
+    return client;
+  }
+
+  private send(on: Queryable, query: Statement, values: unknown[]): Promise<QueryResult> {
+    if (this.mode !== 'transaction') return on.query({ name: query.name, text: query.text, values });
+    // The same client-side read timeout as pg's query_timeout (data-source.ts): the statement timeout and 500 ms.
+    if (this.setter) return timedQuery(on, { text: query.text, values }, this.setter, (this.timeoutMs as number) + 500);
+    return on.query({ text: query.text, values });
+  }
+
+  /** Session mode: the statement timeout is set once on each connection, before its first statement. */
+  private async startSession(client: PoolClient): Promise<void> {
+    if (this.mode !== 'session' || !this.timeoutMs || this.timedSessions.has(client)) return;
+    await client.query(`SET statement_timeout = ${Math.floor(this.timeoutMs)}`);
+    this.timedSessions.add(client);
   }
 }

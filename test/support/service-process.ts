@@ -10,10 +10,15 @@ export interface ServiceProcess {
   exited: Promise<number | null>;
 }
 
-/** Runs the built service (`node dist/main.js`, as `npm run start:prod` does) with the given environment. */
+/**
+ * Runs the built service (`node dist/main.js`, as `npm run start:prod` does) with the given
+ * environment: on the HTTP platform of the test run (HTTP_PLATFORM) and, on a DATABASE_URL, in its
+ * pool mode (DB_POOL_MODE), unless given.
+ */
 export function runService(env: NodeJS.ProcessEnv, main = MAIN): ServiceProcess {
   const platform = process.env.HTTP_PLATFORM ? { HTTP_PLATFORM: process.env.HTTP_PLATFORM } : {};
-  const child = spawn(process.execPath, [main], { env: { PATH: process.env.PATH, ...platform, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const poolMode = env.DATABASE_URL && process.env.DB_POOL_MODE ? { DB_POOL_MODE: process.env.DB_POOL_MODE } : {};
+  const child = spawn(process.execPath, [main], { env: { PATH: process.env.PATH, ...platform, ...poolMode, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));

@@ -4,9 +4,9 @@ import { Pool } from 'pg';
 import request from 'supertest';
 import { createApp } from '../../src/app.factory';
 import { parseApiKeys } from '../../src/auth/api-keys';
-import { ConfigError, HttpPlatformName, loadConfig } from '../../src/config/app.config';
+import { ConfigError, DbPoolMode, HttpPlatformName, loadConfig } from '../../src/config/app.config';
 import { assertNoViolations, ContractRecorder } from './contract';
-import { cloneTestDatabase, testPool } from './test-database';
+import { cloneTestDatabase, directUrlOf, testPool, testPoolMode } from './test-database';
 
 export const KEY_A = 'sk-test-tenant-a-0123456789abcdefghijklmnop';
 export const KEY_B = 'sk-test-tenant-b-0123456789abcdefghijklmnop';
@@ -48,14 +48,21 @@ export interface TestAppOptions {
   corsOrigins?: string[];
   /** Capture log lines (JSON) here; the app logs nothing otherwise. */
   logLines?: string[];
+  /** The pool mode (else the run's DB_POOL_MODE), the direct URL (null: none) and the key poll interval. */
+  poolMode?: DbPoolMode;
+  directUrl?: string | null;
+  keyPollMs?: number;
 }
 
 /** The production app (same factory as main.ts) on a database of its own. */
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp & { url?: string }> {
   const database = options.databaseUrl ? { url: options.databaseUrl, drop: async () => undefined } : await cloneTestDatabase();
+  // Through a pooler (DB_POOL_MODE of the run), key changes are listened for on the direct URL, as in production.
+  const direct = directUrlOf(database.url);
+  const directUrl = options.directUrl === null ? undefined : (options.directUrl ?? (direct === database.url ? undefined : direct));
   const app = await createApp({
     platform: options.platform ?? testPlatform(),
-    database: { url: database.url, poolSize: 10 },
+    database: { url: database.url, poolSize: 10, poolMode: options.poolMode ?? testPoolMode(), directUrl, keyPollMs: options.keyPollMs },
     apiKeys: parseApiKeys(`alpha:${KEY_A},beta:${KEY_B},alpha:${KEY_A2}`),
     bodyLimitBytes: options.bodyLimitBytes ?? 10 * 1024 * 1024,
     requestTimeoutMs: options.requestTimeoutMs ?? 30000,

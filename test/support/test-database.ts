@@ -1,10 +1,31 @@
 import { randomBytes } from 'node:crypto';
 import { Client, Pool } from 'pg';
+import { DbPoolMode, dbPoolMode } from '../../src/config/app.config';
 
 /** Set by the global setup: the server every test database lives on, and the migrated template to clone. */
 export const ADMIN_URL_ENV = 'TEST_ADMIN_URL';
 export const TEMPLATE_ENV = 'TEST_TEMPLATE_DB';
 export const RUN_PREFIX_ENV = 'TEST_RUN_PREFIX';
+/** The server the apps under test reach: the admin server itself, or a pooler in front of it. */
+export const APP_URL_ENV = 'TEST_APP_URL';
+
+/** The pool mode the apps under test use (DB_POOL_MODE of the test run). */
+export function testPoolMode(): DbPoolMode {
+  return dbPoolMode(process.env);
+}
+
+/**
+ * The direct URL of a test database given its URL for the apps: the tests' own reads and locks
+ * go straight to the server, past any pooler.
+ */
+export function directUrlOf(url: string): string {
+  const adminUrl = process.env[ADMIN_URL_ENV];
+  const appUrl = process.env[APP_URL_ENV];
+  if (!adminUrl || !appUrl) return url;
+  const parsed = new URL(url);
+  if (parsed.host !== new URL(appUrl).host) return url;
+  return databaseUrl(adminUrl, decodeURIComponent(parsed.pathname.slice(1)));
+}
 
 export function databaseUrl(adminUrl: string, database: string): string {
   const url = new URL(adminUrl);
@@ -23,8 +44,9 @@ export async function withAdmin<T>(adminUrl: string, work: (client: Client) => P
 }
 
 /** A fresh database cloned from the migrated template: each test file gets its own. */
-export async function cloneTestDatabase(): Promise<{ url: string; name: string; drop: () => Promise<void> }> {
+export async function cloneTestDatabase(): Promise<{ url: string; directUrl: string; name: string; drop: () => Promise<void> }> {
   const adminUrl = process.env[ADMIN_URL_ENV];
+  const appUrl = process.env[APP_URL_ENV] ?? adminUrl;
   const template = process.env[TEMPLATE_ENV];
   const prefix = process.env[RUN_PREFIX_ENV];
   if (!adminUrl || !template || !prefix) throw new Error('the jest global setup did not run');
@@ -42,19 +64,20 @@ export async function cloneTestDatabase(): Promise<{ url: string; name: string; 
     }
   });
   return {
-    url: databaseUrl(adminUrl, name),
+    url: databaseUrl(appUrl ?? adminUrl, name),
+    directUrl: databaseUrl(adminUrl, name),
     name,
     drop: () => withAdmin(adminUrl, (client) => client.query(`DROP DATABASE IF EXISTS ${client.escapeIdentifier(name)} WITH (FORCE)`)).then(() => undefined),
   };
 }
 
 /**
- * A pool on a test database, for the test's own reads. pg-pool's end() resolves before its
+ * A pool on a test database, for the test's own reads (straight to the server, past any pooler). pg-pool's end() resolves before its
  * connections have closed, so the DROP DATABASE ... WITH (FORCE) that follows may terminate one
  * of them: that error is expected then, and must not fail the suite as an unhandled 'error'.
  */
 export function testPool(url: string, max = 2): Pool {
-  const pool = new Pool({ connectionString: url, max });
+  const pool = new Pool({ connectionString: directUrlOf(url), max });
   pool.on('error', () => undefined);
   return pool;
 }

@@ -1,0 +1,89 @@
+import { Query, QueryConfig, QueryResult } from 'pg';
+
+/** The parts of pg's Connection and Query (pg 8) this file builds on; not in pg's published types. */
+interface Connection {
+  parse(config: { text: string; name: string; types: unknown[] }): void;
+  bind(config: { portal: string; statement: string; values: unknown[]; valueMapper: (value: unknown) => unknown }): void;
+  execute(config: { portal: string; rows: number }): void;
+}
+interface QueryInternals {
+  prepare(connection: Connection): void;
+  handleDataRow(message: unknown): void;
+  handleCommandComplete(message: unknown, connection: Connection): void;
+}
+type QueryConstructor = new (config: QueryConfig & { queryMode?: 'extended'; callback?: (error: Error | null, result: QueryResult) => void }) => QueryInternals;
+const PgQuery = Query as unknown as QueryConstructor;
+
+/** The statement that sets the timeout for the current transaction only: it ends at the Sync, so nothing outlives the statement. */
+export function timeoutSetter(timeoutMs: number): string {
+  return `SELECT set_config('statement_timeout', '${Math.floor(timeoutMs)}', true)`;
+}
+
+/**
+ * One statement with its own statement_timeout, for a pooler in transaction mode, where neither
+ * the startup parameter (PgBouncer refuses it) nor a session-level SET (the server connection is
+ * shared) can carry it. The extended protocol runs everything up to a Sync in one implicit
+ * transaction, so `set_config(..., true)` is written just before the statement, in the same
+ * network write and the same round trip: Parse/Bind/Execute(setter), Parse/Bind/Describe/Execute
+ * (statement), Sync. The setter's row and completion are not part of the result. The statement is
+ * unnamed (parsed every time): a named one would be prepared on one server connection and looked
+ * for on another. Measured cost: README, "Production database".
+ */
+export class TimedQuery extends PgQuery {
+  private settingTimeout = true;
+
+  constructor(
+    config: QueryConfig,
+    private readonly setter: string,
+    callback: (error: Error | null, result: QueryResult) => void,
+  ) {
+    super({ text: config.text, values: config.values, queryMode: 'extended', callback });
+  }
+
+  prepare(connection: Connection): void {
+    this.settingTimeout = true;
+    connection.parse({ text: this.setter, name: '', types: [] });
+    connection.bind({ portal: '', statement: '', values: [], valueMapper: (value) => value });
+    connection.execute({ portal: '', rows: 0 });
+    super.prepare(connection);
+  }
+
+  handleDataRow(message: unknown): void {
+    if (!this.settingTimeout) super.handleDataRow(message);
+  }
+
+  handleCommandComplete(message: unknown, connection: Connection): void {
+    if (this.settingTimeout) {
+      this.settingTimeout = false;
+      return;
+    }
+    super.handleCommandComplete(message, connection);
+  }
+}
+
+/**
+ * Runs a TimedQuery on a client (or a transaction's connection). pg applies its client-side read
+ * timeout (`query_timeout`) to its own queries only, so it is applied here too: when the network
+ * stalls without failing, the statement fails after `readTimeoutMs` and its connection, released
+ * with the error, is not reused.
+ */
+export function timedQuery(on: { query(query: unknown): unknown }, config: QueryConfig, setter: string, readTimeoutMs?: number): Promise<QueryResult> {
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const timer = readTimeoutMs
+      ? setTimeout(() => {
+          settled = true;
+          reject(new Error('Query read timeout'));
+        }, readTimeoutMs)
+      : undefined;
+    on.query(
+      new TimedQuery(config, setter, (error, result) => {
+        clearTimeout(timer);
+        if (settled) return;
+        settled = true;
+        if (error) reject(error);
+        else resolve(result);
+      }),
+    );
+  });
+}
