@@ -3,8 +3,9 @@ import { ExpressAdapter } from '@nestjs/platform-express';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { performance } from 'node:perf_hooks';
 import * as nodeUrl from 'node:url';
-import type { ApiRequest } from '../common/api-version/api-request';
+import { pathOf, type ApiRequest } from '../common/api-version/api-request';
 import { ApiError } from '../common/errors/api-error';
+import { bodyFollows } from '../common/http/connection-limits';
 import { bodyLengthMismatch, bodyTooLarge, parseJsonBody, unsupportedMediaType } from '../common/http/json-body';
 import { RequestDeadlines, TIMEOUT_BODY } from '../common/http/request-timeout';
 import { securityHeadersFor } from '../common/http/response-headers';
@@ -28,7 +29,18 @@ interface LegacyUrl {
 }
 const LegacyUrlClass = (nodeUrl as unknown as { Url: new () => LegacyUrl }).Url;
 
-type ExpressApiRequest = Request & ApiRequest & { _parsedUrl?: unknown };
+type ExpressApiRequest = Request & ApiRequest & { _parsedUrl?: { pathname?: string | null }; routeFound?: boolean };
+
+interface RouterLayer {
+  route?: { _handlesMethod(method: string): boolean };
+  match(path: string): boolean;
+}
+
+/** Whether one of the app's routes takes this method and path (as the router will find it), before the body is read. */
+function routeExists(instance: express.Express, method: string, path: string): boolean {
+  const stack = (instance.router as unknown as { stack: RouterLayer[] }).stack;
+  return stack.some((layer) => layer.route !== undefined && layer.route._handlesMethod(method) && layer.match(path));
+}
 type ErrorMiddleware = (error: unknown, request: Request, response: Response, next: NextFunction) => unknown;
 
 /** Express's own errors that reach the app, as the API words them. */
@@ -88,7 +100,8 @@ function isJson(contentType: string): boolean {
 /** JSON bodies only, within the size limit; the same rules and answers as the Fastify content-type parser. */
 function jsonBodyParser(limit: number) {
   return (request: Request, _response: Response, next: NextFunction): void => {
-    if (!BODY_METHODS.has(request.method)) return next();
+    // No route: Nest's not-found answers 404, with the body never read.
+    if (!BODY_METHODS.has(request.method) || !(request as ExpressApiRequest).routeFound) return next();
     const contentType = request.headers['content-type'];
     if (contentType === undefined && hasNoBody(request)) return next();
     if (contentType === undefined || !isJson(contentType)) return next(unsupportedMediaType(contentType));
@@ -140,7 +153,7 @@ export function expressPlatform(settings: PlatformSettings): HttpPlatform {
   const adapter = new TranslatingExpressAdapter(instance);
   return {
     adapter,
-    install(_app: INestApplication, { drain, observer }: PlatformHooks): void {
+    install(_app: INestApplication, { drain, observer, admit }: PlatformHooks): void {
       Object.defineProperty(instance.request, 'routePattern', {
         get(this: Request) {
           return (this.route as { path?: string } | undefined)?.path;
@@ -149,6 +162,8 @@ export function expressPlatform(settings: PlatformSettings): HttpPlatform {
       const deadlines = new RequestDeadlines<Response>(settings.requestTimeoutMs, (response) => {
         if (response.headersSent) return;
         response.statusCode = 504;
+        // The connection is closed once answered: the rest of a stalled body is not waited for.
+        response.setHeader('connection', 'close');
         response.setHeader('content-type', JSON_TYPE);
         response.end(TIMEOUT_BODY);
       });
@@ -182,6 +197,22 @@ export function expressPlatform(settings: PlatformSettings): HttpPlatform {
           }
         }
         next();
+      });
+      // The route, then who may call it, before the body is read.
+      instance.use((req: Request, response: Response, next: NextFunction) => {
+        const request = req as ExpressApiRequest;
+        const path = request._parsedUrl?.pathname ?? pathOf(request.url);
+        request.routeFound = routeExists(instance, request.method, path);
+        const early = bodyFollows(request.headers);
+        if (!request.routeFound) {
+          if (early) response.setHeader('connection', 'close');
+          return next();
+        }
+        const { error, headers } = admit(request, path, request.rawHeaders, request.socket.remoteAddress ?? '');
+        if (headers) for (const name in headers) response.setHeader(name, headers[name]);
+        if (error === undefined) return next();
+        if (early) response.setHeader('connection', 'close');
+        next(error);
       });
       instance.use(jsonBodyParser(settings.bodyLimitBytes));
       adapter.getHttpServer()?.once('close', () => deadlines.close());

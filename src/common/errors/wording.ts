@@ -83,3 +83,14 @@ export const tooManyItems = (max: number): ValidationOptions => reports((value, 
 
 /** Options for `@IsIn(values, ...)`. */
 export const oneOf = (values: readonly string[]): ValidationOptions => reports((value, param) => notOneOf(param, values, value));
+
+/** Request-level refusals that name no parameter (src/auth/admission.ts). */
+export const REQUEST_WORDING = {
+  duplicateCredentials: (header: string): string => `The request carries more than one '${header}' header. Send one key, once.`,
+  rateLimited: (limit: number, retryAfterSeconds: number): string =>
+    `Rate limit reached for requests on this key: limit ${limit} requests per minute. Please try again in ${retryAfterSeconds}s.`,
+  azureRateLimited: (retryAfterSeconds: number): string =>
+    `Requests to this resource have exceeded the call rate limit of its key. Please retry after ${retryAfterSeconds} seconds.`,
+  tooManyFailures: (retryAfterSeconds: number): string =>
+    `Too many requests with a missing or incorrect API key from your address. Please try again in ${retryAfterSeconds}s.`,
+};
