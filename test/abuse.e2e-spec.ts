@@ -7,7 +7,8 @@ import { bearer, KEY_A, startTestApp, TestApp } from './support/test-app';
 /** The start of a large JSON body: `{"x":[0,0,0,...` */
 const bodyStart = (bytes: number) => Buffer.from('{"x":[' + '0,'.repeat(Math.floor(bytes / 2)));
 
-const openConnections = (server: Server) => new Promise<number>((resolve, reject) => server.getConnections((error, count) => (error ? reject(error) : resolve(count))));
+const openConnections = (server: Server) =>
+  new Promise<number>((resolve, reject) => server.getConnections((error, count) => (error ? reject(error) : resolve(count))));
 
 describe('Abuse: no key no work, timeouts that free sockets', () => {
   let t: TestApp & { url?: string };
@@ -42,14 +43,18 @@ describe('Abuse: no key no work, timeouts that free sockets', () => {
     expect(upload.status()).toBe(status);
     expect(upload.received()).toMatch(/\r\nconnection: close\r\n/i);
     expect(upload.received()).toContain('"error":{');
-    await request(t.url as string).get('/healthz').expect(200);
+    await request(t.url as string)
+      .get('/healthz')
+      .expect(200);
     await waitFor('the server to close the connection', () => upload.closed(), { timeoutMs: 10_000 });
     expect(upload.sent()).toBeLessThan(declared);
   });
 
   it('a stalled upload with a valid key is answered 408 after the body timeout and its socket closed', async () => {
     const uploads = Array.from({ length: 5 }, () => partialUpload(port, postHead('/v1/threads', 10_000_000, bearer(KEY_A)), '{'));
-    await request(t.url as string).get('/healthz').expect(200);
+    await request(t.url as string)
+      .get('/healthz')
+      .expect(200);
     for (const upload of uploads) await waitFor('the server to close a stalled upload', () => upload.closed(), { timeoutMs: 15_000 });
     expect(uploads.map((upload) => upload.status())).toEqual(uploads.map(() => expect.any(Number)));
     for (const upload of uploads) expect([408, 504]).toContain(upload.status());
@@ -63,7 +68,12 @@ describe('Abuse: no key no work, timeouts that free sockets', () => {
   });
 
   it('two Authorization headers are a 400, not "the first wins"', async () => {
-    const upload = partialUpload(port, 'GET /v1/threads/thread_x HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ' + KEY_A + '\r\nAuthorization: Bearer sk-other-0123456789abcdefghij\r\n\r\n');
+    const upload = partialUpload(
+      port,
+      'GET /v1/threads/thread_x HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ' +
+        KEY_A +
+        '\r\nAuthorization: Bearer sk-other-0123456789abcdefghij\r\n\r\n',
+    );
     await waitFor('the answer', () => upload.received().includes('}}'), { timeoutMs: 10_000 });
     expect(upload.status()).toBe(400);
     expect(upload.received()).toMatch(/more than one 'authorization' header/);
@@ -71,10 +81,18 @@ describe('Abuse: no key no work, timeouts that free sockets', () => {
   });
 
   it('GET /metrics needs METRICS_TOKEN when it is set', async () => {
-    const refused = await request(t.url as string).get('/metrics').expect(401);
+    const refused = await request(t.url as string)
+      .get('/metrics')
+      .expect(401);
     expect(refused.body.error.code).toBe('invalid_api_key');
-    await request(t.url as string).get('/metrics').set(bearer('metrics-token-0123456789abcdeX')).expect(401);
-    const metrics = await request(t.url as string).get('/metrics').set(bearer('metrics-token-0123456789abcdef')).expect(200);
+    await request(t.url as string)
+      .get('/metrics')
+      .set(bearer('metrics-token-0123456789abcdeX'))
+      .expect(401);
+    const metrics = await request(t.url as string)
+      .get('/metrics')
+      .set(bearer('metrics-token-0123456789abcdef'))
+      .expect(200);
     expect(metrics.text).toContain('http_requests_total');
   });
 });
@@ -102,7 +120,9 @@ describe('Abuse: settings', () => {
       expect(extra.status()).toBeUndefined();
       for (const upload of held) upload.socket.destroy();
       await waitFor('the held connections gone', async () => (await openConnections(t.app.getHttpServer() as Server)) === 0, { timeoutMs: 5_000 });
-      await request(t.url as string).get('/healthz').expect(200);
+      await request(t.url as string)
+        .get('/healthz')
+        .expect(200);
     } finally {
       await t.close();
     }
