@@ -69,6 +69,9 @@ export const arrayTooLong = (param: string, max: number, length: number): Proble
 export const emptyArray = (param: string): Problem =>
   invalidValue(param, 'empty array. Expected an array with minimum length 1, but got an empty array instead.');
 
+export const contentTooLong = (param: string, max: number, length: number): Problem =>
+  invalidValue(param, `content too long. Expected content parts with at most ${max} characters in all, but got ${length} characters instead.`);
+
 export const stringTooLong = (param: string, max: number, length: number): Problem =>
   invalidValue(param, `string too long. Expected a string with maximum length ${max}, but got a string with length ${length} instead.`);
 
