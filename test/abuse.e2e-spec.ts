@@ -128,3 +128,23 @@ describe('Abuse: settings', () => {
     }
   });
 });
+
+describe('Abuse: an aborted upload', () => {
+  it('is logged as 499 at info level, not as a server error', async () => {
+    const logLines: string[] = [];
+    const t = await startTestApp({ listen: true, logLines });
+    try {
+      const port = Number(new URL(t.url as string).port);
+      const upload = partialUpload(port, postHead('/v1/threads', 1_000_000, bearer(KEY_A)), '{"metadata":');
+      await waitFor('the upload to be received', async () => (await openConnections(t.app.getHttpServer() as Server)) === 1, { timeoutMs: 5_000 });
+      upload.socket.destroy();
+      const line = await waitFor('the request log line', () => logLines.map((text) => JSON.parse(text)).find((entry) => entry.msg === 'request'), {
+        timeoutMs: 10_000,
+      });
+      expect(line).toMatchObject({ status: 499, level: 30 });
+      expect(logLines.map((text) => JSON.parse(text).level)).not.toContain(50);
+    } finally {
+      await t.close();
+    }
+  });
+});

@@ -6,7 +6,7 @@ import * as nodeUrl from 'node:url';
 import { pathOf, type ApiRequest } from '../common/api-version/api-request';
 import { ApiError } from '../common/errors/api-error';
 import { bodyFollows } from '../common/http/connection-limits';
-import { bodyLengthMismatch, bodyTooLarge, parseJsonBody, unsupportedMediaType } from '../common/http/json-body';
+import { bodyLengthMismatch, bodyTooLarge, clientClosedRequest, isClientAbort, parseJsonBody, unsupportedMediaType } from '../common/http/json-body';
 import { RequestDeadlines, TIMEOUT_BODY } from '../common/http/request-timeout';
 import { securityHeadersFor } from '../common/http/response-headers';
 import { requestIdOf } from '../observability/request-id';
@@ -115,7 +115,7 @@ function jsonBodyParser(limit: number) {
       settled = true;
       request.removeListener('data', onData);
       request.removeListener('end', onEnd);
-      request.removeListener('error', settle);
+      request.removeListener('error', onError);
       next(error);
     };
     const onData = (chunk: Buffer) => {
@@ -123,6 +123,7 @@ function jsonBodyParser(limit: number) {
       if (received > limit) return settle(bodyTooLarge());
       chunks.push(chunk);
     };
+    const onError = (error: unknown) => settle(isClientAbort(error) ? clientClosedRequest() : error);
     const onEnd = () => {
       if (declared !== undefined && received !== declared) return settle(bodyLengthMismatch());
       try {
@@ -134,7 +135,7 @@ function jsonBodyParser(limit: number) {
     };
     request.on('data', onData);
     request.on('end', onEnd);
-    request.on('error', settle);
+    request.on('error', onError);
   };
 }
 
@@ -182,7 +183,11 @@ export function expressPlatform(settings: PlatformSettings): HttpPlatform {
           deadlines.end(response);
           observer.answered(request, request.routePattern, response.statusCode, performance.now() - started);
         });
-        response.once('close', () => deadlines.end(response));
+        response.once('close', () => {
+          deadlines.end(response);
+          // Closed by the client before the answer was sent: logged as 499 at info level (nginx's "client closed request").
+          if (!response.writableFinished) observer.answered(request, request.routePattern, 499, performance.now() - started);
+        });
         try {
           routeOnDecodedPath(request);
         } catch (error) {

@@ -1,10 +1,11 @@
 import { NotFoundException, type INestApplication } from '@nestjs/common';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { performance } from 'node:perf_hooks';
 import { ApiError } from '../common/errors/api-error';
 import { toErrorResponse } from '../common/errors/error.filter';
 import { bodyFollows } from '../common/http/connection-limits';
-import { bodyLengthMismatch, bodyTooLarge, parseJsonBody, unsupportedMediaType } from '../common/http/json-body';
+import { bodyLengthMismatch, bodyTooLarge, clientClosedRequest, isClientAbort, parseJsonBody, unsupportedMediaType } from '../common/http/json-body';
 import { RequestDeadlines, TIMEOUT_BODY } from '../common/http/request-timeout';
 import { securityHeadersFor } from '../common/http/response-headers';
 import type { ApiRequest } from '../common/api-version/api-request';
@@ -16,6 +17,7 @@ const MAX_PARAM_LENGTH = 8192;
 
 /** Fastify's own errors that reach the app, as the API words them. */
 function translate(error: unknown, request: FastifyRequest): unknown {
+  if (isClientAbort(error)) return clientClosedRequest();
   switch ((error as FastifyError | undefined)?.code) {
     case 'FST_ERR_BAD_URL':
       return ApiError.badPercentEncoding();
@@ -116,8 +118,15 @@ export function fastifyPlatform(settings: PlatformSettings): HttpPlatform {
         if (early) void reply.header('connection', 'close');
         done(error as Error);
       });
+      // A client that closes its connection before the answer is logged as 499 at info level (nginx's "client closed request").
+      const started = new WeakMap<FastifyRequest, number>();
+      fastify.addHook('onRequest', (request, _reply, done) => {
+        started.set(request, performance.now());
+        done();
+      });
       fastify.addHook('onRequestAbort', (request, done) => {
         deadlines.end(request);
+        observer.answered(request as unknown as ApiRequest, request.routeOptions.url, 499, performance.now() - (started.get(request) ?? performance.now()));
         done();
       });
       fastify.addHook('onResponse', (request, reply, done) => {

@@ -128,3 +128,17 @@ export function parseJsonBody(bytes: Uint8Array): unknown {
   if (problem) throw problem;
   return value;
 }
+
+/** Node's error for a request whose connection closed before its body had arrived. */
+export function isClientAbort(error: unknown): boolean {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  return code === 'ECONNRESET' && message === 'aborted';
+}
+
+/**
+ * The client closed the connection before its body arrived: nobody reads the answer, and it is
+ * not the service's failure (not a 503 with a stack): logged as 499 at info, nginx's "client
+ * closed request".
+ */
+export const clientClosedRequest = (): ApiError =>
+  new ApiError(499, { message: 'The client closed the connection before its request body arrived.', type: 'invalid_request_error', param: null, code: 'client_closed_request' });
