@@ -4,10 +4,13 @@ import { NestFactory } from '@nestjs/core';
 import type { Pool } from 'pg';
 import type { DestinationStream } from 'pino';
 import { AppModule, AppModuleOptions } from './app.module';
+import { Admission } from './auth/admission';
+import { ApiKeyStore } from './auth/api-key.store';
 import { answerClientErrors } from './common/http/client-errors';
+import { limitConnections } from './common/http/connection-limits';
 import { CorsPolicy } from './common/http/cors';
 import { DrainState } from './common/http/drain';
-import { HttpPlatformName, LogLevel } from './config/app.config';
+import { ConnectionSettings, DEFAULT_CONNECTIONS, HttpPlatformName, LogLevel } from './config/app.config';
 import { PG_POOL } from './database/sql';
 import { setupApiDocs } from './docs/api-docs';
 import { createLogger, NestPinoLogger } from './observability/logger';
@@ -26,6 +29,16 @@ export interface AppOptions extends AppModuleOptions {
   corsOrigins?: string[];
   /** Where log lines go (tests); stdout when unset. */
   logStream?: DestinationStream;
+  /** Header, body and idle timeouts, and the most connections; the documented defaults when unset. */
+  connections?: ConnectionSettings;
+  /** Requests per minute per key; none (0) when unset. */
+  rateLimitPerMinute?: number;
+  /** Failed authentications per minute per client address; none (0) when unset. */
+  authFailuresPerMinute?: number;
+  /** Bearer token `GET /metrics` requires; open when unset. */
+  metricsToken?: string;
+  /** Serve `/docs` and `/openapi.json`; true when unset. */
+  docsEnabled?: boolean;
 }
 
 const PLATFORMS: Record<HttpPlatformName, (settings: PlatformSettings) => HttpPlatform> = {
@@ -49,10 +62,15 @@ export async function createApp(options: AppOptions): Promise<INestApplication> 
     logger: new NestPinoLogger(logger),
   });
   const observer = new RequestObserver(app.get<symbol, Pool>(PG_POOL));
-  platform.install(app, { drain: app.get(DrainState), observer });
+  const admission = new Admission(app.get(ApiKeyStore), {
+    rateLimitPerMinute: options.rateLimitPerMinute ?? 0,
+    authFailuresPerMinute: options.authFailuresPerMinute ?? 0,
+  });
+  platform.install(app, { drain: app.get(DrainState), observer, admit: (...args) => admission.admit(...args) });
   answerClientErrors(app.getHttpServer());
-  serveMetrics(app, observer);
-  setupApiDocs(app);
+  limitConnections(app.getHttpServer(), options.connections ?? DEFAULT_CONNECTIONS);
+  serveMetrics(app, observer, options.metricsToken);
+  if (options.docsEnabled ?? true) setupApiDocs(app);
   await app.init();
   await platform.ready();
   return app;

@@ -30,6 +30,11 @@ async function main(config: AppConfig): Promise<void> {
     corsOrigins: config.corsOrigins,
     platform: config.httpPlatform,
     logLevel: config.logLevel,
+    connections: config.connections,
+    rateLimitPerMinute: config.rateLimitPerMinute,
+    authFailuresPerMinute: config.authFailuresPerMinute,
+    metricsToken: config.metricsToken,
+    docsEnabled: config.docsEnabled,
   });
   const logger = new Logger('Main');
   let stopping = false;

@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { waitFor } from './support/reliability/wait-for';
@@ -23,6 +23,19 @@ async function keys(databaseUrl: string, ...args: string[]): Promise<CliResult> 
     const failed = error as { code: number; stdout: string; stderr: string };
     return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
   }
+}
+
+/** The CLI with `input` on its standard input. */
+function keysWithInput(databaseUrl: string, input: string, ...args: string[]): Promise<CliResult> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH, DATABASE_URL: databaseUrl } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
+    child.stdin.end(input);
+  });
 }
 
 describe('managed API keys', () => {
@@ -116,6 +129,17 @@ describe('managed API keys', () => {
     expect(again.stdout).toContain('Already revoked');
     const listed = JSON.parse((await keys(first.databaseUrl, 'list', '--json')).stdout) as { id: string; revoked: string | null }[];
     expect(listed.find((k) => k.id === byId.id)?.revoked).toMatch(/^\d{4}-\d\d-\d\dT/);
+  });
+
+  it('revokes a key whose secret comes on standard input (not visible in ps), with -', async () => {
+    const dash = await create('stdin-tenant');
+    const bare = await create('stdin-tenant');
+    const byDash = await keysWithInput(first.databaseUrl, `${dash.secret}\n`, 'revoke', '-');
+    expect(byDash).toMatchObject({ code: 0 });
+    expect(byDash.stdout).toContain(`Revoked: key ${dash.id}`);
+    expect((await keysWithInput(first.databaseUrl, bare.secret, 'revoke', '-')).code).toBe(0);
+    for (const secret of [dash.secret, bare.secret]) await first.http.get('/v1/threads/thread_x').set(bearer(secret)).expect(401);
+    expect((await keysWithInput(first.databaseUrl, '', 'revoke', '-')).code).toBe(2);
   });
 
   it('keeps tenants apart: keys of two tenants see only their own threads', async () => {

@@ -4,7 +4,7 @@ import { ApiError } from '../common/errors/api-error';
 import { ApiKeyStore } from './api-key.store';
 import { maskKey } from './api-keys';
 
-function presentedKey(request: ApiRequest, azure: boolean): string | undefined {
+export function presentedKey(request: ApiRequest, azure: boolean): string | undefined {
   const apiKey = azure ? request.headers['api-key'] : undefined;
   if (typeof apiKey === 'string' && apiKey !== '') return apiKey;
   const authorization = request.headers.authorization;
@@ -13,7 +13,7 @@ function presentedKey(request: ApiRequest, azure: boolean): string | undefined {
   return match ? match[1].trim() : undefined;
 }
 
-function unauthorized(azure: boolean, secret: string | undefined): ApiError {
+export function unauthorized(azure: boolean, secret: string | undefined): ApiError {
   if (azure) {
     return new ApiError(401, {
       code: '401',
@@ -41,6 +41,8 @@ export class ApiKeyGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<ApiRequest>();
     const route = routeOf(request);
     if (!isApiPath(route)) return true;
+    // Already admitted by the platform, before the body was read (src/auth/admission.ts).
+    if (request.tenant !== undefined) return true;
     const azure = dialectOf(route) === 'azure';
     const secret = presentedKey(request, azure);
     const tenant = secret === undefined ? undefined : this.keys.tenantOf(secret);

@@ -90,6 +90,11 @@ export class ApiKeyStore implements OnModuleInit, OnModuleDestroy {
    * every time, so a revocation applies at once.
    */
   tenantOf(secret: string): string | undefined {
+    return this.identify(secret)?.tenant;
+  }
+
+  /** The tenant of a presented secret and the key's identity (its SHA-256, hex: rate limits count per key), or undefined. */
+  identify(secret: string): { tenant: string; key: string } | undefined {
     let hashed = this.hashes.get(secret);
     const known = hashed !== undefined;
     if (!hashed) {
@@ -101,7 +106,7 @@ export class ApiKeyStore implements OnModuleInit, OnModuleDestroy {
       if (this.hashes.size >= HASH_CACHE_SIZE) this.hashes.clear();
       this.hashes.set(secret, hashed);
     }
-    return tenant;
+    return tenant === undefined ? undefined : { tenant, key: hashed.hex };
   }
 
   private lookup({ hash, hex }: Hashed): string | undefined {

@@ -6,22 +6,25 @@ import { hashKey, keepGeneratedKey, loadApiKeys, maskKey, parseApiKeys } from '.
 
 describe('API keys', () => {
   it('names tenants, derives one for a bare key, and lets keys share a tenant by name', () => {
-    const keys = parseApiKeys('team:sk-first-key-123, sk-bare-key-4567 ,team:sk-second-key-89');
+    const keys = parseApiKeys('team:sk-first-key-0123456789, sk-bare-key-0123456789 ,team:sk-second-key-0123456789');
     expect(keys.map((k) => k.tenant)).toEqual(['team', expect.stringMatching(/^key-[0-9a-f]{16}$/), 'team']);
-    expect(keys[1].hash.equals(hashKey('sk-bare-key-4567'))).toBe(true);
-    expect(parseApiKeys('sk-bare-key-4567')[0].tenant).toBe(keys[1].tenant);
+    expect(keys[1].hash.equals(hashKey('sk-bare-key-0123456789'))).toBe(true);
+    expect(parseApiKeys('sk-bare-key-0123456789')[0].tenant).toBe(keys[1].tenant);
   });
 
   it('rejects short keys and empty lists', () => {
     expect(() => parseApiKeys('a:short')).toThrow(ConfigError);
+    // 19 characters: guessable keys are refused, not only empty ones.
+    expect(() => parseApiKeys('a:sk-0123456789abcdef')).toThrow(/at least 20 characters/);
+    expect(parseApiKeys('a:sk-0123456789abcdefg')).toHaveLength(1);
     expect(() => parseApiKeys(' , ')).toThrow(ConfigError);
   });
 
   it('refuses characters a key cannot hold, naming API_KEYS: semicolons are not separators', () => {
-    expect(() => parseApiKeys('a:sk-first-key-123;b:sk-second-key-456')).toThrow(/API_KEYS.*";".*commas/);
+    expect(() => parseApiKeys('a:sk-first-key-0123456789;b:sk-second-key-0123456789')).toThrow(/API_KEYS.*";".*commas/);
     expect(() => parseApiKeys('sk-key-with-\u00e9-accent')).toThrow(/API_KEYS/);
-    expect(() => parseApiKeys('te nant:sk-first-key-123')).toThrow(/API_KEYS: the tenant name/);
-    expect(parseApiKeys('a:sk-AZaz09._~+/=-key')).toHaveLength(1);
+    expect(() => parseApiKeys('te nant:sk-first-key-0123456789')).toThrow(/API_KEYS: the tenant name/);
+    expect(parseApiKeys('a:sk-AZaz09._~+/=-key-0123')).toHaveLength(1);
   });
 
   it('generates a key once, keeps it private in DATA_DIR and accepts it after a restart', () => {

@@ -25,7 +25,8 @@ const tenantOfBareKey = (secret: string): string => `key-${hashKey(secret).toStr
 /** What a bearer token can carry (RFC 6750's b64token): a key with any other character could never be sent. */
 const KEY_CHARACTERS = /^[A-Za-z0-9._~+/=-]+$/;
 const TENANT_NAME = /^[A-Za-z0-9._-]{1,128}$/;
-const MIN_KEY_LENGTH = 8;
+/** Shorter keys can be guessed or remembered from a glance; generated keys have 51 characters. */
+const MIN_KEY_LENGTH = 20;
 
 export function parseApiKeys(raw: string): ApiKey[] {
   const keys: ApiKey[] = [];

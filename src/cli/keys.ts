@@ -15,6 +15,7 @@ const USAGE = `Usage:
   npm run keys -- create --tenant NAME [--name LABEL]   create a key; prints its secret once
   npm run keys -- list [--json]                         id, tenant, name, created, last used, revoked
   npm run keys -- revoke ID|SECRET                      revoke a key by the id list shows, or by its secret
+  npm run keys -- revoke - < secret.txt                 the same, the id or secret read from standard input
 
 Works on the configured database: DATABASE_DIRECT_URL, else DATABASE_URL, else the embedded one
 under DATA_DIR (the running service's, if it is running), after applying its pending migrations.
@@ -105,11 +106,20 @@ const list: Command = (args) => {
   };
 };
 
+/** The secret read from standard input (`revoke -`): not visible in `ps` or the shell's history. */
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8').trim();
+}
+
 const revoke: Command = (args) => {
   const { rest } = options(args, []);
-  if (rest.length !== 1) throw new UsageError('revoke takes one key id (as list shows it) or the secret itself');
-  const [target] = rest;
+  if (rest.length !== 1) throw new UsageError('revoke takes one key id (as list shows it) or the secret itself, or - to read it from standard input');
+  const fromStdin = rest[0] === '-';
   return async (keys, io) => {
+    const target = fromStdin ? await readStdin() : rest[0];
+    if (target === '') throw new UsageError('revoke: standard input held no key id or secret');
     const row = await keys.revoke(target, hashKey(target).toString('hex'));
     if (!row) throw new NotFound(`no key with the id or secret given`);
     io.out(`${row.already ? 'Already revoked' : 'Revoked'}: key ${row.id} of tenant '${row.tenant}'.`);

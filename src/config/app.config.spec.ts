@@ -19,6 +19,11 @@ describe('loadConfig', () => {
       requestTimeoutMs: 30000,
       corsOrigins: [],
       httpPlatform: 'fastify',
+      connections: { headersTimeoutMs: 10_000, bodyTimeoutMs: 30_000, idleTimeoutMs: 60_000, maxConnections: 1_000 },
+      rateLimitPerMinute: 0,
+      authFailuresPerMinute: 60,
+      metricsToken: undefined,
+      docsEnabled: true,
     });
   });
 
@@ -39,6 +44,14 @@ describe('loadConfig', () => {
       REQUEST_TIMEOUT_MS: '5000',
       CORS_ORIGINS: 'https://a.example, http://localhost:3000',
       HTTP_PLATFORM: 'Express',
+      HEADERS_TIMEOUT_MS: '2000',
+      BODY_TIMEOUT_MS: '9000',
+      IDLE_TIMEOUT_MS: '15000',
+      MAX_CONNECTIONS: '50',
+      RATE_LIMIT_RPM: '600',
+      AUTH_FAILURES_PER_MINUTE: '0',
+      METRICS_TOKEN: 'metrics-0123456789abcdef',
+      DOCS_ENABLED: 'false',
     });
     expect(config).toEqual({
       port: 9000,
@@ -56,6 +69,11 @@ describe('loadConfig', () => {
       requestTimeoutMs: 5000,
       corsOrigins: ['https://a.example', 'http://localhost:3000'],
       httpPlatform: 'express',
+      connections: { headersTimeoutMs: 2000, bodyTimeoutMs: 9000, idleTimeoutMs: 15000, maxConnections: 50 },
+      rateLimitPerMinute: 600,
+      authFailuresPerMinute: 0,
+      metricsToken: 'metrics-0123456789abcdef',
+      docsEnabled: false,
     });
   });
 
@@ -75,6 +93,14 @@ describe('loadConfig', () => {
     ['DATABASE_DIRECT_URL', 'mysql://x'],
     ['DB_POOL_MODE', 'pgbouncer'],
     ['API_KEYS_POLL_MS', '10'],
+    ['HEADERS_TIMEOUT_MS', '0'],
+    ['BODY_TIMEOUT_MS', '200'],
+    ['IDLE_TIMEOUT_MS', 'soon'],
+    ['MAX_CONNECTIONS', '0'],
+    ['RATE_LIMIT_RPM', '-1'],
+    ['AUTH_FAILURES_PER_MINUTE', 'many'],
+    ['METRICS_TOKEN', 'short'],
+    ['DOCS_ENABLED', 'perhaps'],
   ])('rejects %s=%s with a message naming the variable', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^${name} `));

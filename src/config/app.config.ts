@@ -31,6 +31,27 @@ export interface AppConfig {
   requestTimeoutMs: number;
   corsOrigins: string[];
   httpPlatform: HttpPlatformName;
+  /** Server-side limits on connections (README, Limits and abuse). */
+  connections: ConnectionSettings;
+  /** Requests per minute per API key; 0: no limit. */
+  rateLimitPerMinute: number;
+  /** Failed authentications per minute per client address; 0: no limit. */
+  authFailuresPerMinute: number;
+  /** Bearer token `GET /metrics` requires; unset: metrics open to whoever reaches the port. */
+  metricsToken: string | undefined;
+  /** Serve `/docs` and `/openapi.json`. */
+  docsEnabled: boolean;
+}
+
+export interface ConnectionSettings {
+  /** The request line and headers must arrive within this. */
+  headersTimeoutMs: number;
+  /** The whole request, body included, must arrive within this. */
+  bodyTimeoutMs: number;
+  /** A connection with no traffic either way for this long is closed. */
+  idleTimeoutMs: number;
+  /** Connections beyond this many are closed at once. */
+  maxConnections: number;
 }
 
 export class ConfigError extends Error {}
@@ -111,6 +132,31 @@ function httpPlatform(env: NodeJS.ProcessEnv): HttpPlatformName {
   return name;
 }
 
+export const DEFAULT_CONNECTIONS: ConnectionSettings = { headersTimeoutMs: 10_000, bodyTimeoutMs: 30_000, idleTimeoutMs: 60_000, maxConnections: 1_000 };
+
+function connectionSettings(env: NodeJS.ProcessEnv): ConnectionSettings {
+  const headersTimeoutMs = integer(env, 'HEADERS_TIMEOUT_MS', DEFAULT_CONNECTIONS.headersTimeoutMs, 100, 3_600_000);
+  const bodyTimeoutMs = integer(env, 'BODY_TIMEOUT_MS', DEFAULT_CONNECTIONS.bodyTimeoutMs, 100, 3_600_000);
+  if (bodyTimeoutMs < headersTimeoutMs) {
+    throw new ConfigError(`BODY_TIMEOUT_MS (the whole request, headers included) must be at least HEADERS_TIMEOUT_MS (${headersTimeoutMs}), got '${bodyTimeoutMs}'`);
+  }
+  return {
+    headersTimeoutMs,
+    bodyTimeoutMs,
+    idleTimeoutMs: integer(env, 'IDLE_TIMEOUT_MS', DEFAULT_CONNECTIONS.idleTimeoutMs, 100, 3_600_000),
+    maxConnections: integer(env, 'MAX_CONNECTIONS', DEFAULT_CONNECTIONS.maxConnections, 1, 1_000_000),
+  };
+}
+
+function metricsToken(env: NodeJS.ProcessEnv): string | undefined {
+  const raw = env.METRICS_TOKEN;
+  if (raw === undefined || raw === '') return undefined;
+  if (raw.length < 20 || !/^[A-Za-z0-9._~+/=-]+$/.test(raw)) {
+    throw new ConfigError('METRICS_TOKEN must be at least 20 characters of letters, digits and . _ ~ + / = -');
+  }
+  return raw;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const logLevel = (env.LOG_LEVEL || 'info').toLowerCase() as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) {
@@ -139,5 +185,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     requestTimeoutMs: integer(env, 'REQUEST_TIMEOUT_MS', 30000, 100, 3600000),
     corsOrigins: corsOrigins(env),
     httpPlatform: httpPlatform(env),
+    connections: connectionSettings(env),
+    rateLimitPerMinute: integer(env, 'RATE_LIMIT_RPM', 0, 0, 100_000_000),
+    authFailuresPerMinute: integer(env, 'AUTH_FAILURES_PER_MINUTE', 60, 0, 100_000_000),
+    metricsToken: metricsToken(env),
+    docsEnabled: boolean(env, 'DOCS_ENABLED', true),
   };
 }

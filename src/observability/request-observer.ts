@@ -1,4 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { Pool } from 'pg';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { ApiRequest } from '../common/api-version/api-request';
@@ -76,10 +78,29 @@ export class RequestObserver {
   }
 }
 
-/** `GET /metrics`: the Prometheus text format. */
-export function serveMetrics(app: INestApplication, observer: RequestObserver): void {
+const METRICS_REFUSED = JSON.stringify({
+  error: { message: 'The metrics need the token of METRICS_TOKEN: Authorization: Bearer TOKEN.', type: 'invalid_request_error', param: null, code: 'invalid_api_key' },
+});
+
+/** Compares in constant time, whatever the lengths. */
+function sameToken(presented: string, expected: string): boolean {
+  const a = createHash('sha256').update(presented).digest();
+  const b = createHash('sha256').update(expected).digest();
+  return timingSafeEqual(a, b);
+}
+
+/** `GET /metrics`: the Prometheus text format; with a token, only for `Authorization: Bearer TOKEN` (401 otherwise). */
+export function serveMetrics(app: INestApplication, observer: RequestObserver, token?: string): void {
   const http = app.getHttpAdapter();
-  http.get('/metrics', async (_request: unknown, response: unknown) => {
+  http.get('/metrics', async (request: { headers: IncomingHttpHeaders }, response: unknown) => {
+    if (token !== undefined) {
+      const presented = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '')?.[1] ?? '';
+      if (!sameToken(presented, token)) {
+        http.setHeader(response, 'content-type', 'application/json; charset=utf-8');
+        http.setHeader(response, 'www-authenticate', 'Bearer');
+        return http.reply(response, METRICS_REFUSED, 401);
+      }
+    }
     const text = await observer.metrics();
     http.setHeader(response, 'content-type', observer.contentType);
     http.reply(response, text, 200);

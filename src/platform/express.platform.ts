@@ -3,9 +3,10 @@ import { ExpressAdapter } from '@nestjs/platform-express';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { performance } from 'node:perf_hooks';
 import * as nodeUrl from 'node:url';
-import type { ApiRequest } from '../common/api-version/api-request';
+import { pathOf, type ApiRequest } from '../common/api-version/api-request';
 import { ApiError } from '../common/errors/api-error';
-import { bodyLengthMismatch, bodyTooLarge, parseJsonBody, unsupportedMediaType } from '../common/http/json-body';
+import { bodyFollows } from '../common/http/connection-limits';
+import { bodyLengthMismatch, bodyTooLarge, clientClosedRequest, isClientAbort, parseJsonBody, unsupportedMediaType } from '../common/http/json-body';
 import { RequestDeadlines, TIMEOUT_BODY } from '../common/http/request-timeout';
 import { securityHeadersFor } from '../common/http/response-headers';
 import { requestIdOf } from '../observability/request-id';
@@ -28,7 +29,18 @@ interface LegacyUrl {
 }
 const LegacyUrlClass = (nodeUrl as unknown as { Url: new () => LegacyUrl }).Url;
 
-type ExpressApiRequest = Request & ApiRequest & { _parsedUrl?: unknown };
+type ExpressApiRequest = Request & ApiRequest & { _parsedUrl?: { pathname?: string | null }; routeFound?: boolean };
+
+interface RouterLayer {
+  route?: { _handlesMethod(method: string): boolean };
+  match(path: string): boolean;
+}
+
+/** Whether one of the app's routes takes this method and path (as the router will find it), before the body is read. */
+function routeExists(instance: express.Express, method: string, path: string): boolean {
+  const stack = (instance.router as unknown as { stack: RouterLayer[] }).stack;
+  return stack.some((layer) => layer.route !== undefined && layer.route._handlesMethod(method) && layer.match(path));
+}
 type ErrorMiddleware = (error: unknown, request: Request, response: Response, next: NextFunction) => unknown;
 
 /** Express's own errors that reach the app, as the API words them. */
@@ -88,7 +100,8 @@ function isJson(contentType: string): boolean {
 /** JSON bodies only, within the size limit; the same rules and answers as the Fastify content-type parser. */
 function jsonBodyParser(limit: number) {
   return (request: Request, _response: Response, next: NextFunction): void => {
-    if (!BODY_METHODS.has(request.method)) return next();
+    // No route: Nest's not-found answers 404, with the body never read.
+    if (!BODY_METHODS.has(request.method) || !(request as ExpressApiRequest).routeFound) return next();
     const contentType = request.headers['content-type'];
     if (contentType === undefined && hasNoBody(request)) return next();
     if (contentType === undefined || !isJson(contentType)) return next(unsupportedMediaType(contentType));
@@ -102,7 +115,7 @@ function jsonBodyParser(limit: number) {
       settled = true;
       request.removeListener('data', onData);
       request.removeListener('end', onEnd);
-      request.removeListener('error', settle);
+      request.removeListener('error', onError);
       next(error);
     };
     const onData = (chunk: Buffer) => {
@@ -110,6 +123,7 @@ function jsonBodyParser(limit: number) {
       if (received > limit) return settle(bodyTooLarge());
       chunks.push(chunk);
     };
+    const onError = (error: unknown) => settle(isClientAbort(error) ? clientClosedRequest() : error);
     const onEnd = () => {
       if (declared !== undefined && received !== declared) return settle(bodyLengthMismatch());
       try {
@@ -121,7 +135,7 @@ function jsonBodyParser(limit: number) {
     };
     request.on('data', onData);
     request.on('end', onEnd);
-    request.on('error', settle);
+    request.on('error', onError);
   };
 }
 
@@ -140,7 +154,7 @@ export function expressPlatform(settings: PlatformSettings): HttpPlatform {
   const adapter = new TranslatingExpressAdapter(instance);
   return {
     adapter,
-    install(_app: INestApplication, { drain, observer }: PlatformHooks): void {
+    install(_app: INestApplication, { drain, observer, admit }: PlatformHooks): void {
       Object.defineProperty(instance.request, 'routePattern', {
         get(this: Request) {
           return (this.route as { path?: string } | undefined)?.path;
@@ -149,6 +163,8 @@ export function expressPlatform(settings: PlatformSettings): HttpPlatform {
       const deadlines = new RequestDeadlines<Response>(settings.requestTimeoutMs, (response) => {
         if (response.headersSent) return;
         response.statusCode = 504;
+        // The connection is closed once answered: the rest of a stalled body is not waited for.
+        response.setHeader('connection', 'close');
         response.setHeader('content-type', JSON_TYPE);
         response.end(TIMEOUT_BODY);
       });
@@ -167,7 +183,11 @@ export function expressPlatform(settings: PlatformSettings): HttpPlatform {
           deadlines.end(response);
           observer.answered(request, request.routePattern, response.statusCode, performance.now() - started);
         });
-        response.once('close', () => deadlines.end(response));
+        response.once('close', () => {
+          deadlines.end(response);
+          // Closed by the client before the answer was sent: logged as 499 at info level (nginx's "client closed request").
+          if (!response.writableFinished) observer.answered(request, request.routePattern, 499, performance.now() - started);
+        });
         try {
           routeOnDecodedPath(request);
         } catch (error) {
@@ -182,6 +202,22 @@ export function expressPlatform(settings: PlatformSettings): HttpPlatform {
           }
         }
         next();
+      });
+      // The route, then who may call it, before the body is read.
+      instance.use((req: Request, response: Response, next: NextFunction) => {
+        const request = req as ExpressApiRequest;
+        const path = request._parsedUrl?.pathname ?? pathOf(request.url);
+        request.routeFound = routeExists(instance, request.method, path);
+        const early = bodyFollows(request.headers);
+        if (!request.routeFound) {
+          if (early) response.setHeader('connection', 'close');
+          return next();
+        }
+        const { error, headers } = admit(request, path, request.rawHeaders, request.socket.remoteAddress ?? '');
+        if (headers) for (const name in headers) response.setHeader(name, headers[name]);
+        if (error === undefined) return next();
+        if (early) response.setHeader('connection', 'close');
+        next(error);
       });
       instance.use(jsonBodyParser(settings.bodyLimitBytes));
       adapter.getHttpServer()?.once('close', () => deadlines.close());

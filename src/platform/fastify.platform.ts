@@ -1,9 +1,11 @@
-import type { INestApplication } from '@nestjs/common';
+import { NotFoundException, type INestApplication } from '@nestjs/common';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { performance } from 'node:perf_hooks';
 import { ApiError } from '../common/errors/api-error';
 import { toErrorResponse } from '../common/errors/error.filter';
-import { bodyLengthMismatch, bodyTooLarge, parseJsonBody, unsupportedMediaType } from '../common/http/json-body';
+import { bodyFollows } from '../common/http/connection-limits';
+import { bodyLengthMismatch, bodyTooLarge, clientClosedRequest, isClientAbort, parseJsonBody, unsupportedMediaType } from '../common/http/json-body';
 import { RequestDeadlines, TIMEOUT_BODY } from '../common/http/request-timeout';
 import { securityHeadersFor } from '../common/http/response-headers';
 import type { ApiRequest } from '../common/api-version/api-request';
@@ -15,6 +17,7 @@ const MAX_PARAM_LENGTH = 8192;
 
 /** Fastify's own errors that reach the app, as the API words them. */
 function translate(error: unknown, request: FastifyRequest): unknown {
+  if (isClientAbort(error)) return clientClosedRequest();
   switch ((error as FastifyError | undefined)?.code) {
     case 'FST_ERR_BAD_URL':
       return ApiError.badPercentEncoding();
@@ -73,7 +76,7 @@ export function fastifyPlatform(settings: PlatformSettings): HttpPlatform {
   const fastify = adapter.getInstance() as FastifyInstance;
   return {
     adapter,
-    install(_app: INestApplication, { drain, observer }: PlatformHooks): void {
+    install(_app: INestApplication, { drain, observer, admit }: PlatformHooks): void {
       fastify.decorateRequest('routePattern', {
         getter(this: FastifyRequest) {
           return this.routeOptions.url;
@@ -93,14 +96,37 @@ export function fastifyPlatform(settings: PlatformSettings): HttpPlatform {
       });
 
       const deadlines = new RequestDeadlines<FastifyRequest, FastifyReply>(settings.requestTimeoutMs, (reply) => {
-        if (!reply.sent && !reply.raw.headersSent) void reply.code(504).type(JSON_TYPE).send(TIMEOUT_BODY);
+        // The connection is closed once answered: the rest of a stalled body is not waited for.
+        if (!reply.sent && !reply.raw.headersSent) void reply.code(504).header('connection', 'close').type(JSON_TYPE).send(TIMEOUT_BODY);
       });
       fastify.addHook('onRequest', (request, reply, done) => {
         deadlines.start(request, reply);
         done();
       });
+      // The route is known here (Fastify routes before its hooks), the body not yet read.
+      fastify.addHook('onRequest', (request, reply, done) => {
+        const route = request.routeOptions.url;
+        const early = bodyFollows(request.headers);
+        // No such route: 404 (Nest's not-found, worded by the error filter) without parsing a body.
+        if (route === undefined) {
+          if (early) void reply.header('connection', 'close');
+          return done(early ? new NotFoundException() : undefined);
+        }
+        const { error, headers } = admit(request as unknown as ApiRequest, route, request.raw.rawHeaders, request.raw.socket.remoteAddress ?? '');
+        if (headers) void reply.headers(headers);
+        if (error === undefined) return done();
+        if (early) void reply.header('connection', 'close');
+        done(error as Error);
+      });
+      // A client that closes its connection before the answer is logged as 499 at info level (nginx's "client closed request").
+      const started = new WeakMap<FastifyRequest, number>();
+      fastify.addHook('onRequest', (request, _reply, done) => {
+        started.set(request, performance.now());
+        done();
+      });
       fastify.addHook('onRequestAbort', (request, done) => {
         deadlines.end(request);
+        observer.answered(request as unknown as ApiRequest, request.routeOptions.url, 499, performance.now() - (started.get(request) ?? performance.now()));
         done();
       });
       fastify.addHook('onResponse', (request, reply, done) => {

@@ -1,6 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import type { AbstractHttpAdapter } from '@nestjs/core';
 import type { Logger } from 'pino';
+import type { ApiRequest } from '../common/api-version/api-request';
 import type { CorsPolicy } from '../common/http/cors';
 import type { DrainState } from '../common/http/drain';
 import type { RequestObserver } from '../observability/request-observer';
@@ -18,9 +19,22 @@ export interface PlatformSettings {
   cors?: CorsPolicy;
 }
 
+/**
+ * Who may make a request, asked once its route is known and before its body is read: an error
+ * to answer (with `connection: close` when a body is still coming), and headers to send either
+ * way. `path` is the route's pattern or the decoded path; `client` the peer's address.
+ */
+export type Admit = (
+  request: ApiRequest,
+  path: string,
+  rawHeaders: readonly string[],
+  client: string,
+) => { error?: unknown; headers?: Record<string, string> };
+
 export interface PlatformHooks {
   drain: DrainState;
   observer: RequestObserver;
+  admit: Admit;
 }
 
 export interface HttpPlatform {
@@ -29,7 +43,8 @@ export interface HttpPlatform {
   /**
    * Called once, after NestFactory.create and before any route is added. From then on, every
    * request gets, in this order: a request id and its logger, the security headers (and
-   * `Connection: close` while draining), CORS (a preflight is answered here), a deadline (504 in the envelope when it passes), its JSON
+   * `Connection: close` while draining), CORS (a preflight is answered here), a deadline (504 in the envelope when it passes, and the
+   * connection closed), its route (none: 404 without reading the body), admission (`admit`: key and rate limit), its JSON
    * body parsed within the size limit (400/413/415 in the envelope), then routing, where a URL
    * that is not valid percent-encoding is a 400 in the envelope; when it is answered, one log line
    * and the metrics.

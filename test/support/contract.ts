@@ -76,7 +76,7 @@ function successSchema(method: string, segments: string[], shape: Shape | undefi
 /**
  * The published schema a response must match, from its route and status: undefined where none
  * applies (HEAD, which has no body; the health probes; the Azure dialect's 401, whose body is
- * Azure's `{"error":{"code":"401","message":...}}`; 1xx/3xx; routes without a schema).
+ * Azure's `{"error":{"code":"401","message":...}}`, and its 429, `code` "429"; 1xx/3xx; routes without a schema).
  * `path` may carry the /v1 or /openai prefix and a query string.
  */
 export function schemaFor(method: string, path: string, status: number, shape: Shape | undefined): ContractSchemaName | undefined {
@@ -85,7 +85,7 @@ export function schemaFor(method: string, path: string, status: number, shape: S
   const { pathname, dialect, segments } = apiRoute(path);
   if (status >= 400) {
     if (pathname === '/healthz' || pathname === '/readyz') return undefined;
-    if (dialect === 'azure' && status === 401) return undefined;
+    if (dialect === 'azure' && (status === 401 || status === 429)) return undefined;
     return 'ErrorResponse';
   }
   if (status < 200 || status >= 300 || segments === undefined) return undefined;

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { INestApplication } from '@nestjs/common';
 import { Pool } from 'pg';
 import request from 'supertest';
-import { createApp } from '../../src/app.factory';
+import { AppOptions, createApp } from '../../src/app.factory';
 import { parseApiKeys } from '../../src/auth/api-keys';
 import { ConfigError, DbPoolMode, HttpPlatformName, loadConfig } from '../../src/config/app.config';
 import { assertNoViolations, ContractRecorder } from './contract';
@@ -52,6 +52,11 @@ export interface TestAppOptions {
   poolMode?: DbPoolMode;
   directUrl?: string | null;
   keyPollMs?: number;
+  connections?: AppOptions['connections'];
+  rateLimitPerMinute?: number;
+  authFailuresPerMinute?: number;
+  metricsToken?: string;
+  docsEnabled?: boolean;
 }
 
 /** The production app (same factory as main.ts) on a database of its own. */
@@ -69,6 +74,11 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     logLevel: options.logLines ? 'info' : 'silent',
     logStream: options.logLines ? { write: (line: string) => void options.logLines?.push(line) } : undefined,
     corsOrigins: options.corsOrigins,
+    connections: options.connections,
+    rateLimitPerMinute: options.rateLimitPerMinute,
+    authFailuresPerMinute: options.authFailuresPerMinute,
+    metricsToken: options.metricsToken,
+    docsEnabled: options.docsEnabled,
   });
   // Mounted on the HTTP server's request event: it sees every response, errors of the framework included.
   const contract = new ContractRecorder().attach(app);

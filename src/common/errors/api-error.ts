@@ -2,7 +2,7 @@ import { HttpException } from '@nestjs/common';
 import { pathOf } from '../api-version/api-request';
 import { Problem, unknownParameter } from './wording';
 
-export type ErrorType = 'invalid_request_error' | 'authentication_error' | 'server_error' | 'rate_limit_error' | 'timeout';
+export type ErrorType = 'invalid_request_error' | 'authentication_error' | 'server_error' | 'rate_limit_error' | 'requests' | 'timeout';
 
 export interface ErrorBody {
   message: string;

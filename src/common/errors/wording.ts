@@ -69,6 +69,9 @@ export const arrayTooLong = (param: string, max: number, length: number): Proble
 export const emptyArray = (param: string): Problem =>
   invalidValue(param, 'empty array. Expected an array with minimum length 1, but got an empty array instead.');
 
+export const contentTooLong = (param: string, max: number, length: number): Problem =>
+  invalidValue(param, `content too long. Expected content parts with at most ${max} characters in all, but got ${length} characters instead.`);
+
 export const stringTooLong = (param: string, max: number, length: number): Problem =>
   invalidValue(param, `string too long. Expected a string with maximum length ${max}, but got a string with length ${length} instead.`);
 
@@ -83,3 +86,14 @@ export const tooManyItems = (max: number): ValidationOptions => reports((value, 
 
 /** Options for `@IsIn(values, ...)`. */
 export const oneOf = (values: readonly string[]): ValidationOptions => reports((value, param) => notOneOf(param, values, value));
+
+/** Request-level refusals that name no parameter (src/auth/admission.ts). */
+export const REQUEST_WORDING = {
+  duplicateCredentials: (header: string): string => `The request carries more than one '${header}' header. Send one key, once.`,
+  rateLimited: (limit: number, retryAfterSeconds: number): string =>
+    `Rate limit reached for requests on this key: limit ${limit} requests per minute. Please try again in ${retryAfterSeconds}s.`,
+  azureRateLimited: (retryAfterSeconds: number): string =>
+    `Requests to this resource have exceeded the call rate limit of its key. Please retry after ${retryAfterSeconds} seconds.`,
+  tooManyFailures: (retryAfterSeconds: number): string =>
+    `Too many requests with a missing or incorrect API key from your address. Please try again in ${retryAfterSeconds}s.`,
+};

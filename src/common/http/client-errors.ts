@@ -54,6 +54,7 @@ export function answerClientErrors(server: Server): void {
       return;
     }
     const { status, error: body } = CLIENT_ERRORS[error.code ?? ''] ?? MALFORMED;
-    socket.end(rawResponse(status, body));
+    // Closed once written: a client that keeps sending (or stalls) after a 408 holds no socket.
+    socket.end(rawResponse(status, body), () => socket.destroy());
   });
 }

@@ -73,3 +73,25 @@ describe('contentProblem (a message content: a string or content parts)', () => 
     expect(contentProblem([{ type: 'text' }], 'messages[2].content')?.param).toBe('messages[2].content[0].text');
   });
 });
+
+describe('contentProblem: bounds on a message', () => {
+  const text = (length: number) => ({ type: 'text', text: 'x'.repeat(length) });
+
+  it('takes at most 100 parts', () => {
+    expect(contentProblem(Array.from({ length: 100 }, () => text(1)))).toBeUndefined();
+    expect(contentProblem(Array.from({ length: 300_000 }, () => text(1)))).toEqual({
+      param: 'content',
+      code: 'invalid_value',
+      message: "Invalid 'content': array too long. Expected an array with maximum length 100, but got an array with length 300000 instead.",
+    });
+  });
+
+  it('takes at most 256,000 characters in all, image URLs included', () => {
+    expect(contentProblem(Array.from({ length: 100 }, () => text(2_560)))).toBeUndefined();
+    expect(contentProblem([...Array.from({ length: 99 }, () => text(2_560)), text(2_561)])).toMatchObject({
+      param: 'content',
+      message: "Invalid 'content': content too long. Expected content parts with at most 256000 characters in all, but got 256001 characters instead.",
+    });
+    expect(contentProblem([text(255_000), { type: 'image_url', image_url: { url: 'data:image/png;base64,' + 'A'.repeat(2_000) } }])).toMatchObject({ param: 'content' });
+  });
+});

@@ -1,5 +1,7 @@
 import { ValidateBy } from 'class-validator';
 import {
+  arrayTooLong,
+  contentTooLong,
   emptyArray,
   invalidType,
   invalidValue,
@@ -13,6 +15,14 @@ import {
 import { idProblem } from '../../common/ids';
 
 export const MAX_CONTENT_LENGTH = 256_000;
+/**
+ * A message's content holds at most this many parts, and this many characters in all (the text
+ * of every part and the URL of every image; the OpenAI API's own limit is 256,000 characters for a
+ * text): a message is at most about 270 KB of JSON, and a list page of 100 at most about 27 MB
+ * (README, Limits and abuse). Larger images are uploaded as files (`image_file`).
+ */
+export const MAX_CONTENT_PARTS = 100;
+export const MAX_CONTENT_TOTAL = MAX_CONTENT_LENGTH;
 const DETAILS = ['auto', 'low', 'high'];
 const PART_FIELDS: Record<string, { key: string; fields: string[] }> = {
   text: { key: 'text', fields: [] },
@@ -72,15 +82,26 @@ function partProblem(part: unknown, param: string): Problem | undefined {
   return imageProblem(type as 'image_url' | 'image_file', part[spec.key], `${param}.${spec.key}`);
 }
 
+/** The characters of a valid part: its text, or its image's URL or file id. */
+function partLength(part: Record<string, unknown>): number {
+  if (part.type === 'text') return (part.text as string).length;
+  const image = part[part.type as string] as Record<string, unknown>;
+  return String(image.url ?? image.file_id ?? '').length;
+}
+
 /** What is wrong with a message's `content` (a string, or a non-empty array of parts), or undefined. */
 export function contentProblem(content: unknown, param = 'content'): Problem | undefined {
   if (typeof content === 'string') return textProblem(content, param);
   if (!Array.isArray(content)) return invalidType(param, 'a string or an array of content parts', content);
   if (content.length === 0) return emptyArray(param);
+  if (content.length > MAX_CONTENT_PARTS) return arrayTooLong(param, MAX_CONTENT_PARTS, content.length);
+  let total = 0;
   for (let i = 0; i < content.length; i++) {
     const problem = partProblem(content[i], `${param}[${i}]`);
     if (problem) return problem;
+    total += partLength(content[i] as Record<string, unknown>);
   }
+  if (total > MAX_CONTENT_TOTAL) return contentTooLong(param, MAX_CONTENT_TOTAL, total);
   return undefined;
 }
 

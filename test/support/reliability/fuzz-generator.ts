@@ -481,6 +481,8 @@ export class FuzzGenerator {
     const apiRoute = API_ROUTES.includes(kind as RouteName) && !b.pathMutated;
     let status = bodyRoute && apiRoute && !b.rejectedBy.includes('path') ? b.status : undefined;
     if (status === undefined && body === undefined && b.authStatus !== undefined && apiRoute && b.rejectedBy.every((source) => source === 'auth')) status = b.authStatus;
+    // The key is checked as soon as the route is known, before the body is read: without a valid key, 401 whatever the body.
+    if (b.authStatus !== undefined && apiRoute && !b.rejectedBy.includes('path')) status = b.authStatus;
     if (expect !== 'reject') status = undefined;
     const idempotencyKey = typeof b.headers['Idempotency-Key'] === 'string' && /^fz-/.test(b.headers['Idempotency-Key']) ? b.headers['Idempotency-Key'] : undefined;
     const query = b.query.length > 0 ? `?${b.query.join('&')}` : '';

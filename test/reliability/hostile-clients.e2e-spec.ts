@@ -1,0 +1,63 @@
+import type { Server } from 'node:http';
+import request from 'supertest';
+import { partialUpload, postHead } from '../support/reliability/partial-upload';
+import { waitFor } from '../support/reliability/wait-for';
+import { bearer, KEY_A, startTestApp, TestApp } from '../support/test-app';
+
+const openConnections = (server: Server) =>
+  new Promise<number>((resolve, reject) => server.getConnections((error, count) => (error ? reject(error) : resolve(count))));
+
+describe('reliability: hostile clients', () => {
+  let t: TestApp & { url?: string };
+  let port: number;
+  beforeAll(async () => {
+    t = await startTestApp({ listen: true, connections: { headersTimeoutMs: 1_000, bodyTimeoutMs: 2_000, idleTimeoutMs: 6_000, maxConnections: 200 } });
+    port = Number(new URL(t.url as string).port);
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('large bodies without keys, stalled uploads, slow readers and many parts at once: /healthz stays answered, every socket is freed', async () => {
+    const thread = await t.http.post('/v1/threads').set(bearer(KEY_A)).send({}).expect(200);
+    // A thread whose list page is large enough to fill a socket's buffers.
+    const content = Array.from({ length: 100 }, () => ({ type: 'text', text: 'x'.repeat(2_560) }));
+    for (let i = 0; i < 40; i++) await t.http.post(`/v1/threads/${thread.body.id}/messages`).set(bearer(KEY_A)).send({ role: 'user', content }).expect(200);
+
+    const noKey = Array.from({ length: 10 }, () => partialUpload(port, postHead('/v1/threads', 9_000_000), Buffer.from('{"x":[' + '0,'.repeat(32_000))));
+    const stalled = Array.from({ length: 10 }, () => partialUpload(port, postHead('/v1/threads', 9_000_000, bearer(KEY_A)), '{'));
+    const slowReaders = Array.from({ length: 3 }, () => {
+      const reader = partialUpload(port, `GET /v1/threads/${thread.body.id}/messages?limit=100 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${KEY_A}\r\n\r\n`);
+      reader.socket.pause();
+      return reader;
+    });
+    const manyParts = request(t.url as string)
+      .post(`/v1/threads/${thread.body.id}/messages`)
+      .set(bearer(KEY_A))
+      .send({ role: 'user', content: Array.from({ length: 200_000 }, () => ({ type: 'text', text: 'x' })) });
+
+    // Meanwhile, the service answers.
+    for (let i = 0; i < 5; i++)
+      await request(t.url as string)
+        .get('/healthz')
+        .expect(200);
+    expect((await manyParts).status).toBe(400);
+    await request(t.url as string)
+      .get('/healthz')
+      .expect(200);
+
+    // A paused reader never sees the close (it reads nothing); the server's count of connections below does.
+    for (const [kind, clients] of Object.entries({ noKey, stalled })) {
+      for (const client of clients)
+        await waitFor(`the server to close a hostile connection (${kind}, ${client.status()})`, () => client.closed(), { timeoutMs: 20_000 });
+    }
+    for (const client of noKey) expect(client.status()).toBe(401);
+    for (const client of stalled) expect(client.status()).toBe(408);
+    await waitFor('no connection left open', async () => (await openConnections(t.app.getHttpServer() as Server)) === 0, { timeoutMs: 10_000 });
+    // The server has let go of the paused readers too (the count above includes them); free their client ends.
+    for (const reader of slowReaders) reader.socket.destroy();
+    await request(t.url as string)
+      .get('/healthz')
+      .expect(200);
+  });
+});
