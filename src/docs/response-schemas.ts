@@ -26,6 +26,7 @@ export const RESPONSE_SCHEMAS: Record<string, SchemaObject> = {
     ...object({ id: string, object: constant('thread'), created_at: unixTime, tool_resources: ref('ToolResources'), metadata: ref('Metadata') }, ['tool_resources']),
     description: 'tool_resources in the v2 shape only',
   },
+  ThreadList: { ...list(ref('Thread')), description: 'Our extension: the tenant’s threads, in the shape of the request' },
   DeletedThread: object({ id: string, object: constant('thread.deleted'), deleted: { type: 'boolean', enum: [true] } }),
   TextContent: object({
     type: constant('text'),
@@ -110,6 +111,7 @@ function successSchema(method: string, route: string): string | undefined {
   const key = `${method.toUpperCase()} ${route}`;
   const table: Record<string, string> = {
     'POST /threads': 'Thread',
+    'GET /threads': 'ThreadList',
     'GET /threads/{thread_id}': 'Thread',
     'POST /threads/{thread_id}': 'Thread',
     'DELETE /threads/{thread_id}': 'DeletedThread',

@@ -83,7 +83,7 @@ function found(lookup: MessageLookup, threadId: string, messageId: string): Mess
   return lookup.message;
 }
 
-function invalidCursor(param: 'after' | 'before', id: string): ApiError {
+export function invalidCursor(param: 'after' | 'before', id: string): ApiError {
   return ApiError.badRequest(
     `Invalid '${param}': '${id}' is not an object of this list. Use the id of an object from a previous page.`,
     param,
