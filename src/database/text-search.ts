@@ -8,3 +8,18 @@ import { searchConfig } from '../config/data.config';
 export function searchVectorExpression(config: string = searchConfig()): string {
   return `to_tsvector('${config}'::regconfig, jsonb_path_query_array("content"::jsonb, '$[*].text.value'))`;
 }
+
+/**
+ * A user's search as a tsquery expression over two parameters: `$words` in web-search syntax
+ * (words, "exact phrases", OR, -excluded) and `$prefixes`, the words given with a trailing `*`
+ * as prefix matches (`'hel':* & 'wor':*`). Either may be empty; together they must all match.
+ */
+export function searchQueryExpression(words: string, prefixes: string, config: string = searchConfig()): string {
+  return `(websearch_to_tsquery('${config}'::regconfig, ${words}) && to_tsquery('${config}'::regconfig, ${prefixes}))`;
+}
+
+/** A message's text, for its highlighted snippet: the text parts' values, one after the other. */
+export const MESSAGE_TEXT = (alias: string): string =>
+  `array_to_string(ARRAY(SELECT jsonb_path_query(${alias}.content::jsonb, '$[*].text.value') #>> '{}'), ' ')`;
+
+export const textSearchConfig = (): string => searchConfig();
