@@ -12,11 +12,15 @@ import { DatabaseModule } from './database/database.module';
 import { DatabaseSettings } from './database/data-source';
 import { HealthController } from './health/health.controller';
 import { MessagesModule } from './messages/messages.module';
+import { RetentionModule } from './retention/retention.module';
+import { RetentionSettings } from './retention/retention.service';
 import { ThreadsModule } from './threads/threads.module';
 
 export interface AppModuleOptions {
   database: DatabaseSettings;
   apiKeys: readonly ApiKey[];
+  /** RETENTION_DAYS and its batches; unset: keep forever. */
+  retention?: RetentionSettings;
 }
 
 @Module({})
@@ -24,7 +28,7 @@ export class AppModule {
   static forRoot(options: AppModuleOptions): DynamicModule {
     return {
       module: AppModule,
-      imports: [DatabaseModule.forRoot(options.database), AuthModule.forRoot(options.apiKeys), IdempotencyModule, ThreadsModule, MessagesModule],
+      imports: [DatabaseModule.forRoot(options.database), AuthModule.forRoot(options.apiKeys), IdempotencyModule, ThreadsModule, MessagesModule, RetentionModule.forRoot(options.retention)],
       controllers: [HealthController],
       providers: [
         DrainState,

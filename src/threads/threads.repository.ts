@@ -45,6 +45,25 @@ const INSERT_WITH_MESSAGES = statement(`
   )
   SELECT thread.* FROM thread`);
 
+/** The advisory lock key of retention (any instance's job and the purge command): 'retention' as a number. */
+const RETENTION_LOCK = 0x72657465;
+
+/** A thread is expired when its last message (the newest by order key, through the primary key), or its creation, is older than $1. */
+const EXPIRED = `
+  FROM threads t
+  WHERE t.created_at < $1 AND ($2::varchar IS NULL OR t.tenant_id = $2)
+    AND COALESCE((SELECT m.created_at FROM messages m WHERE m.thread_id = t.id ORDER BY m.thread_id DESC, m.seq DESC LIMIT 1), t.created_at) < $1`;
+
+const EXPIRE = statement(`
+  WITH lock AS MATERIALIZED (SELECT pg_try_advisory_xact_lock($4::bigint) AS got),
+  victims AS (SELECT t.id ${EXPIRED} AND (SELECT got FROM lock) LIMIT $3 FOR UPDATE OF t SKIP LOCKED),
+  deleted AS (DELETE FROM threads d USING victims v WHERE d.id = v.id RETURNING d.id)
+  SELECT (SELECT got FROM lock) AS locked, (SELECT count(*) FROM deleted)::int AS threads,
+    (SELECT count(*) FROM messages m JOIN deleted d ON m.thread_id = d.id)::int AS messages`);
+
+const COUNT_EXPIRED = statement(`
+  SELECT true AS locked, count(*)::int AS threads, COALESCE(sum((SELECT count(*) FROM messages m WHERE m.thread_id = t.id)), 0)::int AS messages ${EXPIRED}`);
+
 const json = (value: unknown): string | null => (value === undefined || value === null ? null : JSON.stringify(value));
 
 /**
@@ -100,6 +119,19 @@ export class ThreadsRepository {
       }));
     const { items, hasMore } = takePage(threads, input.plan);
     return { kind: 'page', threads: items, hasMore };
+  }
+
+  /**
+   * Deletes up to `limit` threads (their messages by cascade) whose last message, or creation when
+   * they have none, is older than `cutoff` (Unix seconds); of one tenant, or of all. One short
+   * statement under a transaction-level advisory lock: of several instances, one deletes a batch
+   * at a time (`locked` false: another holds the lock, nothing was done). `dryRun`: counts them all.
+   */
+  async expire(input: { cutoff: number; limit: number; tenant?: string; dryRun?: boolean }): Promise<{ locked: boolean; threads: number; messages: number }> {
+    const query = input.dryRun ? COUNT_EXPIRED : EXPIRE;
+    const params = input.dryRun ? [input.cutoff, input.tenant ?? null] : [input.cutoff, input.tenant ?? null, input.limit, RETENTION_LOCK];
+    const [row] = await this.sql.rows<{ locked: boolean; threads: number; messages: number }>(query, params);
+    return row;
   }
 
   /** True when the thread (and with it its messages) was deleted. */
