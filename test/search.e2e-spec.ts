@@ -58,6 +58,16 @@ describe('search within a thread: GET /threads/{id}/messages?query=', () => {
     expect(await search('bro')).toEqual([]);
   });
 
+  it('stores and finds a message whose text holds a NUL character (which jsonb cannot hold)', async () => {
+    const created = await t.http.post(`/v1/threads/${second}/messages`).set(bearer(KEY_A)).send({ role: 'user', content: 'nul\u0000byte here' });
+    expect(created.status).toBe(200);
+    const found = await t.http.get(`/v1/threads/${second}/messages`).set(bearer(KEY_A)).query({ query: 'byte' });
+    expect(text(found)).toEqual(['nul\u0000byte here']);
+    const hits = await t.http.get('/v1/messages/search').set(bearer(KEY_A)).query({ query: 'byte' });
+    expect(hits.body.data.map((hit: { snippet: string }) => hit.snippet.endsWith('<mark>byte</mark> here'))).toEqual([true]);
+    await t.http.delete(`/v1/threads/${second}/messages/${created.body.id}`).set(bearer(KEY_A)).expect(200);
+  });
+
   it('pages the matches with after and before', async () => {
     const page1 = await t.http.get(`/v1/threads/${second}/messages`).set(bearer(KEY_A)).query({ query: 'brown', limit: '2', order: 'asc' });
     expect(text(page1)).toEqual(['a brown fox again', 'brown brown brown']);

@@ -6,7 +6,16 @@ import { searchConfig } from '../config/data.config';
  * `messages.search_vector` stores it; the migration and the entity share this expression.
  */
 export function searchVectorExpression(config: string = searchConfig()): string {
-  return `to_tsvector('${config}'::regconfig, jsonb_path_query_array("content"::jsonb, '$[*].text.value'))`;
+  return `to_tsvector('${config}'::regconfig, jsonb_path_query_array(${asJsonb('"content"')}, '$[*].text.value'))`;
+}
+
+/**
+ * A json column as jsonb, for its path functions. jsonb cannot hold the escape \u0000, which json
+ * text (and so a message) may: each becomes \u0020, a space, in the searched text. (In an escaped
+ * backslash followed by `u0000`, only the letters change: still valid JSON, and only in the search's view.)
+ */
+function asJsonb(column: string): string {
+  return `replace(${column}::text, '\\u0000', '\\u0020')::jsonb`;
 }
 
 /**
@@ -20,6 +29,6 @@ export function searchQueryExpression(words: string, prefixes: string, config: s
 
 /** A message's text, for its highlighted snippet: the text parts' values, one after the other. */
 export const MESSAGE_TEXT = (alias: string): string =>
-  `array_to_string(ARRAY(SELECT jsonb_path_query(${alias}.content::jsonb, '$[*].text.value') #>> '{}'), ' ')`;
+  `array_to_string(ARRAY(SELECT jsonb_path_query(${asJsonb(`${alias}.content`)}, '$[*].text.value') #>> '{}'), ' ')`;
 
 export const textSearchConfig = (): string => searchConfig();
