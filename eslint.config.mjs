@@ -24,7 +24,8 @@ export const MAY_IMPORT = {
   threads: ['common', 'database', 'idempotency', 'files', 'messages'],
   conversations: ['common', 'database', 'idempotency', 'files', 'messages', 'threads'],
   health: ['common', 'database'],
-  cli: ['auth', 'common', 'config', 'database', 'idempotency', 'files', 'messages', 'threads'],
+  retention: ['common', 'database', 'threads'],
+  cli: ['auth', 'common', 'config', 'database', 'idempotency', 'files', 'messages', 'threads', 'retention'],
 };
 
 const escape = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

@@ -13,11 +13,15 @@ import { DatabaseSettings } from './database/data-source';
 import { ConversationsModule } from './conversations/conversations.module';
 import { HealthController } from './health/health.controller';
 import { MessagesModule } from './messages/messages.module';
+import { RetentionModule } from './retention/retention.module';
+import { RetentionSettings } from './retention/retention.service';
 import { ThreadsModule } from './threads/threads.module';
 
 export interface AppModuleOptions {
   database: DatabaseSettings;
   apiKeys: readonly ApiKey[];
+  /** RETENTION_DAYS and its batches; unset: keep forever. */
+  retention?: RetentionSettings;
 }
 
 @Module({})
@@ -25,7 +29,7 @@ export class AppModule {
   static forRoot(options: AppModuleOptions): DynamicModule {
     return {
       module: AppModule,
-      imports: [DatabaseModule.forRoot(options.database), AuthModule.forRoot(options.apiKeys), IdempotencyModule, ThreadsModule, MessagesModule, ConversationsModule],
+      imports: [DatabaseModule.forRoot(options.database), AuthModule.forRoot(options.apiKeys), IdempotencyModule, ThreadsModule, MessagesModule, ConversationsModule, RetentionModule.forRoot(options.retention)],
       controllers: [HealthController],
       providers: [
         DrainState,

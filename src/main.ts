@@ -4,6 +4,7 @@ import { createApp } from './app.factory';
 import { DrainState } from './common/http/drain';
 import { keepGeneratedKey, loadApiKeys } from './auth/api-keys';
 import { AppConfig, ConfigError, loadConfig } from './config/app.config';
+import { loadDataConfig } from './config/data.config';
 import { ensureWritableDir } from './config/writable-dir';
 import { describeConnectionError } from './database/connection-errors';
 import { runMigrations } from './database/data-source';
@@ -13,6 +14,7 @@ import { EmbeddedPostgresError } from './database/embedded-postgres';
 async function main(config: AppConfig): Promise<void> {
   const keys = loadApiKeys(config.apiKeys, config.dataDir);
   if (keys.newSecret) ensureWritableDir(config.dataDir, 'DATA_DIR', ', or set API_KEYS');
+  const data = loadDataConfig();
   const database = await openDatabase(config);
   // Migrations need a session of their own: past the pooler when a direct URL is given.
   if (config.migrationsRun) await onDirectUrl(config, () => runMigrations(config.databaseDirectUrl ?? database.url));
@@ -35,6 +37,7 @@ async function main(config: AppConfig): Promise<void> {
     authFailuresPerMinute: config.authFailuresPerMinute,
     metricsToken: config.metricsToken,
     docsEnabled: config.docsEnabled,
+    retention: { days: data.retentionDays, intervalMs: data.retentionIntervalMs, batchSize: data.retentionBatchSize },
   });
   const logger = new Logger('Main');
   let stopping = false;

@@ -45,7 +45,8 @@ describe('errors', () => {
   describe('unknown routes', () => {
     const cases: [string, string, Record<string, string>][] = [
       ['GET', '/v1/nothing', auth],
-      ['GET', '/v1/threads', auth],
+      // GET /threads is the thread list (our extension); PUT is served by no route.
+      ['PUT', '/v1/threads', auth],
       ['GET', '/v1/threads/{id}/runs', auth],
       ['POST', '/v1/assistants', auth],
       ['PUT', '/v1/threads/{id}', auth],
@@ -54,7 +55,7 @@ describe('errors', () => {
       ['GET', '/v2/threads/{id}', auth],
       ['GET', '/', {}],
       ['GET', '/openai/nothing', { 'api-key': KEY_A }],
-      ['GET', '/openai/threads', { 'api-key': KEY_A }],
+      ['PUT', '/openai/threads', { 'api-key': KEY_A }],
       ['GET', '/openai/deployments/gpt-4o/chat/completions', { 'api-key': KEY_A }],
     ];
 

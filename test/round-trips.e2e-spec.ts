@@ -47,6 +47,9 @@ describe('SQL round trips per request', () => {
     ['list message files (v1)', () => t.http.get(`/openai/threads/${threadId}/messages/${messageId}/files?api-version=2024-02-15-preview`).set('api-key', KEY_A)],
     ['create thread with messages', () => t.http.post('/v1/threads').set(bearer(KEY_A)).send({ messages: [{ role: 'user', content: 'a' }, { role: 'user', content: 'b' }] })],
     ['retrieve thread', () => t.http.get(`/v1/threads/${threadId}`).set(bearer(KEY_A))],
+    ['list threads, filtered, after a cursor', () => t.http.get(`/v1/threads?metadata[a]=b&created_after=1&after=${threadId}`).set(bearer(KEY_A))],
+    ['search a thread', () => t.http.get(`/v1/threads/${threadId}/messages?query=one`).set(bearer(KEY_A))],
+    ['search the tenant', () => t.http.get('/v1/messages/search?query=one').set(bearer(KEY_A))],
   ])('%s: one round trip', async (_name, request) => {
     expect(await count(request)).toBe(1);
   });

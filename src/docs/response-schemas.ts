@@ -26,6 +26,7 @@ export const RESPONSE_SCHEMAS: Record<string, SchemaObject> = {
     ...object({ id: string, object: constant('thread'), created_at: unixTime, tool_resources: ref('ToolResources'), metadata: ref('Metadata') }, ['tool_resources']),
     description: 'tool_resources in the v2 shape only',
   },
+  ThreadList: { ...list(ref('Thread')), description: 'Our extension: the tenant’s threads, in the shape of the request' },
   DeletedThread: object({ id: string, object: constant('thread.deleted'), deleted: { type: 'boolean', enum: [true] } }),
   TextContent: object({
     type: constant('text'),
@@ -78,6 +79,18 @@ export const RESPONSE_SCHEMAS: Record<string, SchemaObject> = {
   },
   Message: { oneOf: [ref('MessageV2'), ref('MessageV1')] },
   MessageList: { ...list(ref('Message')), description: 'Every message in the shape of the request' },
+  MessageSearchHit: {
+    ...object({
+      id: { type: 'string', description: 'The hit’s cursor: pass it as after for the next page' },
+      object: constant('thread.message.search_result'),
+      thread_id: string,
+      rank: { type: 'number' },
+      snippet: { type: 'string', description: 'The text around the matches, each within <mark></mark>; not HTML-escaped' },
+      message: ref('Message'),
+    }),
+    description: 'Our extension: a message that matches a search',
+  },
+  MessageSearchResults: { ...list(ref('MessageSearchHit')), description: 'Our extension: the best hits first' },
   DeletedMessage: object({ id: string, object: constant('thread.message.deleted'), deleted: { type: 'boolean', enum: [true] } }),
   MessageFile: object({ id: string, object: constant('thread.message.file'), created_at: unixTime, message_id: string }),
   MessageFileList: list(ref('MessageFile')),
@@ -123,6 +136,7 @@ function successSchema(method: string, route: string): string | undefined {
   const key = `${method.toUpperCase()} ${route}`;
   const table: Record<string, string> = {
     'POST /threads': 'Thread',
+    'GET /threads': 'ThreadList',
     'GET /threads/{thread_id}': 'Thread',
     'POST /threads/{thread_id}': 'Thread',
     'DELETE /threads/{thread_id}': 'DeletedThread',
@@ -132,6 +146,7 @@ function successSchema(method: string, route: string): string | undefined {
     'POST /threads/{thread_id}/messages/{message_id}': 'Message',
     'DELETE /threads/{thread_id}/messages/{message_id}': 'DeletedMessage',
     'GET /threads/{thread_id}/messages/{message_id}/files': 'MessageFileList',
+    'GET /messages/search': 'MessageSearchResults',
     'GET /threads/{thread_id}/messages/{message_id}/files/{file_id}': 'MessageFile',
     'POST /conversations': 'Conversation',
     'GET /conversations/{conversation_id}': 'Conversation',

@@ -1,5 +1,6 @@
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
 import { Metadata } from '../common/metadata/is-metadata';
+import { searchVectorExpression } from '../database/text-search';
 
 export type MessageRole = 'user' | 'assistant';
 export type MessageStatus = 'in_progress' | 'incomplete' | 'completed';
@@ -15,7 +16,7 @@ export interface MessageAttachment {
 }
 
 /** A message as the API presents it: what the queries select (the order key and the tenant stay in the database). */
-export type MessageRecord = Omit<MessageEntity, 'seq' | 'tenantId' | 'thread' | 'item'>;
+export type MessageRecord = Omit<MessageEntity, 'seq' | 'tenantId' | 'thread' | 'item' | 'searchVector'>;
 
 /** The primary key (thread_id, seq) is the keyset index that orders a thread's messages. */
 @Entity({ name: 'messages' })
@@ -24,6 +25,8 @@ export type MessageRecord = Omit<MessageEntity, 'seq' | 'tenantId' | 'thread' | 
 @Index('messages_thread_id_id_key', { synchronize: false })
 // The keyset index of the Assistants view: the rows it shows (a conversation item stored whole is not one).
 @Index('messages_thread_message_seq_idx', ['threadId', 'seq'], { where: 'item IS NULL' })
+// The GIN index of search_vector, which TypeORM cannot describe either.
+@Index('messages_search_idx', { synchronize: false })
 @Index('messages_thread_run_seq_idx', ['threadId', 'runId', 'seq'], { where: 'run_id IS NOT NULL' })
 export class MessageEntity {
   @PrimaryColumn({ name: 'thread_id', type: 'varchar', length: 64 })
@@ -77,6 +80,18 @@ export class MessageEntity {
    */
   @Column({ type: 'json', nullable: true })
   item: Record<string, unknown> | null;
+  /** The searchable text (a generated tsvector, never selected nor written); its GIN index is the migration's. */
+  @Column({
+    name: 'search_vector',
+    type: 'tsvector',
+    generatedType: 'STORED',
+    asExpression: searchVectorExpression(),
+    select: false,
+    insert: false,
+    update: false,
+    nullable: true,
+  })
+  searchVector?: unknown;
 
   /** The foreign key to the thread, named by its table: messages know threads only as the table they belong to. */
   @ManyToOne('threads', { onDelete: 'CASCADE', createForeignKeyConstraints: true })

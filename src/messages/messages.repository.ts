@@ -3,8 +3,10 @@ import { FOREIGN_KEY_VIOLATION, sqlState } from '../common/errors/pg-errors';
 import { KeysetPlan, takePage } from '../common/pagination/keyset';
 import { SortOrder } from '../common/pagination/list-query.dto';
 import { NOW_SECONDS as NOW, Queryable, Sql, Statement, statement } from '../database/sql';
+import { MESSAGE_TEXT, searchQueryExpression, textSearchConfig } from '../database/text-search';
 import { MessageRecord } from './message.entity';
 import { NewMessage } from './new-message';
+import { SearchTerms } from './search-query';
 
 /**
  * The message columns under MessageRecord's property names: a selected row is a MessageRecord
@@ -77,6 +79,8 @@ export interface ListMessagesInput {
   after?: string;
   before?: string;
   runId?: string;
+  /** Only the messages that match this search. */
+  search?: SearchTerms;
 }
 
 function lookup(rows: ThreadScopedRow<MessageRecord>[]): MessageLookup {
@@ -148,6 +152,11 @@ export class MessagesRepository {
     return id === null ? { kind: 'no-message' } : { kind: 'deleted', id };
   }
 
+  /** A page of the tenant's messages that match a search, across its threads. */
+  async search(input: SearchMessagesInput): Promise<{ hits: SearchHitRecord[]; hasMore: boolean }> {
+    return searchMessages(this.sql, input);
+  }
+
   /** A page of `plan.limit` messages (`limit + 1` are fetched: the extra one only says that more lie beyond). */
   async list(input: ListMessagesInput): Promise<MessagePage> {
     const { statement: query, params } = listMessagesQuery(input);
@@ -177,17 +186,26 @@ export function listMessagesQuery(input: ListMessagesInput): { statement: Statem
   if (input.after !== undefined) params.push(input.after);
   if (input.before !== undefined) params.push(input.before);
   if (input.runId !== undefined) params.push(input.runId);
+  if (input.search !== undefined) params.push(input.search.words, input.search.prefixes);
   params.push(input.plan.limit + 1);
-  const key = `${input.order} ${input.plan.ascending} ${input.after !== undefined} ${input.before !== undefined} ${input.runId !== undefined}`;
+  const key = `${input.order} ${input.plan.ascending} ${input.after !== undefined} ${input.before !== undefined} ${input.runId !== undefined} ${input.search !== undefined}`;
   let found = variants.get(key);
   if (found === undefined) {
-    found = statement(variantSql(input.order, input.plan.ascending, input.after !== undefined, input.before !== undefined, input.runId !== undefined));
+    const sql = variantSql(
+      input.order,
+      input.plan.ascending,
+      input.after !== undefined,
+      input.before !== undefined,
+      input.runId !== undefined,
+      input.search !== undefined,
+    );
+    found = statement(sql);
     variants.set(key, found);
   }
   return { statement: found, params };
 }
 
-function variantSql(order: SortOrder, ascending: boolean, after: boolean, before: boolean, runId: boolean): string {
+function variantSql(order: SortOrder, ascending: boolean, after: boolean, before: boolean, runId: boolean, search = false): string {
   let next = 3;
   const joins: string[] = [];
   // `item IS NULL`: the rows the Assistants API shows, through their partial index (conversation items stored whole are skipped in the index).
@@ -207,6 +225,10 @@ function variantSql(order: SortOrder, ascending: boolean, after: boolean, before
     beforeSeq = 'b.seq';
   }
   if (runId) where.push(`m.run_id = $${next++}`);
+  if (search) {
+    where.push(`m.search_vector @@ ${searchQueryExpression(`$${next}`, `$${next + 1}`)}`);
+    next += 2;
+  }
   const direction = ascending ? 'ASC' : 'DESC';
   return `
     SELECT t.id AS "threadFound", ${afterSeq} AS "afterSeq", ${beforeSeq} AS "beforeSeq", page.*
@@ -221,3 +243,62 @@ function variantSql(order: SortOrder, ascending: boolean, after: boolean, before
     ) page ON true
     WHERE t.id = $1 AND t.tenant_id = $2`;
 }
+
+/** A hit of a tenant-wide search: the message, its rank (as the database prints it) and its order key, and the snippet. */
+export interface SearchHitRecord {
+  message: MessageRecord;
+  rank: string;
+  seq: number;
+  snippet: string;
+}
+
+export interface SearchMessagesInput {
+  tenant: string;
+  search: SearchTerms;
+  limit: number;
+  /** The last hit of the previous page: its rank and order key. */
+  after?: { rank: string; seq: number };
+}
+
+type SearchRow = MessageRecord & { hitRank: string; hitSeq: number; snippet: string };
+
+const SNIPPET_OPTIONS = 'StartSel=<mark>, StopSel=</mark>, MaxWords=30, MinWords=10, MaxFragments=2, FragmentDelimiter=" … "';
+
+/**
+ * The tenant's matching messages, best first (rank, then newest), `limit + 1` of them; the page is
+ * walked by (rank, seq), which the previous page's last hit gives. Ranks and snippets are computed
+ * from the GIN index's matches; the snippet only for the page.
+ */
+function searchSql(after: boolean): string {
+  const tsquery = searchQueryExpression('$2', '$3');
+  return `
+    WITH q AS (SELECT ${tsquery} AS tsq),
+    hit AS (
+      SELECT m.thread_id, m.seq, ts_rank(m.search_vector, q.tsq) AS rank
+      FROM messages m, q
+      WHERE m.tenant_id = $1 AND m.item IS NULL AND m.search_vector @@ q.tsq
+      ${after ? 'AND (ts_rank(m.search_vector, q.tsq), m.seq) < ($5::real, $6::bigint)' : ''}
+      ORDER BY rank DESC, m.seq DESC
+      LIMIT $4
+    )
+    SELECT hit.rank::text AS "hitRank", hit.seq AS "hitSeq",
+      ts_headline(${searchConfigLiteral()}, ${MESSAGE_TEXT('m')}, q.tsq, '${SNIPPET_OPTIONS}') AS snippet,
+      ${messageColumns('m')}
+    FROM hit JOIN messages m ON m.thread_id = hit.thread_id AND m.seq = hit.seq, q
+    ORDER BY hit.rank DESC, hit.seq DESC`;
+}
+
+const searchStatements = { first: undefined as Statement | undefined, next: undefined as Statement | undefined };
+
+export async function searchMessages(sql: Sql, input: SearchMessagesInput): Promise<{ hits: SearchHitRecord[]; hasMore: boolean }> {
+  const which = input.after ? 'next' : 'first';
+  const query = (searchStatements[which] ??= statement(searchSql(input.after !== undefined)));
+  const params: unknown[] = [input.tenant, input.search.words, input.search.prefixes, input.limit + 1];
+  if (input.after) params.push(input.after.rank, input.after.seq);
+  const rows = await sql.rows<SearchRow>(query, params);
+  const hasMore = rows.length > input.limit;
+  const hits = rows.slice(0, input.limit).map(({ hitRank, hitSeq, snippet, ...message }) => ({ message, rank: hitRank, seq: hitSeq, snippet }));
+  return { hits, hasMore };
+}
+
+const searchConfigLiteral = (): string => `'${textSearchConfig()}'::regconfig`;

@@ -14,6 +14,9 @@ import { pageOfFiles } from './message-files';
 import { MessageFileObject, presentMessage, presentMessageDeleted, presentMessageFiles } from './message.presenter';
 import { MessageLookup, MessagesRepository } from './messages.repository';
 import { toNewMessage } from './new-message';
+import { SearchMessagesQueryDto } from './dto/search-messages-query.dto';
+import { searchTerms } from './search-query';
+import { parseHitCursor, presentSearchHit } from './search.presenter';
 
 @Injectable()
 export class MessagesService {
@@ -50,12 +53,24 @@ export class MessagesService {
   async list(tenant: string, shape: Shape, threadId: string, query: ListMessagesQueryDto) {
     const order = query.order ?? 'desc';
     const plan = planKeyset(order, query.after ? 'after' : query.before ? 'before' : 'none', query.limit ?? DEFAULT_LIMIT);
-    const page = await this.messages.list({ order, plan, threadId, tenant, after: query.after, before: query.before, runId: query.run_id });
+    const search = query.query !== undefined ? searchTerms(query.query) : undefined;
+    const page = await this.messages.list({ order, plan, threadId, tenant, after: query.after, before: query.before, runId: query.run_id, search });
     if (page.kind === 'no-thread') throw notFound('thread', threadId);
     if (page.kind === 'no-cursor') throw invalidCursor(page.param, page.param === 'after' ? (query.after as string) : (query.before as string));
     return listEnvelope(
       page.messages.map((message) => presentMessage(message, shape)),
       page.hasMore,
+    );
+  }
+
+  /** Our extension: the tenant's messages that match a search, across its threads, best first. */
+  async search(tenant: string, shape: Shape, query: SearchMessagesQueryDto) {
+    const search = searchTerms(query.query);
+    const after = query.after !== undefined ? parseHitCursor(query.after) : undefined;
+    const { hits, hasMore } = await this.messages.search({ tenant, search, limit: query.limit ?? DEFAULT_LIMIT, after });
+    return listEnvelope(
+      hits.map((hit) => presentSearchHit(hit, shape)),
+      hasMore,
     );
   }
 
@@ -83,7 +98,7 @@ function found(lookup: MessageLookup, threadId: string, messageId: string): Mess
   return lookup.message;
 }
 
-function invalidCursor(param: 'after' | 'before', id: string): ApiError {
+export function invalidCursor(param: 'after' | 'before', id: string): ApiError {
   return ApiError.badRequest(
     `Invalid '${param}': '${id}' is not an object of this list. Use the id of an object from a previous page.`,
     param,

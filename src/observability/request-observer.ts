@@ -2,7 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Pool } from 'pg';
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, register, Registry } from 'prom-client';
 import type { ApiRequest } from '../common/api-version/api-request';
 
 function requestMetrics(registry: Registry) {
@@ -73,8 +73,9 @@ export class RequestObserver {
     return this.registry.contentType;
   }
 
+  /** With the process-wide registry's metrics (features' own, such as retention's). */
   metrics(): Promise<string> {
-    return this.registry.metrics();
+    return Registry.merge([this.registry, register]).metrics();
   }
 }
 

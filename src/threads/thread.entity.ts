@@ -1,4 +1,4 @@
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import { Metadata } from '../common/metadata/is-metadata';
 
 export interface ToolResources {
@@ -7,6 +7,8 @@ export interface ToolResources {
 }
 
 @Entity({ name: 'threads' })
+// The keyset index of a tenant's thread list.
+@Index('threads_tenant_created_idx', ['tenantId', 'createdAt', 'id'])
 export class ThreadEntity {
   @PrimaryColumn({ type: 'varchar', length: 64 })
   id: string;

@@ -3,6 +3,7 @@ import { ApiShape, Shape, Tenant } from '../common/api-version/api-request';
 import { IdPipe } from '../common/id.pipe';
 import { Idempotency, IdempotentRequest } from '../idempotency/idempotency-key.decorator';
 import { CreateThreadDto } from './dto/create-thread.dto';
+import { ApiListThreads, ListThreadsQuery, ListThreadsQueryDto, ListThreadsQueryPipe } from './dto/list-threads-query.dto';
 import { ModifyThreadDto } from './dto/modify-thread.dto';
 import { ThreadsService } from './threads.service';
 
@@ -17,6 +18,13 @@ export class ThreadsController {
   @HttpCode(200)
   create(@Tenant() tenant: string, @ApiShape() shape: Shape, @Body() body: CreateThreadDto, @Idempotency() idempotency?: IdempotentRequest) {
     return this.threads.create(tenant, shape, body, idempotency);
+  }
+
+  /** Our extension (the Assistants API has no thread list). */
+  @Get()
+  @ApiListThreads()
+  list(@Tenant() tenant: string, @ApiShape() shape: Shape, @ListThreadsQuery(ListThreadsQueryPipe) query: ListThreadsQueryDto) {
+    return this.threads.list(tenant, shape, query);
   }
 
   @Get(':thread_id')

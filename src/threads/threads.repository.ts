@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { Metadata } from '../common/metadata/is-metadata';
-import { NOW_SECONDS as NOW, Queryable, Sql, statement } from '../database/sql';
+import { KeysetPlan, takePage } from '../common/pagination/keyset';
+import { SortOrder } from '../common/pagination/list-query.dto';
+import { NOW_SECONDS as NOW, Queryable, Sql, Statement, statement } from '../database/sql';
 import { NewMessage } from '../messages/new-message';
 import { ThreadEntity, ToolResources } from './thread.entity';
 
@@ -43,6 +45,25 @@ const INSERT_WITH_MESSAGES = statement(`
   )
   SELECT thread.* FROM thread`);
 
+/** The advisory lock key of retention (any instance's job and the purge command): 'retention' as a number. */
+const RETENTION_LOCK = 0x72657465;
+
+/** A thread is expired when its last message (the newest by order key, through the primary key), or its creation, is older than $1. */
+const EXPIRED = `
+  FROM threads t
+  WHERE t.created_at < $1 AND ($2::varchar IS NULL OR t.tenant_id = $2)
+    AND COALESCE((SELECT m.created_at FROM messages m WHERE m.thread_id = t.id ORDER BY m.thread_id DESC, m.seq DESC LIMIT 1), t.created_at) < $1`;
+
+const EXPIRE = statement(`
+  WITH lock AS MATERIALIZED (SELECT pg_try_advisory_xact_lock($4::bigint) AS got),
+  victims AS (SELECT t.id ${EXPIRED} AND (SELECT got FROM lock) LIMIT $3 FOR UPDATE OF t SKIP LOCKED),
+  deleted AS (DELETE FROM threads d USING victims v WHERE d.id = v.id RETURNING d.id)
+  SELECT (SELECT got FROM lock) AS locked, (SELECT count(*) FROM deleted)::int AS threads,
+    (SELECT count(*) FROM messages m JOIN deleted d ON m.thread_id = d.id)::int AS messages`);
+
+const COUNT_EXPIRED = statement(`
+  SELECT true AS locked, count(*)::int AS threads, COALESCE(sum((SELECT count(*) FROM messages m WHERE m.thread_id = t.id)), 0)::int AS messages ${EXPIRED}`);
+
 const json = (value: unknown): string | null => (value === undefined || value === null ? null : JSON.stringify(value));
 
 /**
@@ -81,8 +102,157 @@ export class ThreadsRepository {
     return (await this.sql.rows<ThreadRecord>(MODIFY, [threadId, tenant, json(changes.metadata), json(changes.toolResources)]))[0];
   }
 
+  /** A page of the tenant's threads (`limit + 1` are fetched: the extra one only says that more lie beyond). */
+  async list(input: ListThreadsInput): Promise<ThreadPage> {
+    const { statement: query, params } = listThreadsQuery(input);
+    const rows = await this.sql.rows<ThreadListRow>(query, params);
+    const row = rows[0];
+    if (input.after !== undefined && !row.afterFound) return { kind: 'no-cursor', param: 'after' };
+    if (input.before !== undefined && !row.beforeFound) return { kind: 'no-cursor', param: 'before' };
+    const threads = rows
+      .filter((r) => r.id !== null)
+      .map((r): ThreadRecord => ({
+        id: r.id as string,
+        createdAt: r.createdAt as number,
+        metadata: r.metadata as Metadata,
+        toolResources: r.toolResources as ToolResources,
+      }));
+    const { items, hasMore } = takePage(threads, input.plan);
+    return { kind: 'page', threads: items, hasMore };
+  }
+
+  /**
+   * Deletes up to `limit` threads (their messages by cascade) whose last message, or creation when
+   * they have none, is older than `cutoff` (Unix seconds); of one tenant, or of all. One short
+   * statement under a transaction-level advisory lock: of several instances, one deletes a batch
+   * at a time (`locked` false: another holds the lock, nothing was done). `dryRun`: counts them all.
+   */
+  async expire(input: { cutoff: number; limit: number; tenant?: string; dryRun?: boolean }): Promise<{ locked: boolean; threads: number; messages: number }> {
+    const query = input.dryRun ? COUNT_EXPIRED : EXPIRE;
+    const params = input.dryRun ? [input.cutoff, input.tenant ?? null] : [input.cutoff, input.tenant ?? null, input.limit, RETENTION_LOCK];
+    const [row] = await this.sql.rows<{ locked: boolean; threads: number; messages: number }>(query, params);
+    return row;
+  }
+
   /** True when the thread (and with it its messages) was deleted. */
   async delete(tenant: string, threadId: string): Promise<boolean> {
     return (await this.sql.rows<{ id: string }>(DELETE, [threadId, tenant])).length > 0;
   }
+}
+
+export interface ListThreadsInput {
+  tenant: string;
+  order: SortOrder;
+  plan: KeysetPlan;
+  after?: string;
+  before?: string;
+  /** Every pair must be in the thread's metadata. */
+  metadata?: Metadata;
+  createdAfter?: number;
+  createdBefore?: number;
+}
+
+export type ThreadPage = { kind: 'no-cursor'; param: 'after' | 'before' } | { kind: 'page'; threads: ThreadRecord[]; hasMore: boolean };
+
+/** A row of the list query: the cursors' presence, then a thread or (no thread on the page) nulls. */
+type ThreadListRow = { afterFound: boolean; beforeFound: boolean } & { [K in keyof ThreadRecord]: ThreadRecord[K] | null };
+
+/** The statement of each variant, built (and named) once: a list request neither builds nor hashes a text. */
+const listVariants = new Map<string, Statement>();
+
+/**
+ * One round trip: the cursors' keys and `limit + 1` threads of the tenant, walked on the index
+ * (tenant_id, created_at, id) from the cursor: the ORDER BY names those columns so that only that
+ * index can supply the order. Always one row at least: with an empty page, its thread columns are null.
+ */
+export function listThreadsQuery(input: ListThreadsInput): { statement: Statement; params: unknown[] } {
+  const params: unknown[] = [input.tenant];
+  const flags = {
+    after: input.after !== undefined,
+    before: input.before !== undefined,
+    metadata: input.metadata !== undefined,
+    createdAfter: input.createdAfter !== undefined,
+    createdBefore: input.createdBefore !== undefined,
+  };
+  if (flags.after) params.push(input.after);
+  if (flags.before) params.push(input.before);
+  if (flags.metadata) params.push(JSON.stringify(input.metadata));
+  if (flags.createdAfter) params.push(input.createdAfter);
+  if (flags.createdBefore) params.push(input.createdBefore);
+  params.push(input.plan.limit + 1);
+  const key = `${input.order} ${input.plan.ascending} ${Object.values(flags).join(' ')}`;
+  let found = listVariants.get(key);
+  if (found === undefined) {
+    found = statement(listThreadsSql(input.order, input.plan.ascending, flags));
+    listVariants.set(key, found);
+  }
+  return { statement: found, params };
+}
+
+/** A bound on the list's key (created_at, id): one row comparison, so that the index is entered at it. */
+type Bound = [createdAt: string, id: string];
+
+/**
+ * The tightest of the bounds on one side, as one pair of expressions: `created_after` X is the key
+ * bound (X + 1, ''), `created_before` Y the bound (Y, '') ('' sorts before every id), and a cursor
+ * the key of its thread. One row comparison per side lets the planner walk the index between them
+ * rather than collect and sort the rows of a range.
+ */
+function tightest(bounds: Bound[], side: 'lower' | 'upper', name: string, joins: string[]): Bound | undefined {
+  if (bounds.length === 0) return undefined;
+  // A cursor alone is already the key of a joined row.
+  if (bounds.length === 1 && !bounds[0][1].startsWith("''")) return bounds[0];
+  const [c1, i1] = bounds[0];
+  const [c2, i2] = bounds[1] ?? bounds[0];
+  const first = `(${c1}, ${i1}) ${side === 'lower' ? '>=' : '<='} (${c2}, ${i2})`;
+  // OFFSET 0 keeps the bound a row of its own, which the index scan takes as a parameter, as it takes a cursor's key:
+  // folded into constants, a range between two of them would be estimated small on stale statistics, and collected and sorted.
+  joins.push(
+    `CROSS JOIN LATERAL (SELECT CASE WHEN ${first} THEN ${c1} ELSE ${c2} END AS c, CASE WHEN ${first} THEN ${i1} ELSE ${i2} END AS i OFFSET 0) ${name}`,
+  );
+  return [`${name}.c`, `${name}.i`];
+}
+
+function listThreadsSql(
+  order: SortOrder,
+  ascending: boolean,
+  flags: Record<'after' | 'before' | 'metadata' | 'createdAfter' | 'createdBefore', boolean>,
+): string {
+  let next = 2;
+  const joins: string[] = [];
+  const where: string[] = ['t.tenant_id = $1'];
+  const lower: Bound[] = [];
+  const upper: Bound[] = [];
+  let afterFound = 'false';
+  let beforeFound = 'false';
+  if (flags.after) {
+    joins.push(`LEFT JOIN threads a ON a.id = $${next++} AND a.tenant_id = $1`);
+    (order === 'asc' ? lower : upper).push(['a.created_at', 'a.id']);
+    afterFound = 'a.id IS NOT NULL';
+  }
+  if (flags.before) {
+    joins.push(`LEFT JOIN threads b ON b.id = $${next++} AND b.tenant_id = $1`);
+    (order === 'asc' ? upper : lower).push(['b.created_at', 'b.id']);
+    beforeFound = 'b.id IS NOT NULL';
+  }
+  if (flags.metadata) where.push(`t.metadata::jsonb @> $${next++}::jsonb`);
+  if (flags.createdAfter) lower.push([`($${next++}::bigint + 1)`, `''::varchar`]);
+  if (flags.createdBefore) upper.push([`$${next++}::bigint`, `''::varchar`]);
+  // Two cursors on one side cannot be: after and before bound opposite sides.
+  const low = tightest(lower, 'lower', 'lo', joins);
+  const high = tightest(upper, 'upper', 'hi', joins);
+  if (low) where.push(`(t.created_at, t.id) > (${low[0]}, ${low[1]})`);
+  if (high) where.push(`(t.created_at, t.id) < (${high[0]}, ${high[1]})`);
+  const direction = ascending ? 'ASC' : 'DESC';
+  return `
+    SELECT ${afterFound} AS "afterFound", ${beforeFound} AS "beforeFound", page.*
+    FROM (SELECT 1) one
+    ${joins.join('\n    ')}
+    LEFT JOIN LATERAL (
+      SELECT ${THREAD_COLUMNS}
+      FROM threads t
+      WHERE ${where.join(' AND ')}
+      ORDER BY t.tenant_id ${direction}, t.created_at ${direction}, t.id ${direction}
+      LIMIT $${next}
+    ) page ON true`;
 }

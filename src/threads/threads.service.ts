@@ -4,7 +4,11 @@ import { ApiError, notFound } from '../common/errors/api-error';
 import { newThreadId } from '../common/ids';
 import { IdempotentRequest } from '../idempotency/idempotency-key.decorator';
 import { IdempotencyService } from '../idempotency/idempotency.service';
+import { DEFAULT_LIMIT, planKeyset } from '../common/pagination/keyset';
+import { listEnvelope } from '../common/pagination/list-envelope';
+import { invalidCursor } from '../messages/messages.service';
 import { toNewMessage } from '../messages/new-message';
+import { ListThreadsQueryDto } from './dto/list-threads-query.dto';
 import { CreateThreadDto } from './dto/create-thread.dto';
 import { ModifyThreadDto } from './dto/modify-thread.dto';
 import { ToolResourcesDto } from './dto/tool-resources.dto';
@@ -38,6 +42,28 @@ export class ThreadsService {
     const messages = (dto.messages ?? []).map((message, i) => toNewMessage(message, shape, `messages[${i}].`));
     const thread = { tenantId: tenant, metadata: dto.metadata ?? {}, toolResources: toolResources(dto.tool_resources) };
     return this.idempotency.run(tenant, idempotency, async (on) => presentThread(await this.threads.create({ ...thread, id: newThreadId() }, messages, on), shape));
+  }
+
+  /** Our extension: the tenant's threads, keyset-paginated like messages, filtered by metadata and creation time. */
+  async list(tenant: string, shape: Shape, query: ListThreadsQueryDto) {
+    const order = query.order ?? 'desc';
+    const plan = planKeyset(order, query.after ? 'after' : query.before ? 'before' : 'none', query.limit ?? DEFAULT_LIMIT);
+    const metadata = query.metadata && Object.keys(query.metadata).length > 0 ? query.metadata : undefined;
+    const page = await this.threads.list({
+      tenant,
+      order,
+      plan,
+      after: query.after,
+      before: query.before,
+      metadata,
+      createdAfter: query.created_after,
+      createdBefore: query.created_before,
+    });
+    if (page.kind === 'no-cursor') throw invalidCursor(page.param, page.param === 'after' ? (query.after as string) : (query.before as string));
+    return listEnvelope(
+      page.threads.map((thread) => presentThread(thread, shape)),
+      page.hasMore,
+    );
   }
 
   async retrieve(tenant: string, shape: Shape, threadId: string) {

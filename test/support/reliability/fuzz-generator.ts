@@ -240,7 +240,7 @@ const UNKNOWN_FIELDS: readonly string[] = [
 
 const MESSAGE_TEMPLATES = ['/threads', '/threads/{t}', '/threads/{t}/messages', '/threads/{t}/messages/{m}', '/threads/{t}/messages/{m}/files', '/threads/{t}/messages/{m}/files/{f}'] as const;
 const SERVED: Record<(typeof MESSAGE_TEMPLATES)[number], string[]> = {
-  '/threads': ['POST'],
+  '/threads': ['GET', 'POST'], // GET: the thread list, our extension
   '/threads/{t}': ['GET', 'POST', 'DELETE'],
   '/threads/{t}/messages': ['GET', 'POST'],
   '/threads/{t}/messages/{m}': ['GET', 'POST', 'DELETE'],

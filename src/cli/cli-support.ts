@@ -1,0 +1,57 @@
+import { Pool, types } from 'pg';
+import { loadConfig } from '../config/app.config';
+import { runMigrations } from '../database/data-source';
+import { openDatabase } from '../database/embedded-database';
+import { Sql } from '../database/sql';
+
+export class UsageError extends Error {}
+
+export interface Output {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+export const TENANT = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
+/** `--name value` options (and `flags` without a value); anything else is a usage error. */
+export function parseOptions(args: string[], valued: string[], flags: string[] = []): Record<string, string | true> {
+  const values: Record<string, string | true> = {};
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    const name = arg.startsWith('--') ? arg.slice(2) : undefined;
+    if (name !== undefined && flags.includes(name)) values[name] = true;
+    else if (name !== undefined && valued.includes(name)) {
+      const value = args[++i];
+      if (value === undefined || value.startsWith('--')) throw new UsageError(`${arg} needs a value`);
+      values[name] = value;
+    } else throw new UsageError(name !== undefined ? `unknown option ${arg}` : `unexpected argument ${arg}`);
+  }
+  return values;
+}
+
+export function tenantOption(values: Record<string, string | true>): string {
+  const tenant = values.tenant;
+  if (typeof tenant !== 'string' || !TENANT.test(tenant))
+    throw new UsageError('--tenant NAME is required: 1 to 128 letters, digits, dots, dashes or underscores');
+  return tenant;
+}
+
+/** The configured database (DATABASE_URL, else the embedded one, the running service's if it runs), migrated, as one Sql. */
+export async function withDatabase<T>(env: NodeJS.ProcessEnv, io: Output, work: (sql: Sql) => Promise<T>, connections = 2): Promise<T> {
+  const database = await openDatabase(loadConfig(env), { attach: true });
+  try {
+    const applied = await runMigrations(database.url);
+    if (applied.length > 0) io.err(`Applied ${applied.length} pending database migration(s): ${applied.join(', ')}.`);
+    // bigint columns (times, order keys) as numbers, as the service reads them (parseInt8).
+    const getTypeParser = ((oid: number, format?: 'text' | 'binary') =>
+      oid === types.builtins.INT8 ? (value: string) => Number(value) : types.getTypeParser(oid, format)) as typeof types.getTypeParser;
+    const pool = new Pool({ connectionString: database.url, max: connections, types: { getTypeParser } });
+    try {
+      return await work(new Sql(pool, { url: database.url, poolMode: 'transaction' }));
+    } finally {
+      await pool.end();
+    }
+  } finally {
+    await database.embedded?.stop();
+  }
+}

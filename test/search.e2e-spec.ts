@@ -1,0 +1,167 @@
+import type { Response } from 'supertest';
+import { expectErrorEnvelope } from './support/envelope';
+import { bearer, KEY_A, KEY_B, snapshot, startTestApp, TestApp } from './support/test-app';
+
+/**
+ * Full-text search, our extension: within a thread (the list envelope, list order and cursors) and
+ * across the tenant's threads (hits with their thread, rank and snippet, best first, paged by
+ * the last hit's id).
+ */
+
+let t: TestApp;
+let first: string;
+let second: string;
+const AZURE = { 'api-key': KEY_A };
+const AZURE_V2 = '2024-08-01-preview';
+
+const text = (res: Response): string[] => res.body.data.map((m: { content: { text: { value: string } }[] }) => m.content[0].text.value);
+
+async function thread(key: string, messages: string[]): Promise<string> {
+  const res = await t.http
+    .post('/v1/threads')
+    .set(bearer(key))
+    .send({ messages: messages.map((content) => ({ role: 'user', content })) });
+  expect(res.status).toBe(200);
+  return res.body.id;
+}
+
+beforeAll(async () => {
+  t = await startTestApp();
+  first = await thread(KEY_A, ['The quick brown fox', 'jumps over the lazy dog', 'brown bread and butter', 'Zürich is in Switzerland', 'nothing to see']);
+  second = await thread(KEY_A, ['a brown fox again', 'brown brown brown', 'the fox is quick and brown']);
+  await thread(KEY_B, ['brown fox of another tenant']);
+});
+
+afterAll(async () => {
+  await t?.close();
+});
+
+describe('search within a thread: GET /threads/{id}/messages?query=', () => {
+  it('lists the matching messages only, in the list order and envelope, in both dialects', async () => {
+    const res = await t.http.get(`/v1/threads/${first}/messages`).set(bearer(KEY_A)).query({ query: 'brown' });
+    expect(res.status).toBe(200);
+    expect(text(res)).toEqual(['brown bread and butter', 'The quick brown fox']);
+    expect(res.body).toMatchObject({ object: 'list', has_more: false, first_id: res.body.data[0].id, last_id: res.body.data[1].id });
+    const azure = await t.http.get(`/openai/threads/${first}/messages`).set(AZURE).query({ query: 'brown', order: 'asc', 'api-version': AZURE_V2 });
+    expect(text(azure)).toEqual(['The quick brown fox', 'brown bread and butter']);
+  });
+
+  it('matches all words, exact phrases, prefixes, OR and exclusions, case-insensitively and in any language', async () => {
+    const search = async (query: string) => text(await t.http.get(`/v1/threads/${first}/messages`).set(bearer(KEY_A)).query({ query, order: 'asc' }));
+    expect(await search('QUICK fox')).toEqual(['The quick brown fox']);
+    expect(await search('"brown fox"')).toEqual(['The quick brown fox']);
+    expect(await search('"fox brown"')).toEqual([]);
+    expect(await search('bre*')).toEqual(['brown bread and butter']);
+    expect(await search('zür*')).toEqual(['Zürich is in Switzerland']);
+    expect(await search('lazy or butter')).toEqual(['jumps over the lazy dog', 'brown bread and butter']);
+    expect(await search('brown -bread')).toEqual(['The quick brown fox']);
+    expect(await search('bro')).toEqual([]);
+  });
+
+  it('stores and finds a message whose text holds a NUL character (which jsonb cannot hold)', async () => {
+    const created = await t.http.post(`/v1/threads/${second}/messages`).set(bearer(KEY_A)).send({ role: 'user', content: 'nul\u0000byte here' });
+    expect(created.status).toBe(200);
+    const found = await t.http.get(`/v1/threads/${second}/messages`).set(bearer(KEY_A)).query({ query: 'byte' });
+    expect(text(found)).toEqual(['nul\u0000byte here']);
+    const hits = await t.http.get('/v1/messages/search').set(bearer(KEY_A)).query({ query: 'byte' });
+    expect(hits.body.data.map((hit: { snippet: string }) => hit.snippet.endsWith('<mark>byte</mark> here'))).toEqual([true]);
+    await t.http.delete(`/v1/threads/${second}/messages/${created.body.id}`).set(bearer(KEY_A)).expect(200);
+  });
+
+  it('pages the matches with after and before', async () => {
+    const page1 = await t.http.get(`/v1/threads/${second}/messages`).set(bearer(KEY_A)).query({ query: 'brown', limit: '2', order: 'asc' });
+    expect(text(page1)).toEqual(['a brown fox again', 'brown brown brown']);
+    expect(page1.body.has_more).toBe(true);
+    const page2 = await t.http
+      .get(`/v1/threads/${second}/messages`)
+      .set(bearer(KEY_A))
+      .query({ query: 'brown', limit: '2', order: 'asc', after: page1.body.last_id });
+    expect(text(page2)).toEqual(['the fox is quick and brown']);
+    expect(page2.body.has_more).toBe(false);
+    const back = await t.http
+      .get(`/v1/threads/${second}/messages`)
+      .set(bearer(KEY_A))
+      .query({ query: 'brown', limit: '2', order: 'asc', before: page2.body.first_id });
+    expect(back.body.data.map((m: { id: string }) => m.id)).toEqual(page1.body.data.map((m: { id: string }) => m.id));
+  });
+
+  it('keeps tenancy: another tenant’s thread is not found', async () => {
+    const res = await t.http.get(`/v1/threads/${first}/messages`).set(bearer(KEY_B)).query({ query: 'brown' });
+    expectErrorEnvelope(res, 404);
+  });
+});
+
+describe('search across threads: GET /messages/search', () => {
+  it('answers hits with the thread, the message, a rank and a highlighted snippet, best first, only the tenant’s', async () => {
+    const res = await t.http.get('/v1/messages/search').set(bearer(KEY_A)).query({ query: 'brown' });
+    expect(res.status).toBe(200);
+    expect(res.body.object).toBe('list');
+    expect(res.body.data).toHaveLength(5);
+    const best = res.body.data[0];
+    expect(Object.keys(best).sort()).toEqual(['id', 'message', 'object', 'rank', 'snippet', 'thread_id']);
+    expect(best).toMatchObject({
+      object: 'thread.message.search_result',
+      thread_id: second,
+      snippet: '<mark>brown</mark> <mark>brown</mark> <mark>brown</mark>',
+    });
+    expect(best.message).toMatchObject({ object: 'thread.message', thread_id: second, content: [{ type: 'text', text: { value: 'brown brown brown' } }] });
+    const ranks = res.body.data.map((hit: { rank: number }) => hit.rank);
+    expect(ranks).toEqual([...ranks].sort((a, b) => b - a));
+    expect(ranks[0]).toBeGreaterThan(ranks[4]);
+    expect(new Set(res.body.data.map((hit: { thread_id: string }) => hit.thread_id))).toEqual(new Set([first, second]));
+    expect(res.body.data.some((hit: { snippet: string }) => hit.snippet.includes('another tenant'))).toBe(false);
+    expect(res.body.first_id).toBe(best.id);
+    const beta = await t.http.get('/v1/messages/search').set(bearer(KEY_B)).query({ query: 'brown' });
+    expect(beta.body.data.map((hit: { snippet: string }) => hit.snippet)).toEqual(['<mark>brown</mark> fox of another tenant']);
+  });
+
+  it('pages with the last hit’s id: every hit once, in the same order as one big page', async () => {
+    const all = await t.http.get('/v1/messages/search').set(bearer(KEY_A)).query({ query: 'brown', limit: '100' });
+    const seen: string[] = [];
+    let after: string | undefined;
+    for (let pages = 0; pages < 10; pages++) {
+      const res = await t.http
+        .get('/v1/messages/search')
+        .set(bearer(KEY_A))
+        .query({ query: 'brown', limit: '2', ...(after ? { after } : {}) });
+      expect(res.status).toBe(200);
+      seen.push(...res.body.data.map((hit: { message: { id: string } }) => hit.message.id));
+      if (!res.body.has_more) break;
+      after = res.body.last_id;
+    }
+    expect(seen).toEqual(all.body.data.map((hit: { message: { id: string } }) => hit.message.id));
+    expect(seen).toHaveLength(5);
+  });
+
+  it('shapes the message as the request asks: v1 in the Azure dialect’s early versions', async () => {
+    const res = await t.http.get('/openai/messages/search').set(AZURE).query({ query: 'zür*', 'api-version': '2024-02-15-preview' });
+    expect(res.status).toBe(200);
+    expect(res.body.data).toHaveLength(1);
+    expect(res.body.data[0].message.file_ids).toEqual([]);
+    expect(res.body.data[0].message.attachments).toBeUndefined();
+    expect(res.body.data[0].snippet).toBe('<mark>Zürich</mark> is in Switzerland');
+  });
+
+  it('answers bad input with a 400 in the envelope, and stores nothing', async () => {
+    const before = await snapshot(t.db);
+    const cases: [Record<string, string>, string][] = [
+      [{}, 'query'],
+      [{ query: '!!!' }, 'query'],
+      [{ query: 'x'.repeat(1001) }, 'query'],
+      [{ query: 'brown', limit: '0' }, 'limit'],
+      [{ query: 'brown', after: 'msg_abc' }, 'after'],
+      [{ query: 'brown', after: 'hit_bm90LWEtY3Vyc29y' }, 'after'],
+      [{ query: 'brown', before: 'x' }, 'before'],
+    ];
+    for (const [query, param] of cases) {
+      const res = await t.http.get('/v1/messages/search').set(bearer(KEY_A)).query(query);
+      expectErrorEnvelope(res, 400);
+      expect({ query, param: res.body.error.param }).toEqual({ query, param });
+    }
+    const inThread = await t.http.get(`/v1/threads/${first}/messages`).set(bearer(KEY_A)).query({ query: '""' });
+    expectErrorEnvelope(inThread, 400);
+    expect(inThread.body.error.param).toBe('query');
+    expect((await t.http.get('/v1/messages/search').query({ query: 'brown' })).status).toBe(401);
+    expect(await snapshot(t.db)).toBe(before);
+  });
+});
