@@ -89,8 +89,7 @@ function serviceEnv(database: BenchDatabase, apiKeys: string, dataDir: string, p
 // ---- data --------------------------------------------------------------------------------------------------
 
 const CREATE_BODY = JSON.stringify({ role: 'user', content: 'How does AI work? Explain it in one paragraph.' });
-const SEED_TEXT =
-  'Seed message: a user turn of ordinary length, asking the assistant to summarise the previous answer in three short bullet points.';
+const SEED_TEXT = 'Seed message: a user turn of ordinary length, asking the assistant to summarise the previous answer in three short bullet points.';
 const SEED_BODY = JSON.stringify({ role: 'user', content: SEED_TEXT });
 
 interface Fixtures {
@@ -184,7 +183,10 @@ const isMessage = (status: number, body: unknown) =>
   expect(status === 200 && (body as Json)?.object === 'thread.message', `expected 200 and a thread.message, got ${status}`);
 const isFullPage = (status: number, body: unknown) => {
   const page = body as MessageList;
-  return expect(status === 200 && page?.object === 'list' && page.data?.length === 20 && page.has_more, `expected 200 and a full page with more, got ${status}`);
+  return expect(
+    status === 200 && page?.object === 'list' && page.data?.length === 20 && page.has_more,
+    `expected 200 and a full page with more, got ${status}`,
+  );
 };
 
 function scenarios(fixtures: Fixtures, headers: Record<string, string>): Map<number, Scenario> {
@@ -372,7 +374,14 @@ async function main(): Promise<void> {
   const key = `sk-bench-${randomBytes(18).toString('hex')}`;
   const apiKeys = `bench:${key}`;
   const rss = new RssSampler(100);
-  const service = await startServer('service', join(root, 'dist', 'main.js'), serviceEnv(database, apiKeys, join(tempDir, 'data-1')), root, rss, productionNodeOptions(root));
+  const service = await startServer(
+    'service',
+    join(root, 'dist', 'main.js'),
+    serviceEnv(database, apiKeys, join(tempDir, 'data-1')),
+    root,
+    rss,
+    productionNodeOptions(root),
+  );
   const api = new Api(service.baseUrl, key);
 
   const floorScenarios = options.floorScenarios.filter((id) => options.scenarios.includes(id));
@@ -385,7 +394,14 @@ async function main(): Promise<void> {
   const defined = scenarios(fixtures, api.headers);
 
   const express = options.express
-    ? await startServer('service-express', join(root, 'dist', 'main.js'), serviceEnv(database, apiKeys, join(tempDir, 'data-express'), 'express'), root, rss, productionNodeOptions(root))
+    ? await startServer(
+        'service-express',
+        join(root, 'dist', 'main.js'),
+        serviceEnv(database, apiKeys, join(tempDir, 'data-express'), 'express'),
+        root,
+        rss,
+        productionNodeOptions(root),
+      )
     : undefined;
 
   let floor: Server | undefined;
@@ -454,7 +470,9 @@ async function main(): Promise<void> {
     }
     const rounds = targets.length > 1 ? options.rounds : 1;
     const seconds = options.duration / rounds;
-    log(`scenario ${id}: ${scenario.name}${rounds > 1 ? `, ${rounds} alternating rounds of ${seconds} s (${targets.map((t) => t.name).join(', ')})` : `, ${seconds} s`}`);
+    log(
+      `scenario ${id}: ${scenario.name}${rounds > 1 ? `, ${rounds} alternating rounds of ${seconds} s (${targets.map((t) => t.name).join(', ')})` : `, ${seconds} s`}`,
+    );
     const parts = new Map<Server, Measured[]>(targets.map((t) => [t, []]));
     for (let round = 0; round < rounds; round++) {
       for (const server of targets) parts.get(server)?.push(await measure([server], scenario, seconds));
@@ -476,7 +494,14 @@ async function main(): Promise<void> {
   }
 
   if (scaleOutScenarios.length > 0) {
-    const second = await startServer('service-2', join(root, 'dist', 'main.js'), serviceEnv(database, apiKeys, join(tempDir, 'data-2')), root, rss, productionNodeOptions(root));
+    const second = await startServer(
+      'service-2',
+      join(root, 'dist', 'main.js'),
+      serviceEnv(database, apiKeys, join(tempDir, 'data-2')),
+      root,
+      rss,
+      productionNodeOptions(root),
+    );
     // The first instance has run every scenario by now: bring the new one's JIT up to a comparable state first.
     const secondWarmup = Math.max(3, options.warmup);
     log(`warming service-2 up alone for ${secondWarmup} s per scale-out scenario`);
@@ -497,7 +522,9 @@ async function main(): Promise<void> {
         entry.problems.push(`service-2 check failed: ${problem}`);
         continue;
       }
-      log(`scenario ${id} scale-out: 2 instances, ${Math.ceil(options.connections / 2)}+${Math.floor(options.connections / 2)} connections, ${options.duration} s`);
+      log(
+        `scenario ${id} scale-out: 2 instances, ${Math.ceil(options.connections / 2)}+${Math.floor(options.connections / 2)} connections, ${options.duration} s`,
+      );
       const result = targetResult('scale-out', [service, second], [await measure([service, second], scenario, options.duration)]);
       entry.results.push(result);
       describeRun('scale-out', result);

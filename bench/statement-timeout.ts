@@ -31,9 +31,18 @@ interface Option {
 
 const setter = timeoutSetter(TIMEOUT_MS);
 const options: Option[] = [
-  { name: 'direct: named prepared statement, timeout as a startup parameter (the default mode)', pooled: false, startupTimeout: true, run: (c, v) => c.query({ name: NAME, text: TEXT, values: v }) },
+  {
+    name: 'direct: named prepared statement, timeout as a startup parameter (the default mode)',
+    pooled: false,
+    startupTimeout: true,
+    run: (c, v) => c.query({ name: NAME, text: TEXT, values: v }),
+  },
   { name: 'pooler: unnamed statement, no timeout (the floor)', pooled: true, run: (c, v) => c.query({ text: TEXT, values: v }) },
-  { name: 'pooler: unnamed statement + set_config(..., true) in the same round trip (transaction mode)', pooled: true, run: (c, v) => timedQuery(c, { text: TEXT, values: v }, setter) },
+  {
+    name: 'pooler: unnamed statement + set_config(..., true) in the same round trip (transaction mode)',
+    pooled: true,
+    run: (c, v) => timedQuery(c, { text: TEXT, values: v }, setter),
+  },
   {
     name: 'pooler: BEGIN; SET LOCAL statement_timeout / statement / COMMIT (3 round trips)',
     pooled: true,
@@ -97,11 +106,17 @@ async function main(): Promise<void> {
   await admin.query(`CREATE DATABASE ${database}`);
   const directUrl = new URL(SERVER);
   directUrl.pathname = `/${database}`;
-  const bouncer = await startPgBouncer({ upstreamUrl: SERVER, poolMode: 'transaction', settings: { default_pool_size: String(CLIENTS), max_client_conn: '200' } });
+  const bouncer = await startPgBouncer({
+    upstreamUrl: SERVER,
+    poolMode: 'transaction',
+    settings: { default_pool_size: String(CLIENTS), max_client_conn: '200' },
+  });
   try {
     const setup = new Client({ connectionString: directUrl.toString() });
     await setup.connect();
-    await setup.query(`CREATE TABLE threads (id varchar(64) PRIMARY KEY, tenant_id varchar(128) NOT NULL, created_at bigint NOT NULL, metadata json NOT NULL DEFAULT '{}')`);
+    await setup.query(
+      `CREATE TABLE threads (id varchar(64) PRIMARY KEY, tenant_id varchar(128) NOT NULL, created_at bigint NOT NULL, metadata json NOT NULL DEFAULT '{}')`,
+    );
     await setup.query(`INSERT INTO threads SELECT 'thread_' || i, 'bench', 1700000000 + i, '{"k":"v"}' FROM generate_series(0, 999) i`);
     await setup.query('VACUUM ANALYZE threads');
     await setup.end();

@@ -29,7 +29,15 @@ export class AppModule {
   static forRoot(options: AppModuleOptions): DynamicModule {
     return {
       module: AppModule,
-      imports: [DatabaseModule.forRoot(options.database), AuthModule.forRoot(options.apiKeys), IdempotencyModule, ThreadsModule, MessagesModule, ConversationsModule, RetentionModule.forRoot(options.retention)],
+      imports: [
+        DatabaseModule.forRoot(options.database),
+        AuthModule.forRoot(options.apiKeys),
+        IdempotencyModule,
+        ThreadsModule,
+        MessagesModule,
+        ConversationsModule,
+        RetentionModule.forRoot(options.retention),
+      ],
       controllers: [HealthController],
       providers: [
         DrainState,

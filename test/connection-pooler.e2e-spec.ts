@@ -86,15 +86,25 @@ describe('behind PgBouncer in transaction mode', () => {
     const statuses: number[] = [];
     const client = async (n: number) => {
       for (let i = 0; i < 12; i++) {
-        const thread = await app.http.post('/v1/threads').set(bearer(KEY_A)).send({ metadata: { n: `${n}` }, messages: [{ role: 'user', content: 'first' }] });
+        const thread = await app.http
+          .post('/v1/threads')
+          .set(bearer(KEY_A))
+          .send({ metadata: { n: `${n}` }, messages: [{ role: 'user', content: 'first' }] });
         statuses.push(thread.status);
         const id = thread.body.id as string;
-        const message = await app.http.post(`/v1/threads/${id}/messages`).set(bearer(KEY_A)).set('Idempotency-Key', `k-${n}-${i}`).send({ role: 'user', content: `m${i}` });
+        const message = await app.http
+          .post(`/v1/threads/${id}/messages`)
+          .set(bearer(KEY_A))
+          .set('Idempotency-Key', `k-${n}-${i}`)
+          .send({ role: 'user', content: `m${i}` });
         statuses.push(message.status);
         const responses = await Promise.all([
           app.http.get(`/v1/threads/${id}/messages?limit=1&order=asc`).set(bearer(KEY_A)),
           app.http.get(`/v1/threads/${id}/messages/${message.body.id}`).set(bearer(KEY_A)),
-          app.http.post(`/v1/threads/${id}/messages/${message.body.id}`).set(bearer(KEY_A)).send({ metadata: { i: `${i}` } }),
+          app.http
+            .post(`/v1/threads/${id}/messages/${message.body.id}`)
+            .set(bearer(KEY_A))
+            .send({ metadata: { i: `${i}` } }),
           app.http.get(`/openai/threads/${id}?api-version=2024-08-01-preview`).set('api-key', KEY_A),
           app.http.get('/readyz'),
         ]);
@@ -111,7 +121,9 @@ describe('behind PgBouncer in transaction mode', () => {
     await pooled.connect();
     try {
       for (let i = 0; i < 4; i++) {
-        const { rows } = await pooled.query(`SELECT (SELECT count(*)::int FROM pg_prepared_statements) AS prepared, current_setting('statement_timeout') AS timeout`);
+        const { rows } = await pooled.query(
+          `SELECT (SELECT count(*)::int FROM pg_prepared_statements) AS prepared, current_setting('statement_timeout') AS timeout`,
+        );
         expect(rows[0]).toEqual({ prepared: 0, timeout: '0' });
       }
     } finally {
@@ -144,7 +156,8 @@ describe('behind PgBouncer in transaction mode', () => {
     const instances = [await start({ keyPollMs: POLL_MS }), await start({ keyPollMs: POLL_MS })];
     expect(await listeners()).toBe(before);
     const key = await addKey();
-    for (const app of instances) await waitFor('the new key to be accepted', async () => (await status(app, key.secret)) === 404, { timeoutMs: POLL_MS + 1000 });
+    for (const app of instances)
+      await waitFor('the new key to be accepted', async () => (await status(app, key.secret)) === 404, { timeoutMs: POLL_MS + 1000 });
 
     await direct.query(`UPDATE api_keys SET revoked_at = now() WHERE id = $1`, [key.id]);
     const revokedAt = Date.now();
@@ -210,7 +223,11 @@ describe('behind PgBouncer in session mode, with its default settings', () => {
     expect(output).toContain('through a pooler in session mode');
     const http = request(`http://127.0.0.1:${port}`);
     await http.get('/readyz').expect(200);
-    const thread = await http.post('/v1/threads').set(bearer(key)).send({ messages: [{ role: 'user', content: 'hello' }] }).expect(200);
+    const thread = await http
+      .post('/v1/threads')
+      .set(bearer(key))
+      .send({ messages: [{ role: 'user', content: 'hello' }] })
+      .expect(200);
     const list = await http.get(`/v1/threads/${thread.body.id}/messages`).set(bearer(key)).expect(200);
     expect(list.body.data).toHaveLength(1);
     await expectStatementTimeoutInEffect({ name: database.name, direct }, (marker) => http.post('/v1/threads').set(bearer(key)).send({ metadata: { marker } }));
@@ -219,7 +236,9 @@ describe('behind PgBouncer in session mode, with its default settings', () => {
     await direct.query(`INSERT INTO api_keys (id, tenant_id, hash) VALUES ('key_session', 'm', $1)`, [hashKey(other).toString('hex')]);
     await waitFor('the new key to be accepted', async () => (await http.get('/v1/threads/thread_none').set(bearer(other))).status === 404, { timeoutMs: 2000 });
     await direct.query(`UPDATE api_keys SET revoked_at = now() WHERE id = 'key_session'`);
-    await waitFor('the revoked key to be refused', async () => (await http.get('/v1/threads/thread_none').set(bearer(other))).status === 401, { timeoutMs: 1000 });
+    await waitFor('the revoked key to be refused', async () => (await http.get('/v1/threads/thread_none').set(bearer(other))).status === 401, {
+      timeoutMs: 1000,
+    });
   });
 });
 

@@ -49,7 +49,8 @@ function catalogProblems(indexes: UniqueIndex[], scoped: string[]): string[] {
     const own = indexes.filter((index) => index.table === table);
     if (!own.some((index) => index.primary)) problems.push(`${table}: no primary key`);
     for (const index of own) {
-      if (!index.columns.includes('thread_id')) problems.push(`${table}: ${index.primary ? 'primary key' : 'unique index'} ${index.index} (${index.columns.join(', ')}) leaves out thread_id`);
+      if (!index.columns.includes('thread_id'))
+        problems.push(`${table}: ${index.primary ? 'primary key' : 'unique index'} ${index.index} (${index.columns.join(', ')}) leaves out thread_id`);
     }
   }
   for (const index of indexes.filter((i) => i.table === 'threads')) {

@@ -70,7 +70,11 @@ function expectPageFromPrimaryKey(plan: PlanNode, cursor: Cursor, context: strin
   const page = all.filter((n) => n['Relation Name'] === 'messages' && n.Alias === 'm');
   expect({ context, pageScans: page.length }).toEqual({ context, pageScans: 1 });
   const scan = page[0];
-  expect({ context, type: ['Index Scan', 'Index Only Scan'].includes(scan['Node Type']) ? 'index scan' : scan['Node Type'], index: scan['Index Name'] }).toEqual({
+  expect({
+    context,
+    type: ['Index Scan', 'Index Only Scan'].includes(scan['Node Type']) ? 'index scan' : scan['Node Type'],
+    index: scan['Index Name'],
+  }).toEqual({
     context,
     type: 'index scan',
     index: MESSAGE_KEYSET_INDEX,
@@ -120,11 +124,16 @@ beforeAll(async () => {
   expect(pk.rows).toHaveLength(1);
   expect(pk.rows[0].columns).toEqual(['thread_id', 'seq']);
   primaryKey = pk.rows[0].name;
-  const keyset = await client.query<{ def: string }>(`SELECT pg_get_indexdef(indexrelid) AS def FROM pg_index WHERE indexrelid = $1::regclass`, [MESSAGE_KEYSET_INDEX]);
+  const keyset = await client.query<{ def: string }>(`SELECT pg_get_indexdef(indexrelid) AS def FROM pg_index WHERE indexrelid = $1::regclass`, [
+    MESSAGE_KEYSET_INDEX,
+  ]);
   expect(keyset.rows[0].def).toMatch(/\(thread_id, seq\) WHERE \(item IS NULL\)$/);
   for (const threadId of [BIG, SMALL]) {
     const { rows } = await client.query<{ id: string }>(`SELECT id FROM messages WHERE thread_id = $1 ORDER BY seq`, [threadId]);
-    idsOf.set(threadId, rows.map((r) => r.id));
+    idsOf.set(
+      threadId,
+      rows.map((r) => r.id),
+    );
   }
 }, 120_000);
 

@@ -83,7 +83,21 @@ function rssCell(result: TargetResult): string {
 
 /** The printed summary: one row per scenario and target, then the derived ratios. */
 export function renderTable(scenarios: ScenarioResult[], scenario4vs3: Ratio | undefined): string {
-  const header = ['#', 'scenario', 'target', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx', 'errors', 'CPU ms/req', 'peak RSS MiB', 'req/s vs floor', 'p99 vs floor', 'CPU/req vs floor'];
+  const header = [
+    '#',
+    'scenario',
+    'target',
+    'req/s',
+    'p50 ms',
+    'p99 ms',
+    'non-2xx',
+    'errors',
+    'CPU ms/req',
+    'peak RSS MiB',
+    'req/s vs floor',
+    'p99 vs floor',
+    'CPU/req vs floor',
+  ];
   const right = [true, false, false, true, true, true, true, true, true, true, true, true, true];
   const rows: string[][] = [];
   for (const scenario of scenarios) {
@@ -92,8 +106,12 @@ export function renderTable(scenarios: ScenarioResult[], scenario4vs3: Ratio | u
       continue;
     }
     for (const result of scenario.results) {
-      const vs = { service: scenario.serviceVsFloor, 'service-express': scenario.expressVsFloor, 'scale-out': scenario.scaleOutVsFloor, floor: undefined }[result.target];
-      const label = { service: 'service (fastify)', 'service-express': 'service (express)', 'scale-out': `scale-out x${result.instances}`, floor: 'floor' }[result.target];
+      const vs = { service: scenario.serviceVsFloor, 'service-express': scenario.expressVsFloor, 'scale-out': scenario.scaleOutVsFloor, floor: undefined }[
+        result.target
+      ];
+      const label = { service: 'service (fastify)', 'service-express': 'service (express)', 'scale-out': `scale-out x${result.instances}`, floor: 'floor' }[
+        result.target
+      ];
       rows.push([
         String(scenario.id),
         scenario.name,

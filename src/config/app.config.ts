@@ -138,7 +138,9 @@ function connectionSettings(env: NodeJS.ProcessEnv): ConnectionSettings {
   const headersTimeoutMs = integer(env, 'HEADERS_TIMEOUT_MS', DEFAULT_CONNECTIONS.headersTimeoutMs, 100, 3_600_000);
   const bodyTimeoutMs = integer(env, 'BODY_TIMEOUT_MS', DEFAULT_CONNECTIONS.bodyTimeoutMs, 100, 3_600_000);
   if (bodyTimeoutMs < headersTimeoutMs) {
-    throw new ConfigError(`BODY_TIMEOUT_MS (the whole request, headers included) must be at least HEADERS_TIMEOUT_MS (${headersTimeoutMs}), got '${bodyTimeoutMs}'`);
+    throw new ConfigError(
+      `BODY_TIMEOUT_MS (the whole request, headers included) must be at least HEADERS_TIMEOUT_MS (${headersTimeoutMs}), got '${bodyTimeoutMs}'`,
+    );
   }
   return {
     headersTimeoutMs,
@@ -166,9 +168,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (/\s/.test(host)) throw new ConfigError(`HOST must be an address such as 127.0.0.1 or 0.0.0.0, got '${host}'`);
   const url = databaseUrl(env);
   const directUrl = databaseUrl(env, 'DATABASE_DIRECT_URL');
-  if (directUrl && !url) throw new ConfigError('DATABASE_DIRECT_URL is set but DATABASE_URL is not: set DATABASE_URL to the pooler, or unset both for the embedded database');
+  if (directUrl && !url)
+    throw new ConfigError('DATABASE_DIRECT_URL is set but DATABASE_URL is not: set DATABASE_URL to the pooler, or unset both for the embedded database');
   const poolMode = dbPoolMode(env);
-  if (poolMode !== 'direct' && !url) throw new ConfigError(`DB_POOL_MODE=${poolMode} needs DATABASE_URL (the pooler's address); the embedded database is reached directly`);
+  if (poolMode !== 'direct' && !url)
+    throw new ConfigError(`DB_POOL_MODE=${poolMode} needs DATABASE_URL (the pooler's address); the embedded database is reached directly`);
   return {
     port: integer(env, 'PORT', 8080, 0, 65535),
     host,

@@ -7,4 +7,6 @@ import { openDatabase } from './embedded-database';
  * past the pooler when DATABASE_DIRECT_URL is set.
  */
 const config = loadConfig();
-export const cliDataSource = openDatabase(config, { attach: true }).then(({ url }) => createDataSource({ url: config.databaseDirectUrl ?? url }, [ENTITY_FILES]));
+export const cliDataSource = openDatabase(config, { attach: true }).then(({ url }) =>
+  createDataSource({ url: config.databaseDirectUrl ?? url }, [ENTITY_FILES]),
+);

@@ -23,7 +23,9 @@ export const RESPONSE_SCHEMAS: Record<string, SchemaObject> = {
     ['code_interpreter', 'file_search'],
   ),
   Thread: {
-    ...object({ id: string, object: constant('thread'), created_at: unixTime, tool_resources: ref('ToolResources'), metadata: ref('Metadata') }, ['tool_resources']),
+    ...object({ id: string, object: constant('thread'), created_at: unixTime, tool_resources: ref('ToolResources'), metadata: ref('Metadata') }, [
+      'tool_resources',
+    ]),
     description: 'tool_resources in the v2 shape only',
   },
   ThreadList: { ...list(ref('Thread')), description: 'Our extension: the tenant’s threads, in the shape of the request' },

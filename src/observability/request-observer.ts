@@ -80,7 +80,12 @@ export class RequestObserver {
 }
 
 const METRICS_REFUSED = JSON.stringify({
-  error: { message: 'The metrics need the token of METRICS_TOKEN: Authorization: Bearer TOKEN.', type: 'invalid_request_error', param: null, code: 'invalid_api_key' },
+  error: {
+    message: 'The metrics need the token of METRICS_TOKEN: Authorization: Bearer TOKEN.',
+    type: 'invalid_request_error',
+    param: null,
+    code: 'invalid_api_key',
+  },
 });
 
 /** Compares in constant time, whatever the lengths. */

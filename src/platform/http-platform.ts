@@ -24,12 +24,7 @@ export interface PlatformSettings {
  * to answer (with `connection: close` when a body is still coming), and headers to send either
  * way. `path` is the route's pattern or the decoded path; `client` the peer's address.
  */
-export type Admit = (
-  request: ApiRequest,
-  path: string,
-  rawHeaders: readonly string[],
-  client: string,
-) => { error?: unknown; headers?: Record<string, string> };
+export type Admit = (request: ApiRequest, path: string, rawHeaders: readonly string[], client: string) => { error?: unknown; headers?: Record<string, string> };
 
 export interface PlatformHooks {
   drain: DrainState;

@@ -41,7 +41,9 @@ export class ThreadsService {
     if (shape === 'v1' && dto.tool_resources !== undefined) throw ApiError.unknownParameter('tool_resources');
     const messages = (dto.messages ?? []).map((message, i) => toNewMessage(message, shape, `messages[${i}].`));
     const thread = { tenantId: tenant, metadata: dto.metadata ?? {}, toolResources: toolResources(dto.tool_resources) };
-    return this.idempotency.run(tenant, idempotency, async (on) => presentThread(await this.threads.create({ ...thread, id: newThreadId() }, messages, on), shape));
+    return this.idempotency.run(tenant, idempotency, async (on) =>
+      presentThread(await this.threads.create({ ...thread, id: newThreadId() }, messages, on), shape),
+    );
   }
 
   /** Our extension: the tenant's threads, keyset-paginated like messages, filtered by metadata and creation time. */

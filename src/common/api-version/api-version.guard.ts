@@ -27,11 +27,7 @@ function openAiShape(header: string | string[] | undefined): Shape {
   const value = Array.isArray(header) ? header.join(',') : header;
   const shape = OPENAI_BETA_SHAPES.get(value.trim());
   if (shape) return shape;
-  throw ApiError.badRequest(
-    `Invalid 'OpenAI-Beta' header: '${value}'. Use 'assistants=v2' (the default) or 'assistants=v1'.`,
-    'OpenAI-Beta',
-    'invalid_beta',
-  );
+  throw ApiError.badRequest(`Invalid 'OpenAI-Beta' header: '${value}'. Use 'assistants=v2' (the default) or 'assistants=v1'.`, 'OpenAI-Beta', 'invalid_beta');
 }
 
 /**

@@ -141,4 +141,9 @@ export function isClientAbort(error: unknown): boolean {
  * closed request".
  */
 export const clientClosedRequest = (): ApiError =>
-  new ApiError(499, { message: 'The client closed the connection before its request body arrived.', type: 'invalid_request_error', param: null, code: 'client_closed_request' });
+  new ApiError(499, {
+    message: 'The client closed the connection before its request body arrived.',
+    type: 'invalid_request_error',
+    param: null,
+    code: 'client_closed_request',
+  });

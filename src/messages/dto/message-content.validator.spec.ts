@@ -92,6 +92,8 @@ describe('contentProblem: bounds on a message', () => {
       param: 'content',
       message: "Invalid 'content': content too long. Expected content parts with at most 256000 characters in all, but got 256001 characters instead.",
     });
-    expect(contentProblem([text(255_000), { type: 'image_url', image_url: { url: 'data:image/png;base64,' + 'A'.repeat(2_000) } }])).toMatchObject({ param: 'content' });
+    expect(contentProblem([text(255_000), { type: 'image_url', image_url: { url: 'data:image/png;base64,' + 'A'.repeat(2_000) } }])).toMatchObject({
+      param: 'content',
+    });
   });
 });
