@@ -451,7 +451,8 @@ async function main(): Promise<void> {
   };
   const describeRun = (label: string, result: TargetResult) =>
     log(
-      `  ${label}: ${result.stats.requestsPerSecond} req/s, p50 ${result.stats.latencyMs.p50} ms, p99 ${result.stats.latencyMs.p99} ms, CPU ${result.cpuMsPerRequest} ms/req, non-2xx ${result.stats.non2xx}, errors ${result.stats.errors}`,
+      `  ${label}: ${result.stats.requestsPerSecond} req/s, p50 ${result.stats.latencyMs.p50} ms, p99 ${result.stats.latencyMs.p99} ` +
+        `ms, CPU ${result.cpuMsPerRequest} ms/req, non-2xx ${result.stats.non2xx}, errors ${result.stats.errors}`,
     );
 
   const results: ScenarioResult[] = [];
@@ -471,7 +472,8 @@ async function main(): Promise<void> {
     const rounds = targets.length > 1 ? options.rounds : 1;
     const seconds = options.duration / rounds;
     log(
-      `scenario ${id}: ${scenario.name}${rounds > 1 ? `, ${rounds} alternating rounds of ${seconds} s (${targets.map((t) => t.name).join(', ')})` : `, ${seconds} s`}`,
+      `scenario ${id}: ` +
+        `${scenario.name}${rounds > 1 ? `, ${rounds} alternating rounds of ${seconds} s (${targets.map((t) => t.name).join(', ')})` : `, ${seconds} s`}`,
     );
     const parts = new Map<Server, Measured[]>(targets.map((t) => [t, []]));
     for (let round = 0; round < rounds; round++) {
@@ -523,7 +525,8 @@ async function main(): Promise<void> {
         continue;
       }
       log(
-        `scenario ${id} scale-out: 2 instances, ${Math.ceil(options.connections / 2)}+${Math.floor(options.connections / 2)} connections, ${options.duration} s`,
+        `scenario ${id} scale-out: 2 instances, ` +
+          `${Math.ceil(options.connections / 2)}+${Math.floor(options.connections / 2)} connections, ${options.duration} s`,
       );
       const result = targetResult('scale-out', [service, second], [await measure([service, second], scenario, options.duration)]);
       entry.results.push(result);

@@ -11,7 +11,8 @@ const AZURE_401 = {
   error: {
     code: '401',
     message:
-      'Access denied due to invalid subscription key or wrong API endpoint. Make sure to provide a valid key for an active subscription and use a correct regional API endpoint for your resource.',
+      'Access denied due to invalid subscription key or wrong API endpoint. Make sure to provide a ' +
+      'valid key for an active subscription and use a correct regional API endpoint for your resource.',
   },
 };
 /** A wrong key long enough that a leak of its middle would be visible. */

@@ -11,8 +11,12 @@ import { bearer, KEY_A, snapshot, startTestApp, TestApp } from './support/test-a
 const AZURE_VERSION = '2024-08-01-preview';
 const auth = bearer(KEY_A);
 const STACK_TRACE = /\n\s*at\s|\bat\s+\S+\s+\(\S+:\d+:\d+\)|\.ts:\d+|\.js:\d+|node_modules/;
-const SQL =
-  /\b(SELECT|INSERT INTO|UPDATE\s+\w+\s+SET|DELETE FROM|RETURNING|WHERE)\b|QueryFailedError|syntax error|relation "|violates|duplicate key|invalid byte sequence|pg_|\$\d\b/;
+const SQL = new RegExp(
+  [
+    /\b(SELECT|INSERT INTO|UPDATE\s+\w+\s+SET|DELETE FROM|RETURNING|WHERE)\b/.source,
+    /QueryFailedError|syntax error|relation "|violates|duplicate key|invalid byte sequence|pg_|\$\d\b/.source,
+  ].join('|'),
+);
 
 function expectEnvelope(res: request.Response, status: number): void {
   expectErrorEnvelope(res, status);

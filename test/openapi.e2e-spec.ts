@@ -160,7 +160,8 @@ describe('the OpenAPI document', () => {
       );
       const lines = captured.map(
         (response, i) =>
-          `const r${i}: paths[${JSON.stringify(response.template)}][${JSON.stringify(response.method)}]['responses'][${response.status}]['content']['application/json'] = ${JSON.stringify(response.body)};`,
+          `const r${i}: paths[${JSON.stringify(response.template)}][${JSON.stringify(response.method)}]` +
+          `['responses'][${response.status}]['content']['application/json'] = ${JSON.stringify(response.body)};`,
       );
       const compile = (source: string) => {
         writeFileSync(join(dir, 'check.ts'), `import type { paths } from './client';\n${source}\nexport {};\n`);

@@ -21,7 +21,8 @@ async function seed(tenant: string, id: string, ageDays: number, messageAges: nu
   ]);
   for (const [i, age] of messageAges.entries()) {
     await t.db.query(
-      `INSERT INTO messages (thread_id, id, tenant_id, created_at, role, content) VALUES ($1, $2, $3, $4, 'user', '[{"type":"text","text":{"value":"x","annotations":[]}}]')`,
+      `INSERT INTO messages (thread_id, id, tenant_id, created_at, role, content) VALUES ` +
+        `($1, $2, $3, $4, 'user', '[{"type":"text","text":{"value":"x","annotations":[]}}]')`,
       [id, `msg_${id}_${i}`, tenant, now() - age * DAY],
     );
   }

@@ -133,13 +133,15 @@ export function renderTable(scenarios: ScenarioResult[], scenario4vs3: Ratio | u
   for (const scenario of scenarios) {
     if (scenario.scaleOutVsSingle) {
       lines.push(
-        `scenario ${scenario.id} scale-out: ${fixed(scenario.scaleOutVsSingle.throughput, 2)}x the req/s of one instance, p99 ${fixed(scenario.scaleOutVsSingle.p99, 2)}x, CPU/req ${fixed(scenario.scaleOutVsSingle.cpuPerRequest ?? 0, 2)}x`,
+        `scenario ${scenario.id} scale-out: ${fixed(scenario.scaleOutVsSingle.throughput, 2)}x the req/s of one instance, ` +
+          `p99 ${fixed(scenario.scaleOutVsSingle.p99, 2)}x, CPU/req ${fixed(scenario.scaleOutVsSingle.cpuPerRequest ?? 0, 2)}x`,
       );
     }
   }
   if (scenario4vs3) {
     lines.push(
-      `scenario 4 vs 3 (list deep in 100k vs list of 1k): p50 ${fixed(scenario4vs3.p50, 2)}x, p99 ${fixed(scenario4vs3.p99, 2)}x, req/s ${fixed(scenario4vs3.throughput, 2)}x, CPU/req ${fixed(scenario4vs3.cpuPerRequest ?? 0, 2)}x`,
+      `scenario 4 vs 3 (list deep in 100k vs list of 1k): p50 ${fixed(scenario4vs3.p50, 2)}x, p99 ${fixed(scenario4vs3.p99, 2)}x, ` +
+        `req/s ${fixed(scenario4vs3.throughput, 2)}x, CPU/req ${fixed(scenario4vs3.cpuPerRequest ?? 0, 2)}x`,
     );
   }
   for (const scenario of scenarios) for (const problem of scenario.problems) lines.push(`! scenario ${scenario.id}: ${problem}`);

@@ -18,7 +18,8 @@ export function unauthorized(azure: boolean, secret: string | undefined): ApiErr
     return new ApiError(401, {
       code: '401',
       message:
-        'Access denied due to invalid subscription key or wrong API endpoint. Make sure to provide a valid key for an active subscription and use a correct regional API endpoint for your resource.',
+        'Access denied due to invalid subscription key or wrong API endpoint. Make sure to provide a ' +
+        'valid key for an active subscription and use a correct regional API endpoint for your resource.',
     });
   }
   const message =

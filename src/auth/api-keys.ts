@@ -38,13 +38,15 @@ export function parseApiKeys(raw: string): ApiKey[] {
     const [tenant, secret] = colon > 0 ? [entry.slice(0, colon), entry.slice(colon + 1)] : [undefined, entry];
     if (tenant !== undefined && !TENANT_NAME.test(tenant)) {
       throw new ConfigError(
-        `API_KEYS: the tenant name '${tenant.slice(0, 40)}' may hold only letters, digits, dots, dashes and underscores (API_KEYS is a comma-separated list of name:key or key)`,
+        `API_KEYS: the tenant name '${tenant.slice(0, 40)}' may hold only letters, digits, ` +
+          `dots, dashes and underscores (API_KEYS is a comma-separated list of name:key or key)`,
       );
     }
     if (!KEY_CHARACTERS.test(secret)) {
       const bad = [...secret].find((character) => !KEY_CHARACTERS.test(character)) ?? '';
       throw new ConfigError(
-        `API_KEYS: a key holds ${JSON.stringify(bad)}, which a key cannot hold (letters, digits and . _ ~ + / = - only); separate entries with commas: name:key,name:key`,
+        `API_KEYS: a key holds ${JSON.stringify(bad)}, which a key cannot hold (letters, ` +
+          `digits and . _ ~ + / = - only); separate entries with commas: name:key,name:key`,
       );
     }
     if (secret.length < MIN_KEY_LENGTH) {

@@ -169,7 +169,8 @@ export async function importFile(
 
 export function describeSummary(summary: ImportSummary): string[] {
   const lines = [
-    `Imported ${summary.threads} thread(s) with ${summary.messages} message(s); ${summary.skipped} already there (verified, skipped); ${summary.failed.length} failed.`,
+    `Imported ${summary.threads} thread(s) with ${summary.messages} message(s); ` +
+      `${summary.skipped} already there (verified, skipped); ${summary.failed.length} failed.`,
   ];
   for (const failure of summary.failed) lines.push(`  failed ${failure.thread}: ${failure.reason}`);
   return lines;

@@ -10,7 +10,8 @@ describe('describeConnectionError', () => {
     const both = Object.assign(new AggregateError([Object.assign(new Error('a'), { code: 'ECONNREFUSED' })], ''), {});
     expect(describeConnectionError(both, 'postgres://localhost/x')).toContain('at localhost:5432 (ECONNREFUSED)');
     expect(describeConnectionError(new Error('SASL: SCRAM-SERVER-FIRST-MESSAGE: client password must be a string'), URL_)).toBe(
-      'DATABASE_URL has no password, but the PostgreSQL server at db.internal:6543 asks for one: write it in the URL (postgres://app:PASSWORD@db.internal:6543/threads).',
+      'DATABASE_URL has no password, but the PostgreSQL server at db.internal:6543 asks ' +
+        'for one: write it in the URL (postgres://app:PASSWORD@db.internal:6543/threads).',
     );
     expect(describeConnectionError(Object.assign(new Error('x'), { code: 'ENOTFOUND' }), URL_)).toContain("host of DATABASE_URL, 'db.internal'");
     expect(describeConnectionError(Object.assign(new Error('password authentication failed for user "app"'), { code: '28P01' }), URL_)).toContain(

@@ -17,7 +17,10 @@ export function describeConnectionError(error: unknown, url: string, variable = 
   const code = failure.code ?? failure.errors?.find((inner) => inner.code)?.code;
   const message = failure.message ?? '';
   if (/password must be a string|no password|password is required/i.test(message)) {
-    return `${variable} has no password, but the PostgreSQL server at ${server} asks for one: write it in the URL (postgres://${user}:PASSWORD@${server}/${database}).`;
+    return (
+      `${variable} has no password, but the PostgreSQL server at ${server} asks for ` +
+      `one: write it in the URL (postgres://${user}:PASSWORD@${server}/${database}).`
+    );
   }
   switch (code) {
     case 'ECONNREFUSED':
@@ -35,7 +38,10 @@ export function describeConnectionError(error: unknown, url: string, variable = 
     case '28000':
       return `the PostgreSQL server at ${server} does not let user '${user}' of ${variable} in (${message}).`;
     case '3D000':
-      return `${variable} names database '${database}', which does not exist on the PostgreSQL server at ${server}: create it (createdb ${database}) or change the URL.`;
+      return (
+        `${variable} names database '${database}', which does not exist on the PostgreSQL ` +
+        `server at ${server}: create it (createdb ${database}) or change the URL.`
+      );
   }
   if (/timeout/i.test(message) && /connect/i.test(message)) return `the PostgreSQL server of ${variable} at ${server} did not answer in time (${message}).`;
   return undefined;

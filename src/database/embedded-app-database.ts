@@ -26,7 +26,8 @@ export async function prepareAppDatabase(adminUrl: string, appPassword: string):
     const role = client.escapeIdentifier(APP_ROLE);
     const exists = await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [APP_ROLE]);
     await client.query(
-      `${exists.rowCount ? 'ALTER' : 'CREATE'} ROLE ${role} WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS PASSWORD ${client.escapeLiteral(appPassword)}`,
+      `${exists.rowCount ? 'ALTER' : 'CREATE'} ROLE ${role} WITH LOGIN NOSUPERUSER NOCREATEDB ` +
+        `NOCREATEROLE NOREPLICATION NOBYPASSRLS PASSWORD ${client.escapeLiteral(appPassword)}`,
     );
     const database = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [APP_DATABASE]);
     if (database.rowCount === 0) {

@@ -81,7 +81,8 @@ function reachableBinaries(owner: Owner | undefined): Binaries {
       rmSync(staging, { recursive: true, force: true });
       if (!existsSync(join(target, 'bin', 'postgres'))) {
         throw new EmbeddedPostgresError(
-          `the embedded PostgreSQL must run as the '${USER}' user, who cannot reach ${native}, and copying the binaries to ${SHARED_BINARIES} failed (${(error as Error).message}). ` +
+          `the embedded PostgreSQL must run as the '${USER}' user, who cannot reach ${native}, ` +
+            `and copying the binaries to ${SHARED_BINARIES} failed (${(error as Error).message}). ` +
             `Run the service as an ordinary user, or set DATABASE_URL to a PostgreSQL server.`,
         );
       }
@@ -224,7 +225,8 @@ export class EmbeddedPostgres {
     ensureWritableDir(this.options.dataDir, 'DATA_DIR', ', or set DATABASE_URL to a PostgreSQL server');
     if (owner && !ENTER_THEN_DROP && spawnSync('test', ['-x', this.options.dataDir], { uid: owner.uid, gid: owner.gid }).status !== 0) {
       throw new EmbeddedPostgresError(
-        `the embedded PostgreSQL runs as the '${USER}' user, who cannot enter DATA_DIR ${this.options.dataDir}: set DATA_DIR to a directory that user can reach, or set DATABASE_URL.`,
+        `the embedded PostgreSQL runs as the '${USER}' user, who cannot enter DATA_DIR ` +
+          `${this.options.dataDir}: set DATA_DIR to a directory that user can reach, or set DATABASE_URL.`,
       );
     }
   }
@@ -240,7 +242,8 @@ export class EmbeddedPostgres {
     const owner = this.liveOwner();
     if (owner !== undefined) {
       throw new EmbeddedPostgresError(
-        `DATA_DIR ${this.options.dataDir} is in use by the embedded PostgreSQL of another running process (pid ${owner}): stop it first, or set another DATA_DIR.`,
+        `DATA_DIR ${this.options.dataDir} is in use by the embedded PostgreSQL of ` +
+          `another running process (pid ${owner}): stop it first, or set another DATA_DIR.`,
       );
     }
     if (!this.isOurCluster(running.pid)) return;

@@ -188,7 +188,9 @@ export function listMessagesQuery(input: ListMessagesInput): { statement: Statem
   if (input.runId !== undefined) params.push(input.runId);
   if (input.search !== undefined) params.push(input.search.words, input.search.prefixes);
   params.push(input.plan.limit + 1);
-  const key = `${input.order} ${input.plan.ascending} ${input.after !== undefined} ${input.before !== undefined} ${input.runId !== undefined} ${input.search !== undefined}`;
+  const key =
+    `${input.order} ${input.plan.ascending} ${input.after !== undefined} ` +
+    `${input.before !== undefined} ${input.runId !== undefined} ${input.search !== undefined}`;
   let found = variants.get(key);
   if (found === undefined) {
     const sql = variantSql(

@@ -43,176 +43,182 @@ describe('concurrency', () => {
 
   const status = (outcome: RawOutcome) => outcome.response?.status ?? outcome.error?.code;
 
-  it(`${WRITERS} writers x ${PER_WRITER} creates in one thread, with a deleter and a pager: no 5xx, exact count, nothing duplicated or lost, pagination holds`, async () => {
-    const thread = await t.http.post('/v1/threads').set(bearer(KEY_A)).send({});
-    expect(thread.status).toBe(200);
-    const threadId: string = thread.body.id;
-    const path = `/v1/threads/${threadId}/messages`;
-    // Half the writers speak the Azure dialect.
-    const azurePath = `/openai/threads/${threadId}/messages?api-version=2024-08-01-preview`;
-    const azure = { 'api-key': KEY_A, 'Content-Type': 'application/json' };
+  it(
+    `${WRITERS} writers x ${PER_WRITER} creates in one thread, with a deleter and ` +
+      `a pager: no 5xx, exact count, nothing duplicated or lost, pagination holds`,
+    async () => {
+      const thread = await t.http.post('/v1/threads').set(bearer(KEY_A)).send({});
+      expect(thread.status).toBe(200);
+      const threadId: string = thread.body.id;
+      const path = `/v1/threads/${threadId}/messages`;
+      // Half the writers speak the Azure dialect.
+      const azurePath = `/openai/threads/${threadId}/messages?api-version=2024-08-01-preview`;
+      const azure = { 'api-key': KEY_A, 'Content-Type': 'application/json' };
 
-    const writers = new Load(port, {
-      clients: WRITERS,
-      keepAlive: true,
-      maxPerClient: PER_WRITER,
-      next: (writer, n) => ({
-        kind: 'create',
-        request: {
-          method: 'POST',
-          path: writer % 2 === 0 ? path : azurePath,
-          headers: writer % 2 === 0 ? json : azure,
-          body: JSON.stringify({ role: 'user', content: `w${writer}-${n}`, metadata: { writer: String(writer) } }),
-        },
-      }),
-    }).start();
-    let writersDone = false;
-    const writing = writers.finished().then(() => (writersDone = true));
+      const writers = new Load(port, {
+        clients: WRITERS,
+        keepAlive: true,
+        maxPerClient: PER_WRITER,
+        next: (writer, n) => ({
+          kind: 'create',
+          request: {
+            method: 'POST',
+            path: writer % 2 === 0 ? path : azurePath,
+            headers: writer % 2 === 0 ? json : azure,
+            body: JSON.stringify({ role: 'user', content: `w${writer}-${n}`, metadata: { writer: String(writer) } }),
+          },
+        }),
+      }).start();
+      let writersDone = false;
+      const writing = writers.finished().then(() => (writersDone = true));
 
-    // The deleter: one delete for about every eight acknowledged messages, and a few repeats of a done delete.
-    const rng = new SeededRandom(20_240_601);
-    const deleteStarted = new Map<string, number>();
-    const deleted = new Set<string>();
-    const problems: string[] = [];
-    const deleterAgent = new Agent({ keepAlive: true, maxSockets: 1 });
-    const quota = () => writers.ok().length / 8;
-    const deleting = (async () => {
-      for (;;) {
-        await waitFor('another acknowledged message to delete', () => writersDone || deleteStarted.size < quota(), { timeoutMs: 60_000, intervalMs: 2 });
-        if (deleteStarted.size >= quota()) break;
-        const candidates = writers
-          .ok()
-          .map((s) => s.id as string)
-          .filter((id) => !deleteStarted.has(id));
-        const id = rng.pick(candidates);
-        deleteStarted.set(id, Date.now());
-        const outcome = await sendRaw(port, { method: 'DELETE', path: `${path}/${id}`, headers: json, agent: deleterAgent });
-        if (status(outcome) === 200) deleted.add(id);
-        else problems.push(`delete ${id}: ${status(outcome)} ${outcome.response?.text.slice(0, 120)}`);
-        if (deleted.size > 0 && rng.chance(0.05)) {
-          const again = rng.pick([...deleted]);
-          const repeat = await sendRaw(port, { method: 'DELETE', path: `${path}/${again}`, headers: json, agent: deleterAgent });
-          if (status(repeat) !== 404) problems.push(`repeated delete ${again}: ${status(repeat)}, expected 404`);
+      // The deleter: one delete for about every eight acknowledged messages, and a few repeats of a done delete.
+      const rng = new SeededRandom(20_240_601);
+      const deleteStarted = new Map<string, number>();
+      const deleted = new Set<string>();
+      const problems: string[] = [];
+      const deleterAgent = new Agent({ keepAlive: true, maxSockets: 1 });
+      const quota = () => writers.ok().length / 8;
+      const deleting = (async () => {
+        for (;;) {
+          await waitFor('another acknowledged message to delete', () => writersDone || deleteStarted.size < quota(), { timeoutMs: 60_000, intervalMs: 2 });
+          if (deleteStarted.size >= quota()) break;
+          const candidates = writers
+            .ok()
+            .map((s) => s.id as string)
+            .filter((id) => !deleteStarted.has(id));
+          const id = rng.pick(candidates);
+          deleteStarted.set(id, Date.now());
+          const outcome = await sendRaw(port, { method: 'DELETE', path: `${path}/${id}`, headers: json, agent: deleterAgent });
+          if (status(outcome) === 200) deleted.add(id);
+          else problems.push(`delete ${id}: ${status(outcome)} ${outcome.response?.text.slice(0, 120)}`);
+          if (deleted.size > 0 && rng.chance(0.05)) {
+            const again = rng.pick([...deleted]);
+            const repeat = await sendRaw(port, { method: 'DELETE', path: `${path}/${again}`, headers: json, agent: deleterAgent });
+            if (status(repeat) !== 404) problems.push(`repeated delete ${again}: ${status(repeat)}, expected 404`);
+          }
         }
+      })();
+
+      // The pager: walks the list with `after` in ascending order, again and again, with random page sizes.
+      const pagerAgent = new Agent({ keepAlive: true, maxSockets: 1 });
+      let completeWalks = 0;
+      let abortedWalks = 0;
+      let pages = 0;
+      const walk = async (final: boolean): Promise<string[] | undefined> => {
+        const startedAt = Date.now();
+        const ackedAtStart = new Set(writers.ok().map((s) => s.id as string));
+        const seen: string[] = [];
+        const seenSet = new Set<string>();
+        const lastOf = new Map<number, number>();
+        let after: string | undefined;
+        for (let walked = 0; ; walked++) {
+          if (walked > 2 * WRITERS * PER_WRITER) {
+            problems.push('a walk did not end');
+            return undefined;
+          }
+          const limit = final ? 100 : rng.range(1, 100);
+          const outcome = await sendRaw(port, {
+            method: 'GET',
+            path: `${path}?order=asc&limit=${limit}${after ? `&after=${after}` : ''}`,
+            headers: json,
+            agent: pagerAgent,
+          });
+          pages++;
+          const response = outcome.response as RawResponse | undefined;
+          if (response?.status === 400 && after && deleteStarted.has(after)) {
+            // The cursor was deleted under the pager: refusing it is the documented answer.
+            abortedWalks++;
+            return undefined;
+          }
+          if (response?.status !== 200) {
+            problems.push(`list after ${after}: ${status(outcome)} ${response?.text.slice(0, 160)}`);
+            return undefined;
+          }
+          const page = jsonOf(response) as Page;
+          if (page.data.length > limit) problems.push(`a page of ${page.data.length} for limit ${limit}`);
+          for (const message of page.data) {
+            if (seenSet.has(message.id)) problems.push(`walk yielded ${message.id} twice`);
+            seenSet.add(message.id);
+            seen.push(message.id);
+            const { writer, n } = origin(message);
+            if ((lastOf.get(writer) ?? -1) >= n) problems.push(`walk: writer ${writer}'s #${n} after its #${lastOf.get(writer)} (not in creation order)`);
+            lastOf.set(writer, n);
+          }
+          if (!page.has_more) break;
+          if (page.data.length === 0 || page.last_id === after) {
+            problems.push(`has_more with a page that does not advance (after ${after})`);
+            break;
+          }
+          after = page.last_id as string;
+        }
+        // Nothing that existed for the whole walk is missing from it.
+        for (const id of ackedAtStart) {
+          if (!seenSet.has(id) && !deleteStarted.has(id))
+            problems.push(`a walk missed ${id}, acknowledged before it started and never deleted (walk of ${Date.now() - startedAt} ms)`);
+        }
+        completeWalks++;
+        return seen;
+      };
+      const paging = (async () => {
+        while (!writersDone) await walk(false);
+      })();
+
+      await Promise.all([writing, deleting, paging]);
+      deleterAgent.destroy();
+      const finalWalk = await walk(true);
+      pagerAgent.destroy();
+
+      // Every create succeeded, every delete succeeded, nothing answered 5xx.
+      const failedCreates = writers.samples
+        .filter((s) => status(s) !== 200)
+        .map((s) => `create by writer ${s.client}: ${status(s)} ${s.response?.text.slice(0, 120)}`);
+      expect(failedCreates.slice(0, 10)).toEqual([]);
+      expect(writers.ok()).toHaveLength(WRITERS * PER_WRITER);
+      expect(problems.slice(0, 20)).toEqual([]);
+      console.log(
+        `concurrency: ${writers.ok().length} creates, ${deleted.size} deletes, ${completeWalks} ` +
+          `complete walks (${abortedWalks} cut short by a deleted cursor), ${pages} pages`,
+      );
+      expect(completeWalks).toBeGreaterThanOrEqual(3);
+      expect(deleted.size).toBeGreaterThanOrEqual(100);
+
+      // Each writer's acknowledgements are distinct and all of them are kept except the deleted ones.
+      const acked = writers.ok().map((s) => s.id as string);
+      expect(new Set(acked).size).toBe(acked.length);
+      const expected = new Set(acked.filter((id) => !deleted.has(id)));
+      const { rows } = await t.db.query<{ id: string; content: { text: { value: string } }[] }>(
+        'SELECT id, content FROM messages WHERE thread_id = $1 ORDER BY seq',
+        [threadId],
+      );
+      expect(rows).toHaveLength(WRITERS * PER_WRITER - deleted.size);
+      expect(rows.filter((row) => !expected.has(row.id)).map((row) => row.id)).toEqual([]);
+      const contents = rows.map((row) => row.content[0].text.value);
+      expect(new Set(contents).size).toBe(contents.length);
+
+      // The final walk is exactly the stored order, and each writer's messages ascend in creation order.
+      expect(finalWalk).toEqual(rows.map((row) => row.id));
+      const byWriter = new Map<number, number[]>();
+      for (const row of rows) {
+        const { writer, n } = origin(row);
+        byWriter.set(writer, [...(byWriter.get(writer) ?? []), n]);
       }
-    })();
+      for (const [writer, ns] of byWriter) expect([writer, ns]).toEqual([writer, [...ns].sort((a, b) => a - b)]);
 
-    // The pager: walks the list with `after` in ascending order, again and again, with random page sizes.
-    const pagerAgent = new Agent({ keepAlive: true, maxSockets: 1 });
-    let completeWalks = 0;
-    let abortedWalks = 0;
-    let pages = 0;
-    const walk = async (final: boolean): Promise<string[] | undefined> => {
-      const startedAt = Date.now();
-      const ackedAtStart = new Set(writers.ok().map((s) => s.id as string));
-      const seen: string[] = [];
-      const seenSet = new Set<string>();
-      const lastOf = new Map<number, number>();
-      let after: string | undefined;
-      for (let walked = 0; ; walked++) {
-        if (walked > 2 * WRITERS * PER_WRITER) {
-          problems.push('a walk did not end');
-          return undefined;
-        }
-        const limit = final ? 100 : rng.range(1, 100);
-        const outcome = await sendRaw(port, {
-          method: 'GET',
-          path: `${path}?order=asc&limit=${limit}${after ? `&after=${after}` : ''}`,
-          headers: json,
-          agent: pagerAgent,
-        });
-        pages++;
-        const response = outcome.response as RawResponse | undefined;
-        if (response?.status === 400 && after && deleteStarted.has(after)) {
-          // The cursor was deleted under the pager: refusing it is the documented answer.
-          abortedWalks++;
-          return undefined;
-        }
-        if (response?.status !== 200) {
-          problems.push(`list after ${after}: ${status(outcome)} ${response?.text.slice(0, 160)}`);
-          return undefined;
-        }
-        const page = jsonOf(response) as Page;
-        if (page.data.length > limit) problems.push(`a page of ${page.data.length} for limit ${limit}`);
-        for (const message of page.data) {
-          if (seenSet.has(message.id)) problems.push(`walk yielded ${message.id} twice`);
-          seenSet.add(message.id);
-          seen.push(message.id);
-          const { writer, n } = origin(message);
-          if ((lastOf.get(writer) ?? -1) >= n) problems.push(`walk: writer ${writer}'s #${n} after its #${lastOf.get(writer)} (not in creation order)`);
-          lastOf.set(writer, n);
-        }
-        if (!page.has_more) break;
-        if (page.data.length === 0 || page.last_id === after) {
-          problems.push(`has_more with a page that does not advance (after ${after})`);
-          break;
-        }
-        after = page.last_id as string;
+      // And desc is exactly the reverse of asc.
+      const desc: string[] = [];
+      let cursor: string | undefined;
+      for (let page = 0; page < 100; page++) {
+        const outcome = await sendRaw(port, { method: 'GET', path: `${path}?order=desc&limit=100${cursor ? `&after=${cursor}` : ''}`, headers: json });
+        const body = jsonOf(outcome.response) as Page;
+        desc.push(...body.data.map((m) => m.id));
+        if (!body.has_more) break;
+        cursor = body.last_id as string;
       }
-      // Nothing that existed for the whole walk is missing from it.
-      for (const id of ackedAtStart) {
-        if (!seenSet.has(id) && !deleteStarted.has(id))
-          problems.push(`a walk missed ${id}, acknowledged before it started and never deleted (walk of ${Date.now() - startedAt} ms)`);
-      }
-      completeWalks++;
-      return seen;
-    };
-    const paging = (async () => {
-      while (!writersDone) await walk(false);
-    })();
-
-    await Promise.all([writing, deleting, paging]);
-    deleterAgent.destroy();
-    const finalWalk = await walk(true);
-    pagerAgent.destroy();
-
-    // Every create succeeded, every delete succeeded, nothing answered 5xx.
-    const failedCreates = writers.samples
-      .filter((s) => status(s) !== 200)
-      .map((s) => `create by writer ${s.client}: ${status(s)} ${s.response?.text.slice(0, 120)}`);
-    expect(failedCreates.slice(0, 10)).toEqual([]);
-    expect(writers.ok()).toHaveLength(WRITERS * PER_WRITER);
-    expect(problems.slice(0, 20)).toEqual([]);
-    console.log(
-      `concurrency: ${writers.ok().length} creates, ${deleted.size} deletes, ${completeWalks} complete walks (${abortedWalks} cut short by a deleted cursor), ${pages} pages`,
-    );
-    expect(completeWalks).toBeGreaterThanOrEqual(3);
-    expect(deleted.size).toBeGreaterThanOrEqual(100);
-
-    // Each writer's acknowledgements are distinct and all of them are kept except the deleted ones.
-    const acked = writers.ok().map((s) => s.id as string);
-    expect(new Set(acked).size).toBe(acked.length);
-    const expected = new Set(acked.filter((id) => !deleted.has(id)));
-    const { rows } = await t.db.query<{ id: string; content: { text: { value: string } }[] }>(
-      'SELECT id, content FROM messages WHERE thread_id = $1 ORDER BY seq',
-      [threadId],
-    );
-    expect(rows).toHaveLength(WRITERS * PER_WRITER - deleted.size);
-    expect(rows.filter((row) => !expected.has(row.id)).map((row) => row.id)).toEqual([]);
-    const contents = rows.map((row) => row.content[0].text.value);
-    expect(new Set(contents).size).toBe(contents.length);
-
-    // The final walk is exactly the stored order, and each writer's messages ascend in creation order.
-    expect(finalWalk).toEqual(rows.map((row) => row.id));
-    const byWriter = new Map<number, number[]>();
-    for (const row of rows) {
-      const { writer, n } = origin(row);
-      byWriter.set(writer, [...(byWriter.get(writer) ?? []), n]);
-    }
-    for (const [writer, ns] of byWriter) expect([writer, ns]).toEqual([writer, [...ns].sort((a, b) => a - b)]);
-
-    // And desc is exactly the reverse of asc.
-    const desc: string[] = [];
-    let cursor: string | undefined;
-    for (let page = 0; page < 100; page++) {
-      const outcome = await sendRaw(port, { method: 'GET', path: `${path}?order=desc&limit=100${cursor ? `&after=${cursor}` : ''}`, headers: json });
-      const body = jsonOf(outcome.response) as Page;
-      desc.push(...body.data.map((m) => m.id));
-      if (!body.has_more) break;
-      cursor = body.last_id as string;
-    }
-    expect(desc).toEqual([...rows.map((row) => row.id)].reverse());
-  }, 90_000);
+      expect(desc).toEqual([...rows.map((row) => row.id)].reverse());
+    },
+    90_000,
+  );
 
   it('concurrent modifies of one message metadata: the result is exactly one of the written maps, never a mix or an error', async () => {
     const thread = await t.http

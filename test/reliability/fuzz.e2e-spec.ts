@@ -38,7 +38,10 @@ function describeCase(c: FuzzCase): string {
   const headers = Object.entries(c.headers)
     .map(([k, v]) => `${k}: ${JSON.stringify(v).slice(0, 80)}`)
     .join(', ');
-  return `#${c.n} ${c.kind} ${c.dialect}/${c.shape} ${c.method} ${c.path.slice(0, 160)} [${headers}]${body} notes=[${c.notes.join(' | ')}] expect=${c.expect}${c.status ? `/${c.status}` : ''}`;
+  return (
+    `#${c.n} ${c.kind} ${c.dialect}/${c.shape} ${c.method} ${c.path.slice(0, 160)} [${headers}]${body} ` +
+    `notes=[${c.notes.join(' | ')}] expect=${c.expect}${c.status ? `/${c.status}` : ''}`
+  );
 }
 
 function answerOf(outcome: RawOutcome): string {

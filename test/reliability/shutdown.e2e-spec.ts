@@ -157,7 +157,9 @@ describe('SIGTERM under load', () => {
       for (const s of load.samples as Sample[]) {
         if (s.sentAt !== undefined && s.sentAt < signalAt && s.endedAt >= signalAt) inFlightAtSignal++;
         if (s.response?.headers.connection === 'close') answeredWithClose++;
-        const what = `${s.kind} by client ${s.client} sent ${s.sentAt === undefined ? 'never' : `${s.sentAt - signalAt} ms`} from the signal on a ${s.reusedSocket ? 'reused' : 'new'} connection`;
+        const what =
+          `${s.kind} by client ${s.client} sent ${s.sentAt === undefined ? 'never' : `${s.sentAt - signalAt} ms`} ` +
+          `from the signal on a ${s.reusedSocket ? 'reused' : 'new'} connection`;
         if (!accepted(s)) {
           if (s.error && ['ECONNREFUSED', 'ECONNRESET', 'EPIPE'].includes(s.error.code)) notAccepted++;
           else failures.push(`${what}: ${s.error ? `${s.error.code} ${s.error.message}` : `status ${s.response?.status}`}`);

@@ -6,7 +6,8 @@ import { AZURE_V1, AZURE_V2, azureClient, metadataWithKeys, openAiClient, sdkErr
 
 const WRONG_KEY = 'sk-wrong-0123456789abcdefghijklmnopqrstuvwxyz';
 const AZURE_DENIED =
-  'Access denied due to invalid subscription key or wrong API endpoint. Make sure to provide a valid key for an active subscription and use a correct regional API endpoint for your resource.';
+  'Access denied due to invalid subscription key or wrong API endpoint. Make sure to provide a ' +
+  'valid key for an active subscription and use a correct regional API endpoint for your resource.';
 
 /** How the official SDK surfaces the service's errors: class, status, and the parsed `error` body. */
 describe('openai SDK: errors', () => {

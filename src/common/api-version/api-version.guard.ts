@@ -16,7 +16,8 @@ function azureShape(version: unknown): Shape {
 function azureV1Shape(version: unknown): Shape {
   if (version === undefined || (typeof version === 'string' && AZURE_V1_API_VERSIONS.includes(version))) return 'v2';
   throw ApiError.badRequest(
-    `Unsupported value '${String(version)}' for query parameter 'api-version'. The v1 API (/openai/v1/) takes none, or one of: ${AZURE_V1_API_VERSIONS.join(', ')}.`,
+    `Unsupported value '${String(version)}' for query parameter 'api-version'. The v1 ` +
+      `API (/openai/v1/) takes none, or one of: ${AZURE_V1_API_VERSIONS.join(', ')}.`,
     'api-version',
     'invalid_api_version',
   );

@@ -240,7 +240,8 @@ export class ModelStore implements FuzzWorld {
         const thread = this.threads.get(body.id as string);
         if (thread && !same(body.metadata, thread.metadata))
           problems.push(
-            `retrieved thread metadata ${canonical(body.metadata).slice(0, 80)} differs from what the successes wrote ${canonical(thread.metadata).slice(0, 80)}`,
+            `retrieved thread metadata ${canonical(body.metadata).slice(0, 80)} differs ` +
+              `from what the successes wrote ${canonical(thread.metadata).slice(0, 80)}`,
           );
         break;
       }
@@ -252,7 +253,8 @@ export class ModelStore implements FuzzWorld {
           c.shape === 'v1' && Array.isArray(message.content) ? message.content.filter((part: { type?: string }) => part.type !== 'image_url') : message.content;
         if (!same(body.metadata, message.metadata))
           problems.push(
-            `retrieved message metadata ${canonical(body.metadata).slice(0, 80)} differs from what the successes wrote ${canonical(message.metadata).slice(0, 80)}`,
+            `retrieved message metadata ${canonical(body.metadata).slice(0, 80)} differs ` +
+              `from what the successes wrote ${canonical(message.metadata).slice(0, 80)}`,
           );
         if (!same(body.content, content))
           problems.push(
