@@ -59,7 +59,8 @@ export class ConfigError extends Error {}
 const LOG_LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, kb: 1024, mb: 1024 ** 2, mib: 1024 ** 2, kib: 1024, gb: 1024 ** 3, gib: 1024 ** 3 };
 
-function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+/** An integer setting from min to max; the fallback (a number, or undefined for a setting that may be unset) when unset. */
+export function integer<F extends number | undefined>(env: NodeJS.ProcessEnv, name: string, fallback: F, min: number, max: number): number | F {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);

@@ -1,4 +1,4 @@
-import { ConfigError } from './app.config';
+import { ConfigError, integer } from './app.config';
 
 /** The settings of the data-ownership features: full-text search and retention. */
 export interface DataConfig {
@@ -13,16 +13,6 @@ export interface DataConfig {
 }
 
 const SEARCH_CONFIG = /^[a-z_][a-z0-9_]{0,62}$/;
-
-function integer(env: NodeJS.ProcessEnv, name: string, fallback: number | undefined, min: number, max: number): number | undefined {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!/^\d+$/.test(raw.trim()) || value < min || value > max) {
-    throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got '${raw}'`);
-  }
-  return value;
-}
 
 /** The text-search configuration alone: the migration that builds the search column reads it too. */
 export function searchConfig(env: NodeJS.ProcessEnv = process.env): string {
