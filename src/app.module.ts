@@ -10,6 +10,8 @@ import { ErrorFilter } from './common/errors/error.filter';
 import { ApiValidationPipe } from './common/errors/validation.pipe';
 import { DatabaseModule } from './database/database.module';
 import { DatabaseSettings } from './database/data-source';
+import { FilesModule } from './files/files.module';
+import { DEFAULT_FILES_SETTINGS, FilesSettings } from './files/files.settings';
 import { HealthController } from './health/health.controller';
 import { MessagesModule } from './messages/messages.module';
 import { ThreadsModule } from './threads/threads.module';
@@ -17,6 +19,8 @@ import { ThreadsModule } from './threads/threads.module';
 export interface AppModuleOptions {
   database: DatabaseSettings;
   apiKeys: readonly ApiKey[];
+  /** The Files API's storage, size limit and reference rule; PostgreSQL, 512 MB and strict when unset. */
+  files?: FilesSettings;
 }
 
 @Module({})
@@ -24,7 +28,7 @@ export class AppModule {
   static forRoot(options: AppModuleOptions): DynamicModule {
     return {
       module: AppModule,
-      imports: [DatabaseModule.forRoot(options.database), AuthModule.forRoot(options.apiKeys), IdempotencyModule, ThreadsModule, MessagesModule],
+      imports: [DatabaseModule.forRoot(options.database), AuthModule.forRoot(options.apiKeys), IdempotencyModule, FilesModule.forRoot(options.files ?? DEFAULT_FILES_SETTINGS), ThreadsModule, MessagesModule],
       controllers: [HealthController],
       providers: [
         DrainState,

@@ -4,6 +4,7 @@ import { createApp } from './app.factory';
 import { DrainState } from './common/http/drain';
 import { keepGeneratedKey, loadApiKeys } from './auth/api-keys';
 import { AppConfig, ConfigError, loadConfig } from './config/app.config';
+import { loadFilesConfig } from './config/files.config';
 import { ensureWritableDir } from './config/writable-dir';
 import { describeConnectionError } from './database/connection-errors';
 import { runMigrations } from './database/data-source';
@@ -11,6 +12,7 @@ import { openDatabase } from './database/embedded-database';
 import { EmbeddedPostgresError } from './database/embedded-postgres';
 
 async function main(config: AppConfig): Promise<void> {
+  const files = loadFilesConfig();
   const keys = loadApiKeys(config.apiKeys, config.dataDir);
   if (keys.newSecret) ensureWritableDir(config.dataDir, 'DATA_DIR', ', or set API_KEYS');
   const database = await openDatabase(config);
@@ -18,6 +20,7 @@ async function main(config: AppConfig): Promise<void> {
   const app = await createApp({
     database: { url: database.url, poolSize: config.dbPoolSize },
     apiKeys: keys.keys,
+    files,
     bodyLimitBytes: config.bodyLimitBytes,
     requestTimeoutMs: config.requestTimeoutMs,
     corsOrigins: config.corsOrigins,

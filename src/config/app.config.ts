@@ -35,7 +35,7 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: nu
   return value;
 }
 
-function byteSize(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+export function byteSize(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const match = /^(\d+)\s*([a-z]*)$/i.exec(raw.trim());
