@@ -45,12 +45,6 @@ export class Sql {
     return result.rows as T[];
   }
 
-  /** As `rows`, with the results in binary format: a bytea column comes back as its bytes (a Buffer), not as hex text. */
-  async binaryRows<T>(query: Statement, values: unknown[], on: Queryable = this.pool): Promise<T[]> {
-    const result = await on.query({ name: query.name, text: query.text, values, binary: true } as QueryConfig);
-    return result.rows as T[];
-  }
-
   /** One round trip that needs no table: is the database reachable? */
   async ping(): Promise<void> {
     await this.rows(PING, []);

@@ -105,7 +105,8 @@ export class FilesRepository {
 
   /** Chunk `n` of a file, or undefined past its last. */
   async readChunk(fileId: string, n: number): Promise<Buffer | undefined> {
-    return (await this.sql.binaryRows<{ data: Buffer }>(READ_CHUNK, [fileId, n]))[0]?.data;
+    // Text format (hex, parsed into a Buffer by pg): pg's per-query binary results decode every value as UTF-8.
+    return (await this.sql.rows<{ data: Buffer }>(READ_CHUNK, [fileId, n]))[0]?.data;
   }
 
   /** A page of `limit` files (`limit + 1` are fetched: the extra one only says that more lie beyond), the cursor resolved in the same statement. */
