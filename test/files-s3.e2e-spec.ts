@@ -120,7 +120,9 @@ describe('Files API on S3 storage', () => {
     );
     request.write(Buffer.alloc(20 * 1024 * 1024, 7));
     await partStored;
-    await until(`SELECT count(*) > 0 AS ok FROM pg_stat_activity WHERE datname = current_database() AND query LIKE '%INSERT INTO files%' AND state LIKE '%in transaction%'`);
+    await until(
+      `SELECT count(*) > 0 AS ok FROM pg_stat_activity WHERE datname = current_database() AND query LIKE '%INSERT INTO files%' AND state LIKE '%in transaction%'`,
+    );
     request.destroy();
     await until(`SELECT count(*) = 0 AS ok FROM pg_stat_activity WHERE datname = current_database() AND state LIKE '%in transaction%'`);
     expect(await counts()).toEqual({ files: 0, chunks: 0 });

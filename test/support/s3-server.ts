@@ -70,4 +70,3 @@ export async function startS3Server(bucket = 'assistants-files', prefix = 'files
     },
   };
 }
-
