@@ -54,16 +54,23 @@ export class Sql {
   async transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     let broken: Error | undefined;
+    // A connection lost while the transaction waits on something else (an upload's next bytes) is
+    // reported by an 'error' event: heard here (unheard, it would end the process), and answered
+    // as the lost connection it is rather than as the "not queryable" error of the next statement.
+    let lost: Error | undefined;
+    const onError = (error: Error) => (lost ??= error);
+    client.on('error', onError);
     try {
       await client.query('BEGIN');
       const result = await work(client);
       await client.query('COMMIT');
       return result;
     } catch (error) {
-      await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
-      throw error;
+      if (!lost) await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
+      throw lost ?? error;
     } finally {
-      client.release(broken);
+      client.off('error', onError);
+      client.release(lost ?? broken);
     }
   }
 }
