@@ -90,8 +90,7 @@ function serviceEnv(database: BenchDatabase, apiKeys: string, dataDir: string): 
 // ---- data --------------------------------------------------------------------------------------------------
 
 const CREATE_BODY = JSON.stringify({ role: 'user', content: 'How does AI work? Explain it in one paragraph.' });
-const SEED_TEXT =
-  'Seed message: a user turn of ordinary length, asking the assistant to summarise the previous answer in three short bullet points.';
+const SEED_TEXT = 'Seed message: a user turn of ordinary length, asking the assistant to summarise the previous answer in three short bullet points.';
 const SEED_BODY = JSON.stringify({ role: 'user', content: SEED_TEXT });
 
 interface Fixtures {
@@ -185,7 +184,10 @@ const isMessage = (status: number, body: unknown) =>
   expect(status === 200 && (body as Json)?.object === 'thread.message', `expected 200 and a thread.message, got ${status}`);
 const isFullPage = (status: number, body: unknown) => {
   const page = body as MessageList;
-  return expect(status === 200 && page?.object === 'list' && page.data?.length === 20 && page.has_more, `expected 200 and a full page with more, got ${status}`);
+  return expect(
+    status === 200 && page?.object === 'list' && page.data?.length === 20 && page.has_more,
+    `expected 200 and a full page with more, got ${status}`,
+  );
 };
 
 function scenarios(fixtures: Fixtures, headers: Record<string, string>): Map<number, Scenario> {
@@ -373,7 +375,14 @@ async function main(): Promise<void> {
   const key = `sk-bench-${randomBytes(18).toString('hex')}`;
   const apiKeys = `bench:${key}`;
   const rss = new RssSampler(100);
-  const service = await startServer('service', join(root, 'dist', 'main.js'), serviceEnv(database, apiKeys, join(tempDir, 'data-1')), root, rss, productionNodeOptions(root));
+  const service = await startServer(
+    'service',
+    join(root, 'dist', 'main.js'),
+    serviceEnv(database, apiKeys, join(tempDir, 'data-1')),
+    root,
+    rss,
+    productionNodeOptions(root),
+  );
   const api = new Api(service.baseUrl, key);
 
   const floorScenarios = options.floorScenarios.filter((id) => options.scenarios.includes(id));
@@ -471,7 +480,14 @@ async function main(): Promise<void> {
   }
 
   if (scaleOutScenarios.length > 0) {
-    const second = await startServer('service-2', join(root, 'dist', 'main.js'), serviceEnv(database, apiKeys, join(tempDir, 'data-2')), root, rss, productionNodeOptions(root));
+    const second = await startServer(
+      'service-2',
+      join(root, 'dist', 'main.js'),
+      serviceEnv(database, apiKeys, join(tempDir, 'data-2')),
+      root,
+      rss,
+      productionNodeOptions(root),
+    );
     // The first instance has run every scenario by now: bring the new one's JIT up to a comparable state first.
     const secondWarmup = Math.max(3, options.warmup);
     log(`warming service-2 up alone for ${secondWarmup} s per scale-out scenario`);
@@ -492,7 +508,9 @@ async function main(): Promise<void> {
         entry.problems.push(`service-2 check failed: ${problem}`);
         continue;
       }
-      log(`scenario ${id} scale-out: 2 instances, ${Math.ceil(options.connections / 2)}+${Math.floor(options.connections / 2)} connections, ${options.duration} s`);
+      log(
+        `scenario ${id} scale-out: 2 instances, ${Math.ceil(options.connections / 2)}+${Math.floor(options.connections / 2)} connections, ${options.duration} s`,
+      );
       const result = targetResult('scale-out', [service, second], [await measure([service, second], scenario, options.duration)]);
       entry.results.push(result);
       describeRun('scale-out', result);

@@ -28,7 +28,14 @@ export class AppModule {
   static forRoot(options: AppModuleOptions): DynamicModule {
     return {
       module: AppModule,
-      imports: [DatabaseModule.forRoot(options.database), AuthModule.forRoot(options.apiKeys), IdempotencyModule, FilesModule.forRoot(options.files ?? DEFAULT_FILES_SETTINGS), ThreadsModule, MessagesModule],
+      imports: [
+        DatabaseModule.forRoot(options.database),
+        AuthModule.forRoot(options.apiKeys),
+        IdempotencyModule,
+        FilesModule.forRoot(options.files ?? DEFAULT_FILES_SETTINGS),
+        ThreadsModule,
+        MessagesModule,
+      ],
       controllers: [HealthController],
       providers: [
         DrainState,

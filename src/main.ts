@@ -53,7 +53,6 @@ async function main(config: AppConfig): Promise<void> {
   if (keys.source === 'stored') banner.push(`API key: the one generated on first start, kept in ${keys.keyFile}`);
   if (keys.newSecret) banner.push(`API key (generated now, shown once, kept in ${keys.keyFile}):`, '', `  ${keys.newSecret}`, '');
   if (config.logLevel !== 'silent') process.stdout.write(banner.join('\n') + '\n');
-
 }
 
 function startupFailure(error: unknown, config: AppConfig | undefined): string {

@@ -44,9 +44,7 @@ describe('API description', () => {
       paths: Record<string, Record<string, { security?: object[]; parameters?: { name: string; in: string; required?: boolean }[] }>>;
       components: { securitySchemes: Record<string, unknown> };
     };
-    const documented = new Set(
-      Object.entries(document.paths).flatMap(([path, item]) => Object.keys(item).map((method) => `${method.toUpperCase()} ${path}`)),
-    );
+    const documented = new Set(Object.entries(document.paths).flatMap(([path, item]) => Object.keys(item).map((method) => `${method.toUpperCase()} ${path}`)));
     const served = servedRoutes(t).filter((route) => / \/(v1|openai)\//.test(route) || /healthz|readyz/.test(route));
     expect(served.length).toBeGreaterThanOrEqual(2 * 11 + 2);
     for (const route of served) expect(documented).toContain(route);

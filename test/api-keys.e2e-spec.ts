@@ -99,7 +99,11 @@ describe('managed API keys', () => {
   it('keeps tenants apart: keys of two tenants see only their own threads', async () => {
     const one = await create('tenant-one');
     const two = await create('tenant-two');
-    const thread = await first.http.post('/v1/threads').set(bearer(one.secret)).send({ metadata: { owner: 'one' } }).expect(200);
+    const thread = await first.http
+      .post('/v1/threads')
+      .set(bearer(one.secret))
+      .send({ metadata: { owner: 'one' } })
+      .expect(200);
     const hidden = await second.http.get(`/v1/threads/${thread.body.id}`).set(bearer(two.secret)).expect(404);
     expect(hidden.body.error.message).toBe(`No thread found with id '${thread.body.id}'.`);
     await first.http.get(`/v1/threads/${thread.body.id}`).set(bearer(KEY_A)).expect(404);

@@ -42,7 +42,10 @@ describe('API versions', () => {
 
   beforeAll(async () => {
     t = await startTestApp();
-    const res = await t.http.post('/v1/threads').set(bearer(KEY_A)).send({ metadata: { made: 'by-v2' }, tool_resources: TOOL_RESOURCES });
+    const res = await t.http
+      .post('/v1/threads')
+      .set(bearer(KEY_A))
+      .send({ metadata: { made: 'by-v2' }, tool_resources: TOOL_RESOURCES });
     expect(res.status).toBe(200);
     threadId = res.body.id;
   });
@@ -53,11 +56,32 @@ describe('API versions', () => {
 
   describe('Azure api-version query parameter', () => {
     const routes: [string, (http: TestApp['http'], version?: string) => request.Test][] = [
-      ['POST /threads', (http, v) => http.post(azure('/threads', v)).set(apiKey).send({ metadata: { a: 'b' } })],
+      [
+        'POST /threads',
+        (http, v) =>
+          http
+            .post(azure('/threads', v))
+            .set(apiKey)
+            .send({ metadata: { a: 'b' } }),
+      ],
       ['GET /threads/{id}', (http, v) => http.get(azure(`/threads/${threadId}`, v)).set(apiKey)],
-      ['POST /threads/{id}', (http, v) => http.post(azure(`/threads/${threadId}`, v)).set(apiKey).send({ metadata: { changed: 'yes' } })],
+      [
+        'POST /threads/{id}',
+        (http, v) =>
+          http
+            .post(azure(`/threads/${threadId}`, v))
+            .set(apiKey)
+            .send({ metadata: { changed: 'yes' } }),
+      ],
       ['DELETE /threads/{id}', (http, v) => http.delete(azure(`/threads/${threadId}`, v)).set(apiKey)],
-      ['POST /threads/{id}/messages', (http, v) => http.post(azure(`/threads/${threadId}/messages`, v)).set(apiKey).send({ role: 'user', content: 'x' })],
+      [
+        'POST /threads/{id}/messages',
+        (http, v) =>
+          http
+            .post(azure(`/threads/${threadId}/messages`, v))
+            .set(apiKey)
+            .send({ role: 'user', content: 'x' }),
+      ],
       ['GET /threads/{id}/messages', (http, v) => http.get(azure(`/threads/${threadId}/messages`, v)).set(apiKey)],
     ];
 
@@ -73,7 +97,10 @@ describe('API versions', () => {
       'api-version %p is unsupported: 400 naming the parameter and listing the supported versions; nothing stored',
       async (version) => {
         const before = await snapshot(t.db);
-        const res = await t.http.post(azure('/threads', version)).set(apiKey).send({ metadata: { a: 'b' } });
+        const res = await t.http
+          .post(azure('/threads', version))
+          .set(apiKey)
+          .send({ metadata: { a: 'b' } });
         expectBadRequest(res, 'api-version');
         expectListsAllVersions(res.body.error.message);
         expect(await snapshot(t.db)).toBe(before);
@@ -99,7 +126,10 @@ describe('API versions', () => {
       expect(retrieved.status).toBe(200);
       expect(retrieved.body).toEqual(created.body);
 
-      const modified = await t.http.post(azure(`/threads/${id}`, version)).set(apiKey).send({ metadata: { version, step: 'modified' } });
+      const modified = await t.http
+        .post(azure(`/threads/${id}`, version))
+        .set(apiKey)
+        .send({ metadata: { version, step: 'modified' } });
       expect(modified.status).toBe(200);
       expectThreadShape(modified.body, shape);
       expect(modified.body.metadata).toEqual({ version, step: 'modified' });
@@ -119,7 +149,10 @@ describe('API versions', () => {
 
     it.each(V1_VERSIONS)('%s (v1) rejects tool_resources on modify as an unknown parameter; nothing changed', async (version) => {
       const before = await snapshot(t.db);
-      const res = await t.http.post(azure(`/threads/${threadId}`, version)).set(apiKey).send({ tool_resources: { code_interpreter: { file_ids: [] } } });
+      const res = await t.http
+        .post(azure(`/threads/${threadId}`, version))
+        .set(apiKey)
+        .send({ tool_resources: { code_interpreter: { file_ids: [] } } });
       expectBadRequest(res, 'tool_resources');
       expect(res.body.error.code).toBe('unknown_parameter');
       expect(await snapshot(t.db)).toBe(before);
@@ -138,10 +171,16 @@ describe('API versions', () => {
     });
 
     it('on /openai the api-version decides the shape, whatever OpenAI-Beta header the SDK sends', async () => {
-      const v1 = await t.http.get(azure(`/threads/${threadId}`, '2024-04-01-preview')).set(apiKey).set('OpenAI-Beta', 'assistants=v2');
+      const v1 = await t.http
+        .get(azure(`/threads/${threadId}`, '2024-04-01-preview'))
+        .set(apiKey)
+        .set('OpenAI-Beta', 'assistants=v2');
       expect(v1.status).toBe(200);
       expectThreadShape(v1.body, 'v1');
-      const v2 = await t.http.get(azure(`/threads/${threadId}`, '2025-04-01-preview')).set(apiKey).set('OpenAI-Beta', 'assistants=v1');
+      const v2 = await t.http
+        .get(azure(`/threads/${threadId}`, '2025-04-01-preview'))
+        .set(apiKey)
+        .set('OpenAI-Beta', 'assistants=v1');
       expect(v2.status).toBe(200);
       expectThreadShape(v2.body, 'v2');
     });
@@ -172,10 +211,16 @@ describe('API versions', () => {
 
     it('assistants=v1 creates, modifies and deletes in the v1 shape', async () => {
       const headers = { ...bearer(KEY_A), 'OpenAI-Beta': 'assistants=v1' };
-      const created = await t.http.post('/v1/threads').set(headers).send({ metadata: { v: '1' } });
+      const created = await t.http
+        .post('/v1/threads')
+        .set(headers)
+        .send({ metadata: { v: '1' } });
       expect(created.status).toBe(200);
       expectThreadShape(created.body, 'v1');
-      const modified = await t.http.post(`/v1/threads/${created.body.id}`).set(headers).send({ metadata: { v: 'one' } });
+      const modified = await t.http
+        .post(`/v1/threads/${created.body.id}`)
+        .set(headers)
+        .send({ metadata: { v: 'one' } });
       expect(modified.status).toBe(200);
       expectThreadShape(modified.body, 'v1');
       expect(modified.body.metadata).toEqual({ v: 'one' });
@@ -191,15 +236,16 @@ describe('API versions', () => {
       expect(await snapshot(t.db)).toBe(before);
     });
 
-    it.each(['assistants=v3', 'assistants=v0', 'v2', 'assistants', 'foo=bar'])(
-      'OpenAI-Beta %p is a 400 on create, and nothing is stored',
-      async (header) => {
-        const before = await snapshot(t.db);
-        const res = await t.http.post('/v1/threads').set(bearer(KEY_A)).set('OpenAI-Beta', header).send({ metadata: { a: 'b' } });
-        expectBadRequest(res);
-        expect(await snapshot(t.db)).toBe(before);
-      },
-    );
+    it.each(['assistants=v3', 'assistants=v0', 'v2', 'assistants', 'foo=bar'])('OpenAI-Beta %p is a 400 on create, and nothing is stored', async (header) => {
+      const before = await snapshot(t.db);
+      const res = await t.http
+        .post('/v1/threads')
+        .set(bearer(KEY_A))
+        .set('OpenAI-Beta', header)
+        .send({ metadata: { a: 'b' } });
+      expectBadRequest(res);
+      expect(await snapshot(t.db)).toBe(before);
+    });
 
     it.each(['assistants=v3', 'assistants=beta'])('OpenAI-Beta %p is a 400 on retrieve', async (header) => {
       const res = await t.http.get(`/v1/threads/${threadId}`).set(bearer(KEY_A)).set('OpenAI-Beta', header);

@@ -73,7 +73,10 @@ describe('API key authentication', () => {
 
   beforeAll(async () => {
     t = await startTestApp();
-    const thread = await t.http.post('/v1/threads').set(bearer(KEY_A)).send({ metadata: { owner: 'alpha' } });
+    const thread = await t.http
+      .post('/v1/threads')
+      .set(bearer(KEY_A))
+      .send({ metadata: { owner: 'alpha' } });
     expect(thread.status).toBe(200);
     threadId = thread.body.id;
     const message = await t.http.post(`/v1/threads/${threadId}/messages`).set(bearer(KEY_A)).send({ role: 'user', content: 'hi' });

@@ -145,8 +145,18 @@ describe('response contract: the published OpenAI schemas', () => {
         const plain = await call(v, 'post', `${threadPath}/messages`, 200, { role: 'user', content: 'plain text' });
         const replay = { role: 'user', content: 'sent twice' };
         const key = { 'Idempotency-Key': `contract-${slug(v)}` };
-        await t.http.post(url(v, `${threadPath}/messages`)).set(v.headers).set(key).send(replay).expect(200);
-        await t.http.post(url(v, `${threadPath}/messages`)).set(v.headers).set(key).send(replay).expect(200);
+        await t.http
+          .post(url(v, `${threadPath}/messages`))
+          .set(v.headers)
+          .set(key)
+          .send(replay)
+          .expect(200);
+        await t.http
+          .post(url(v, `${threadPath}/messages`))
+          .set(v.headers)
+          .set(key)
+          .send(replay)
+          .expect(200);
 
         const page = await call(v, 'get', `${threadPath}/messages`, 200);
         expect((page.data as unknown[]).length).toBe(5);
@@ -200,10 +210,19 @@ describe('response contract: the published OpenAI schemas', () => {
         await t.http.post(url(v, '/threads')).set(v.headers).type('json').send('[]').expect(400);
         const key = { 'Idempotency-Key': `contract-reuse-${slug(v)}` };
         await t.http.post(url(v, '/threads')).set(v.headers).set(key).send({}).expect(200);
-        await t.http.post(url(v, '/threads')).set(v.headers).set(key).send({ metadata: { a: 'b' } }).expect(400);
+        await t.http
+          .post(url(v, '/threads'))
+          .set(v.headers)
+          .set(key)
+          .send({ metadata: { a: 'b' } })
+          .expect(400);
         // 400, 413 and 415 from below the router: the body parser and the content-type check.
         await t.http.post(url(v, '/threads')).set(v.headers).type('json').send('{"metadata":').expect(400);
-        await t.http.post(url(v, '/threads')).set(v.headers).send({ metadata: { big: 'x'.repeat(70 * 1024) } }).expect(413);
+        await t.http
+          .post(url(v, '/threads'))
+          .set(v.headers)
+          .send({ metadata: { big: 'x'.repeat(70 * 1024) } })
+          .expect(413);
         await t.http.post(url(v, '/threads')).set(v.headers).type('text/plain').send('hello').expect(415);
         // 404: unknown objects and unknown URLs.
         await call(v, 'get', '/threads/thread_doesnotexist', 404);
@@ -220,7 +239,15 @@ describe('response contract: the published OpenAI schemas', () => {
         // 401: no key, a wrong key (the Azure dialect's 401 has Azure's own body and no schema here).
         const anonymous = { ...v, headers: Object.fromEntries(Object.entries(v.headers).filter(([name]) => name !== 'Authorization' && name !== 'api-key')) };
         await call(anonymous, 'get', threadPath, 401);
-        await call({ ...anonymous, headers: { ...anonymous.headers, ...(v.dialect === 'azure' ? { 'api-key': 'wrong-key-0123456789' } : bearer('sk-wrong-0123456789abcdef')) } }, 'get', threadPath, 401);
+        await call(
+          {
+            ...anonymous,
+            headers: { ...anonymous.headers, ...(v.dialect === 'azure' ? { 'api-key': 'wrong-key-0123456789' } : bearer('sk-wrong-0123456789abcdef')) },
+          },
+          'get',
+          threadPath,
+          401,
+        );
       });
     });
   });
@@ -372,7 +399,9 @@ describe('ContractRecorder', () => {
     expect(deleted.errors.map((e) => e.keyword)).toEqual(['content-type', 'json']);
     // Written in two pieces and valid JSON: only the missing content type is wrong.
     expect(list.errors.map((e) => e.keyword)).toEqual(['content-type']);
-    expect(formatViolations([thread])).toMatch(/^POST \/v1\/threads -> 200 \(openai, v2\) vs v2 ThreadObject:\n {2}- \/ must have required property 'tool_resources'/);
+    expect(formatViolations([thread])).toMatch(
+      /^POST \/v1\/threads -> 200 \(openai, v2\) vs v2 ThreadObject:\n {2}- \/ must have required property 'tool_resources'/,
+    );
     expect(recorder.responses).toHaveLength(5);
     expect(recorder.responses[2]).toMatchObject({ status: 401, dialect: 'azure', schema: undefined, valid: true });
   });
@@ -390,7 +419,8 @@ describe('ContractRecorder', () => {
       file_ids: [],
       metadata: {},
     };
-    const check = (body: object) => checkResponse({ method: 'GET', path: '/v1/threads/thread_1/messages/msg_1', status: 200, shape: 'v1', body: JSON.stringify(body) });
+    const check = (body: object) =>
+      checkResponse({ method: 'GET', path: '/v1/threads/thread_1/messages/msg_1', status: 200, shape: 'v1', body: JSON.stringify(body) });
     const complete = { ...message, status: 'completed', incomplete_details: null, completed_at: null, incomplete_at: null };
     expect(check(complete)).toBeUndefined();
     expect(check({ ...complete, content: [{ type: 'image_url', image_url: { url: 'https://example.com/a.png' } }] })?.errors).toEqual(

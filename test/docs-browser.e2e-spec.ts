@@ -52,7 +52,9 @@ describe('the docs page in a real browser (headless Chromium)', () => {
     expect(response?.status()).toBe(200);
     await page.waitForSelector('.opblock');
     const paths = await page.$$eval('.opblock-summary-path', (elements) => elements.map((element) => element.getAttribute('data-path')));
-    expect(paths).toEqual(expect.arrayContaining(['/v1/threads', '/v1/threads/{thread_id}/messages', '/openai/threads', '/openai/threads/{thread_id}/messages']));
+    expect(paths).toEqual(
+      expect.arrayContaining(['/v1/threads', '/v1/threads/{thread_id}/messages', '/openai/threads', '/openai/threads/{thread_id}/messages']),
+    );
     const tags = await page.$$eval('.opblock-tag', (elements) => elements.map((element) => element.getAttribute('data-tag')));
     expect(tags).toEqual(expect.arrayContaining(['OpenAI dialect', 'Azure OpenAI dialect']));
 
@@ -65,8 +67,9 @@ describe('the docs page in a real browser (headless Chromium)', () => {
     await page.click('.auth-container .btn-done');
 
     // Create thread (OpenAI dialect): try it out with an empty object, execute.
-    const id = await page.$$eval('.opblock.opblock-post', (blocks) =>
-      blocks.find((block) => block.querySelector('.opblock-summary-path')?.getAttribute('data-path') === '/v1/threads')?.id,
+    const id = await page.$$eval(
+      '.opblock.opblock-post',
+      (blocks) => blocks.find((block) => block.querySelector('.opblock-summary-path')?.getAttribute('data-path') === '/v1/threads')?.id,
     );
     expect(id).toMatch(/^operations-OpenAI_dialect-/);
     const operation = `[id="${id}"]`;
@@ -85,7 +88,10 @@ describe('the docs page in a real browser (headless Chromium)', () => {
     await page.waitForSelector(`${operation} .live-responses-table .response .response-col_status`);
     const status = await page.$eval(`${operation} .live-responses-table .response .response-col_status`, (cell) => cell.textContent?.trim());
     expect(status).toBe('200');
-    const body = await page.$eval(`${operation} .live-responses-table .response .microlight, ${operation} .live-responses-table .response pre`, (pre) => pre.textContent ?? '');
+    const body = await page.$eval(
+      `${operation} .live-responses-table .response .microlight, ${operation} .live-responses-table .response pre`,
+      (pre) => pre.textContent ?? '',
+    );
     expect(JSON.parse(body)).toMatchObject({ object: 'thread', metadata: { from: 'docs' } });
     const { rows } = await t.db.query(`SELECT count(*)::int AS n FROM threads WHERE metadata->>'from' = 'docs'`);
     expect(rows[0].n).toBe(1);

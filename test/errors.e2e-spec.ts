@@ -11,7 +11,8 @@ import { bearer, KEY_A, snapshot, startTestApp, TestApp } from './support/test-a
 const AZURE_VERSION = '2024-08-01-preview';
 const auth = bearer(KEY_A);
 const STACK_TRACE = /\n\s*at\s|\bat\s+\S+\s+\(\S+:\d+:\d+\)|\.ts:\d+|\.js:\d+|node_modules/;
-const SQL = /\b(SELECT|INSERT INTO|UPDATE\s+\w+\s+SET|DELETE FROM|RETURNING|WHERE)\b|QueryFailedError|syntax error|relation "|violates|duplicate key|invalid byte sequence|pg_|\$\d\b/;
+const SQL =
+  /\b(SELECT|INSERT INTO|UPDATE\s+\w+\s+SET|DELETE FROM|RETURNING|WHERE)\b|QueryFailedError|syntax error|relation "|violates|duplicate key|invalid byte sequence|pg_|\$\d\b/;
 
 function expectEnvelope(res: request.Response, status: number): void {
   expectErrorEnvelope(res, status);
@@ -30,7 +31,10 @@ describe('errors', () => {
 
   beforeAll(async () => {
     t = await startTestApp();
-    const thread = await t.http.post('/v1/threads').set(auth).send({ metadata: { keep: 'me' } });
+    const thread = await t.http
+      .post('/v1/threads')
+      .set(auth)
+      .send({ metadata: { keep: 'me' } });
     expect(thread.status).toBe(200);
     threadId = thread.body.id;
     const message = await t.http.post(`/v1/threads/${threadId}/messages`).set(auth).send({ role: 'user', content: 'hi' });
@@ -171,19 +175,16 @@ describe('errors', () => {
       expect(res.body.error.param).toBe('after');
     });
 
-    it.each([
-      "thread_'; DROP TABLE threads; --",
-      'thread_" OR 1=1 --',
-      'thread_%25%27',
-      `thread_${'a'.repeat(500)}`,
-      'thread_😀',
-    ])('the id %p is just an unknown id: 404 with the id echoed, tables intact', async (id) => {
-      const res = await t.http.get(`/v1/threads/${encodeURIComponent(id)}`).set(auth);
-      expectEnvelope(res, 404);
-      expect(res.body.error.message).toBe(`No thread found with id '${id}'.`);
-      const { rows } = await t.db.query('SELECT count(*)::int AS n FROM threads WHERE id = $1', [threadId]);
-      expect(rows[0].n).toBe(1);
-    });
+    it.each(["thread_'; DROP TABLE threads; --", 'thread_" OR 1=1 --', 'thread_%25%27', `thread_${'a'.repeat(500)}`, 'thread_😀'])(
+      'the id %p is just an unknown id: 404 with the id echoed, tables intact',
+      async (id) => {
+        const res = await t.http.get(`/v1/threads/${encodeURIComponent(id)}`).set(auth);
+        expectEnvelope(res, 404);
+        expect(res.body.error.message).toBe(`No thread found with id '${id}'.`);
+        const { rows } = await t.db.query('SELECT count(*)::int AS n FROM threads WHERE id = $1', [threadId]);
+        expect(rows[0].n).toBe(1);
+      },
+    );
 
     it('a malformed percent-encoding in the path: a 4xx envelope', async () => {
       const res = await t.http.get('/v1/threads/%E0%A4%A').set(auth);
@@ -195,14 +196,23 @@ describe('errors', () => {
 
   describe('every response', () => {
     it('is application/json and carries no stack trace or SQL, success or error', async () => {
-      const created = await t.http.post('/v1/threads').set(auth).send({ metadata: { a: 'b' } });
+      const created = await t.http
+        .post('/v1/threads')
+        .set(auth)
+        .send({ metadata: { a: 'b' } });
       const id = created.body.id as string;
       const az = (path: string) => `/openai${path}?api-version=${AZURE_VERSION}`;
       const responses: [string, request.Response][] = [
         ['create', created],
         ['create (no body)', await t.http.post('/v1/threads').set(auth)],
         ['retrieve', await t.http.get(`/v1/threads/${id}`).set(auth)],
-        ['modify', await t.http.post(`/v1/threads/${id}`).set(auth).send({ metadata: { c: 'd' } })],
+        [
+          'modify',
+          await t.http
+            .post(`/v1/threads/${id}`)
+            .set(auth)
+            .send({ metadata: { c: 'd' } }),
+        ],
         ['create message', await t.http.post(`/v1/threads/${id}/messages`).set(auth).send({ role: 'user', content: 'x' })],
         ['list messages', await t.http.get(`/v1/threads/${id}/messages`).set(auth)],
         ['azure retrieve', await t.http.get(az(`/threads/${id}`)).set('api-key', KEY_A)],
@@ -240,7 +250,10 @@ describe('body size limit (bodyLimitBytes: 1024)', () => {
 
   beforeAll(async () => {
     t = await startTestApp({ bodyLimitBytes: 1024 });
-    const thread = await t.http.post('/v1/threads').set(auth).send({ metadata: { keep: 'me' } });
+    const thread = await t.http
+      .post('/v1/threads')
+      .set(auth)
+      .send({ metadata: { keep: 'me' } });
     expect(thread.status).toBe(200);
     threadId = thread.body.id;
   });
@@ -284,7 +297,11 @@ describe('body size limit (bodyLimitBytes: 1024)', () => {
 
   it('a body far over the limit is refused the same way', async () => {
     const before = await snapshot(t.db);
-    const res = await t.http.post('/v1/threads').set(auth).set('Content-Type', 'application/json').send(JSON.stringify({ metadata: { a: 'z'.repeat(200_000) } }));
+    const res = await t.http
+      .post('/v1/threads')
+      .set(auth)
+      .set('Content-Type', 'application/json')
+      .send(JSON.stringify({ metadata: { a: 'z'.repeat(200_000) } }));
     expectEnvelope(res, 413);
     expect(await snapshot(t.db)).toBe(before);
   });

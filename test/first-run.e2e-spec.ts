@@ -163,7 +163,9 @@ describe('first run', () => {
     const app = new Client({ connectionString: await embedded.startForApp() });
     await app.connect();
     try {
-      const who = await app.query('SELECT current_user AS role, current_database() AS db, rolsuper, rolcreatedb, rolcreaterole FROM pg_roles WHERE rolname = current_user');
+      const who = await app.query(
+        'SELECT current_user AS role, current_database() AS db, rolsuper, rolcreatedb, rolcreaterole FROM pg_roles WHERE rolname = current_user',
+      );
       expect(who.rows).toEqual([{ role: 'assistants', db: 'assistants', rolsuper: false, rolcreatedb: false, rolcreaterole: false }]);
       expect((await app.query('SELECT name FROM migrations')).rows).toEqual([{ name: 'kept' }]);
       await app.query("INSERT INTO migrations (name) VALUES ('written by the app role')");
@@ -222,7 +224,9 @@ describe('first run', () => {
   });
 
   it('builds incrementally: after a build, the next one finds nothing to do and removes outputs whose source is gone', () => {
-    const dry = execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-b', '--dry', '--verbose', join(ROOT, 'tsconfig.build.json')], { encoding: 'utf8' });
+    const dry = execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-b', '--dry', '--verbose', join(ROOT, 'tsconfig.build.json')], {
+      encoding: 'utf8',
+    });
     expect(dry).toMatch(/is up to date/);
     const stale = join(ROOT, 'dist', 'common', 'removed-source.js');
     writeFileSync(stale, '');

@@ -7,7 +7,11 @@ describe('hostile spellings of routes and fields', () => {
 
   it('checks the key on a percent-encoded spelling of a route, and keeps tenants apart there too', async () => {
     const thread = await t.http.post('/v1/threads').set(bearer(KEY_A)).send({}).expect(200);
-    for (const path of [`/%761/threads/${thread.body.id}`, `/v%31/threads/${thread.body.id}`, `/%6fpenai/threads/${thread.body.id}?api-version=2024-08-01-preview`]) {
+    for (const path of [
+      `/%761/threads/${thread.body.id}`,
+      `/v%31/threads/${thread.body.id}`,
+      `/%6fpenai/threads/${thread.body.id}?api-version=2024-08-01-preview`,
+    ]) {
       const anonymous = await t.http.get(path);
       expect({ path, status: anonymous.status }).toEqual({ path, status: 401 });
       const other = await t.http.get(path).set(bearer(KEY_B)).set('api-key', KEY_B);
@@ -21,11 +25,21 @@ describe('hostile spellings of routes and fields', () => {
 
   it('refuses keys that would be dropped silently, in bodies and queries, and stores nothing', async () => {
     const before = await snapshot(t.db);
-    for (const raw of ['{"constructor":1}', '{"prototype":{}}', '{"__proto__":{"x":1}}', '{"metadata":{"constructor":"a"}}', '{"messages":[{"role":"user","content":"x","prototype":1}]}']) {
+    for (const raw of [
+      '{"constructor":1}',
+      '{"prototype":{}}',
+      '{"__proto__":{"x":1}}',
+      '{"metadata":{"constructor":"a"}}',
+      '{"messages":[{"role":"user","content":"x","prototype":1}]}',
+    ]) {
       const response = await t.http.post('/v1/threads').set(bearer(KEY_A)).set('Content-Type', 'application/json').send(raw);
       expect({ raw, status: response.status, code: response.body.error?.code }).toEqual({ raw, status: 400, code: 'invalid_value' });
     }
-    const thread = await t.http.post('/v1/threads').set(bearer(KEY_A)).send({ metadata: { toString: 'kept', valueOf: 'kept' } }).expect(200);
+    const thread = await t.http
+      .post('/v1/threads')
+      .set(bearer(KEY_A))
+      .send({ metadata: { toString: 'kept', valueOf: 'kept' } })
+      .expect(200);
     expect(thread.body.metadata).toEqual({ toString: 'kept', valueOf: 'kept' });
     for (const query of ['constructor=x', 'hasOwnProperty=x', 'prototype=1', 'bogus=1']) {
       const response = await t.http.get(`/v1/threads/${thread.body.id}/messages?${query}`).set(bearer(KEY_A)).expect(400);

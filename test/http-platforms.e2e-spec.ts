@@ -31,7 +31,10 @@ async function send(t: TestApp & { url?: string }, request: RawRequest): Promise
 /** What must be identical across platforms: status, compared headers and the body. */
 function comparable(response: RawResponse) {
   const headers = Object.fromEntries(COMPARED_HEADERS.map((name) => [name, response.headers[name]]));
-  const body = response.text.length > 400 ? `${response.text.slice(0, 200)}… (${response.text.length} characters, sha256 ${createHash('sha256').update(response.text).digest('hex')})` : response.text;
+  const body =
+    response.text.length > 400
+      ? `${response.text.slice(0, 200)}… (${response.text.length} characters, sha256 ${createHash('sha256').update(response.text).digest('hex')})`
+      : response.text;
   return { status: response.status, headers, body, requestId: typeof response.headers['x-request-id'] };
 }
 
@@ -43,7 +46,10 @@ describe('oversized headers and URLs (431) answer the error envelope', () => {
   it.each([
     ['a header over 16 KB', { method: 'GET', path: '/v1/threads', headers: { ...bearer(KEY_A), 'x-filler': 'a'.repeat(20_000) } }],
     ['a URL over 16 KB', { method: 'GET', path: `/v1/threads/thread_${'a'.repeat(20_000)}`, headers: bearer(KEY_A) }],
-    ['many headers over 16 KB in all', { method: 'POST', path: '/v1/threads', headers: Object.fromEntries([...Array(400)].map((_, i) => [`x-h${i}`, 'v'.repeat(50)])) }],
+    [
+      'many headers over 16 KB in all',
+      { method: 'POST', path: '/v1/threads', headers: Object.fromEntries([...Array(400)].map((_, i) => [`x-h${i}`, 'v'.repeat(50)])) },
+    ],
   ])('%s: 431, JSON envelope, security headers and a request id', async (_name, request) => {
     const response = await send(t, request);
     expect(response.status).toBe(431);
@@ -102,7 +108,11 @@ describe(`the same answers on Fastify and Express (this run: ${testPlatform()})`
       corsOrigins: ['https://app.example'],
       databaseUrl: fastify.databaseUrl,
     });
-    const thread = await fastify.http.post('/v1/threads').set(bearer(KEY_A)).send({ metadata: { a: 'b' } }).expect(200);
+    const thread = await fastify.http
+      .post('/v1/threads')
+      .set(bearer(KEY_A))
+      .send({ metadata: { a: 'b' } })
+      .expect(200);
     threadId = thread.body.id;
     const message = await fastify.http.post(`/v1/threads/${threadId}/messages`).set(bearer(KEY_A)).send({ role: 'user', content: 'hi' }).expect(200);
     messageId = message.body.id;
@@ -127,9 +137,15 @@ describe(`the same answers on Fastify and Express (this run: ${testPlatform()})`
     ['no key', () => ({ method: 'GET', path: `/v1/threads/${threadId}` })],
     ['Azure no key', () => ({ method: 'GET', path: `/openai/threads/${threadId}?api-version=${AZURE}` })],
     ['Azure retrieve', () => ({ method: 'GET', path: `/openai/threads/${threadId}?api-version=${AZURE}`, headers: { 'api-key': KEY_A } })],
-    ['Azure v1 message files', () => ({ method: 'GET', path: `/openai/threads/${threadId}/messages/${messageId}/files?api-version=2024-02-15-preview`, headers: { 'api-key': KEY_A } })],
+    [
+      'Azure v1 message files',
+      () => ({ method: 'GET', path: `/openai/threads/${threadId}/messages/${messageId}/files?api-version=2024-02-15-preview`, headers: { 'api-key': KEY_A } }),
+    ],
     ['Azure without api-version', () => ({ method: 'GET', path: `/openai/threads/${threadId}`, headers: { 'api-key': KEY_A } })],
-    ['Azure api-version twice', () => ({ method: 'GET', path: `/openai/threads/${threadId}?api-version=${AZURE}&api-version=${AZURE}`, headers: { 'api-key': KEY_A } })],
+    [
+      'Azure api-version twice',
+      () => ({ method: 'GET', path: `/openai/threads/${threadId}?api-version=${AZURE}&api-version=${AZURE}`, headers: { 'api-key': KEY_A } }),
+    ],
     ['list messages', () => ({ method: 'GET', path: `/v1/threads/${threadId}/messages?limit=5&order=asc`, headers: bearer(KEY_A) })],
     ['list messages, bad limit', () => ({ method: 'GET', path: `/v1/threads/${threadId}/messages?limit=abc`, headers: bearer(KEY_A) })],
     ['list messages, unknown parameter', () => ({ method: 'GET', path: `/v1/threads/${threadId}/messages?constructor=x`, headers: bearer(KEY_A) })],
@@ -147,28 +163,58 @@ describe(`the same answers on Fastify and Express (this run: ${testPlatform()})`
     ['__proto__ key', () => ({ method: 'POST', path: '/v1/threads', headers: json, body: '{"__proto__":{"x":1}}' })],
     ['nesting too deep', () => ({ method: 'POST', path: '/v1/threads', headers: json, body: '{"metadata":' + '['.repeat(40) + ']'.repeat(40) + '}' })],
     ['lone surrogate', () => ({ method: 'POST', path: '/v1/threads', headers: json, body: '{"metadata":{"k":"\\ud800"}}' })],
-    ['invalid UTF-8', () => ({ method: 'POST', path: `/v1/threads/${threadId}`, headers: json, body: Buffer.from([0x7b, 0x22, 0xff, 0x22, 0x3a, 0x31, 0x7d]) })],
+    [
+      'invalid UTF-8',
+      () => ({ method: 'POST', path: `/v1/threads/${threadId}`, headers: json, body: Buffer.from([0x7b, 0x22, 0xff, 0x22, 0x3a, 0x31, 0x7d]) }),
+    ],
     ['unknown field', () => ({ method: 'POST', path: '/v1/threads', headers: json, body: '{"nope":1}' })],
     ['invalid field', () => ({ method: 'POST', path: '/v1/threads', headers: json, body: '{"metadata":"x"}' })],
     ['text/plain', () => ({ method: 'POST', path: '/v1/threads', headers: { ...bearer(KEY_A), 'content-type': 'text/plain' }, body: 'x' })],
     ['no content type, with a body', () => ({ method: 'POST', path: '/v1/threads', headers: bearer(KEY_A), body: '{}' })],
     ['an invalid media type', () => ({ method: 'POST', path: '/v1/threads', headers: { ...bearer(KEY_A), 'content-type': 'json' }, body: '{}' })],
     ['application/jsonx', () => ({ method: 'POST', path: '/v1/threads', headers: { ...bearer(KEY_A), 'content-type': 'application/jsonx' }, body: '{}' })],
-    ['application/json-patch+json', () => ({ method: 'POST', path: '/v1/threads', headers: { ...bearer(KEY_A), 'content-type': 'application/json-patch+json' }, body: '{}' })],
+    [
+      'application/json-patch+json',
+      () => ({ method: 'POST', path: '/v1/threads', headers: { ...bearer(KEY_A), 'content-type': 'application/json-patch+json' }, body: '{}' }),
+    ],
     ['text/plain, empty', () => ({ method: 'POST', path: `/v1/threads/${threadId}`, headers: { ...bearer(KEY_A), 'content-type': 'text/plain' }, body: '' })],
     ['JSON, empty', () => ({ method: 'POST', path: `/v1/threads/${threadId}`, headers: json, body: '' })],
     ['JSON, whitespace', () => ({ method: 'POST', path: `/v1/threads/${threadId}`, headers: json, body: ' \n ' })],
-    ['Application/JSON; charset=UTF-8', () => ({ method: 'POST', path: `/v1/threads/${threadId}`, headers: { ...bearer(KEY_A), 'content-type': 'Application/JSON; charset=UTF-8' }, body: '{"metadata":{"a":"b"}}' })],
+    [
+      'Application/JSON; charset=UTF-8',
+      () => ({
+        method: 'POST',
+        path: `/v1/threads/${threadId}`,
+        headers: { ...bearer(KEY_A), 'content-type': 'Application/JSON; charset=UTF-8' },
+        body: '{"metadata":{"a":"b"}}',
+      }),
+    ],
     ['chunked JSON', () => ({ method: 'POST', path: `/v1/threads/${threadId}`, headers: json, body: '{"metadata":{"a":"b"}}', chunked: true })],
     ['body over the limit', () => ({ method: 'POST', path: '/v1/threads', headers: json, body: JSON.stringify({ metadata: { a: 'x'.repeat(3000) } }) })],
-    ['body over the limit, chunked', () => ({ method: 'POST', path: '/v1/threads', headers: json, body: JSON.stringify({ metadata: { a: 'x'.repeat(3000) } }), chunked: true })],
+    [
+      'body over the limit, chunked',
+      () => ({ method: 'POST', path: '/v1/threads', headers: json, body: JSON.stringify({ metadata: { a: 'x'.repeat(3000) } }), chunked: true }),
+    ],
     ['GET with a body', () => ({ method: 'GET', path: `/v1/threads/${threadId}`, headers: json, body: '{' })],
-    ['DELETE of an unknown thread with a text body', () => ({ method: 'DELETE', path: '/v1/threads/thread_nope', headers: { ...bearer(KEY_A), 'content-type': 'text/plain' }, body: 'x' })],
+    [
+      'DELETE of an unknown thread with a text body',
+      () => ({ method: 'DELETE', path: '/v1/threads/thread_nope', headers: { ...bearer(KEY_A), 'content-type': 'text/plain' }, body: 'x' }),
+    ],
     ['DELETE of an unknown thread', () => ({ method: 'DELETE', path: '/v1/threads/thread_nope', headers: bearer(KEY_A) })],
     ['invalid Idempotency-Key', () => ({ method: 'POST', path: `/v1/threads/${threadId}`, headers: { ...json, 'Idempotency-Key': 'a b' }, body: '{}' })],
     ['invalid OpenAI-Beta', () => ({ method: 'GET', path: `/v1/threads/${threadId}`, headers: { ...bearer(KEY_A), 'OpenAI-Beta': 'assistants=v9' } })],
-    ['CORS preflight, allowed origin', () => ({ method: 'OPTIONS', path: '/v1/threads', headers: { origin: 'https://app.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type' } })],
-    ['CORS preflight, other origin', () => ({ method: 'OPTIONS', path: '/v1/threads', headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' } })],
+    [
+      'CORS preflight, allowed origin',
+      () => ({
+        method: 'OPTIONS',
+        path: '/v1/threads',
+        headers: { origin: 'https://app.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type' },
+      }),
+    ],
+    [
+      'CORS preflight, other origin',
+      () => ({ method: 'OPTIONS', path: '/v1/threads', headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' } }),
+    ],
     ['CORS request, allowed origin', () => ({ method: 'GET', path: `/v1/threads/${threadId}`, headers: { ...bearer(KEY_A), origin: 'https://app.example' } })],
     ['healthz', () => ({ method: 'GET', path: '/healthz' })],
     ['readyz', () => ({ method: 'GET', path: '/readyz' })],

@@ -6,8 +6,7 @@ describe('Idempotency-Key on creates', () => {
   afterAll(() => t.close());
 
   const count = async (table: 'threads' | 'messages') => Number((await t.db.query(`SELECT count(*) FROM ${table}`)).rows[0].count);
-  const createThread = (key: string, body: object, apiKey = KEY_A) =>
-    t.http.post('/v1/threads').set(bearer(apiKey)).set('Idempotency-Key', key).send(body);
+  const createThread = (key: string, body: object, apiKey = KEY_A) => t.http.post('/v1/threads').set(bearer(apiKey)).set('Idempotency-Key', key).send(body);
 
   it('returns the first response to a repeat and creates nothing new', async () => {
     const before = await count('threads');
@@ -48,7 +47,12 @@ describe('Idempotency-Key on creates', () => {
   });
 
   it('applies to thread-with-messages and to message creates', async () => {
-    const body = { messages: [{ role: 'user', content: 'one' }, { role: 'user', content: 'two' }] };
+    const body = {
+      messages: [
+        { role: 'user', content: 'one' },
+        { role: 'user', content: 'two' },
+      ],
+    };
     const messagesBefore = await count('messages');
     const first = await createThread('with-messages', body).expect(200);
     await createThread('with-messages', body).expect(200);

@@ -8,7 +8,10 @@ describe('the one id rule', () => {
 
   beforeAll(async () => {
     t = await startTestApp();
-    const thread = await t.http.post('/v1/threads').set(bearer(KEY_A)).send({ messages: [{ role: 'user', content: 'x' }] });
+    const thread = await t.http
+      .post('/v1/threads')
+      .set(bearer(KEY_A))
+      .send({ messages: [{ role: 'user', content: 'x' }] });
     expect(thread.status).toBe(200);
     threadId = thread.body.id;
   });
@@ -32,7 +35,10 @@ describe('the one id rule', () => {
 
   it.each(['after', 'before', 'run_id'])('a %s that breaks the rule: 400 naming it', async (name) => {
     for (const id of BAD_IDS.filter(Boolean)) {
-      const res = await t.http.get(`/v1/threads/${threadId}/messages`).query({ [name]: id }).set(bearer(KEY_A));
+      const res = await t.http
+        .get(`/v1/threads/${threadId}/messages`)
+        .query({ [name]: id })
+        .set(bearer(KEY_A));
       expectErrorEnvelope(res, 400);
       expect([JSON.stringify(id), res.body.error.param]).toEqual([JSON.stringify(id), name]);
     }

@@ -32,7 +32,12 @@ describe('request limits', () => {
     const nested = await t.http
       .post('/v1/threads')
       .set(bearer(KEY_A))
-      .send({ messages: [{ role: 'user', content: 'ok' }, { role: 'user', content: [{ type: 'video' }] }] })
+      .send({
+        messages: [
+          { role: 'user', content: 'ok' },
+          { role: 'user', content: [{ type: 'video' }] },
+        ],
+      })
       .expect(400);
     expect(nested.body.error.param).toBe('messages[1].content[0].type');
     expect(nested.body.error.message).toContain("'messages[1].content[0].type'");
@@ -50,7 +55,10 @@ describe('request timeout', () => {
     try {
       await locker.query('BEGIN');
       await locker.query('SELECT * FROM threads WHERE id = $1 FOR UPDATE', [thread.body.id]);
-      const response = await t.http.post(`/v1/threads/${thread.body.id}`).set(bearer(KEY_A)).send({ metadata: { a: 'b' } });
+      const response = await t.http
+        .post(`/v1/threads/${thread.body.id}`)
+        .set(bearer(KEY_A))
+        .send({ metadata: { a: 'b' } });
       expect(response.status).toBe(504);
       expect(response.body.error).toMatchObject({ type: 'timeout', code: 'timeout' });
       expect(response.headers['content-type']).toMatch(/application\/json/);

@@ -61,7 +61,13 @@ describe('message files: v1 only (e2e)', () => {
 
       const asc = await c.get(files, { order: 'asc' });
       expectStatus(asc, 200);
-      expect(asc.body).toEqual({ object: 'list', data: ['file-1', 'file-2', 'file-3'].map(fileObject), first_id: 'file-1', last_id: 'file-3', has_more: false });
+      expect(asc.body).toEqual({
+        object: 'list',
+        data: ['file-1', 'file-2', 'file-3'].map(fileObject),
+        first_id: 'file-1',
+        last_id: 'file-3',
+        has_more: false,
+      });
     });
 
     it('pages the files with limit, order, after and before', async () => {

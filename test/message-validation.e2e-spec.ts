@@ -89,11 +89,7 @@ const V2_CASES: Case[] = [
   ['attachment tool type function', user('hi', { attachments: [attachment('file-1', [{ type: 'function' }])] }), 'attachments'],
   ['attachment tool without type', user('hi', { attachments: [attachment('file-1', [{}])] }), 'attachments'],
   ['attachment with an unknown field', user('hi', { attachments: [{ ...attachment(), purpose: 'x' }] }), 'attachments'],
-  [
-    '11 attachments',
-    user('hi', { attachments: Array.from({ length: 11 }, (_, i) => attachment(`file-${i}`)) }),
-    'attachments',
-  ],
+  ['11 attachments', user('hi', { attachments: Array.from({ length: 11 }, (_, i) => attachment(`file-${i}`)) }), 'attachments'],
   ['file_ids (v1 only)', user('hi', { file_ids: ['file-1'] }), 'file_ids'],
   ['file_ids empty (v1 only)', user('hi', { file_ids: [] }), 'file_ids'],
   // The one id rule: 1 to 128 printable ASCII characters.
@@ -231,7 +227,7 @@ describe('message validation (e2e)', () => {
       ['v1 file_ids holding a number', AZURE_V1, user('hi', { file_ids: [1] }), 'file_ids'],
     ];
     it.each(cases.map(([label, flavor, body, param]) => ({ label, flavor, body, param })))(
-      "$label: 400 \"Invalid type for '$param'...\"",
+      '$label: 400 "Invalid type for \'$param\'..."',
       async ({ flavor, body, param }) => {
         const c = new Client(t, flavor);
         const { threadId } = await fixture(c);

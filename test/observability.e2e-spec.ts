@@ -24,7 +24,12 @@ describe('request ids and structured logs', () => {
   it('logs one JSON line per request with its id, method, route, status, duration and tenant, and never a key or a body', async () => {
     lines.length = 0;
     const marker = 'secret-body-marker-7d1f';
-    const created = await t.http.post('/v1/threads').set(bearer(KEY_A)).set('x-request-id', 'req-create-1').send({ metadata: { note: marker } }).expect(200);
+    const created = await t.http
+      .post('/v1/threads')
+      .set(bearer(KEY_A))
+      .set('x-request-id', 'req-create-1')
+      .send({ metadata: { note: marker } })
+      .expect(200);
     await t.http.get(`/v1/threads/${created.body.id}`).set(bearer(KEY_A)).set('x-request-id', 'req-get-1').expect(200);
     await t.http.get('/v1/threads/thread_x').set(bearer('sk-wrong-key-0123456789')).set('x-request-id', 'req-denied-1').expect(401);
 
@@ -85,11 +90,7 @@ describe('hardened HTTP', () => {
   });
 
   it('sets security headers and no x-powered-by', async () => {
-    for (const response of [
-      await t.http.post('/v1/threads').set(bearer(KEY_A)).send({}),
-      await t.http.get('/v1/threads/x'),
-      await t.http.get('/healthz'),
-    ]) {
+    for (const response of [await t.http.post('/v1/threads').set(bearer(KEY_A)).send({}), await t.http.get('/v1/threads/x'), await t.http.get('/healthz')]) {
       expect(response.headers).toMatchObject({
         'x-content-type-options': 'nosniff',
         'x-frame-options': 'DENY',
@@ -103,10 +104,7 @@ describe('hardened HTTP', () => {
   });
 
   it('has CORS off by default', async () => {
-    const preflight = await t.http
-      .options('/v1/threads')
-      .set('Origin', 'https://evil.example.com')
-      .set('Access-Control-Request-Method', 'POST');
+    const preflight = await t.http.options('/v1/threads').set('Origin', 'https://evil.example.com').set('Access-Control-Request-Method', 'POST');
     expect(preflight.headers['access-control-allow-origin']).toBeUndefined();
     const simple = await t.http.get('/healthz').set('Origin', 'https://evil.example.com').expect(200);
     expect(simple.headers['access-control-allow-origin']).toBeUndefined();

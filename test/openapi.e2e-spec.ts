@@ -112,7 +112,11 @@ describe('the OpenAPI document', () => {
           // A file's bytes: a binary body, not JSON.
           expect([method, path, responses['200']?.content?.['application/octet-stream']?.schema]).toEqual([method, path, { type: 'string', format: 'binary' }]);
         } else {
-          expect([method, path, responses['200']?.content?.['application/json']?.schema]).toEqual([method, path, expect.objectContaining({ $ref: expect.any(String) })]);
+          expect([method, path, responses['200']?.content?.['application/json']?.schema]).toEqual([
+            method,
+            path,
+            expect.objectContaining({ $ref: expect.any(String) }),
+          ]);
         }
         if (!/^\/(v1|openai)\//.test(path)) continue;
         const errors = Object.keys(responses).filter((code) => code !== '200');
@@ -132,11 +136,21 @@ describe('the OpenAPI document', () => {
     for (const response of captured) {
       const operation = (document.paths[response.template] as Record<string, OpenAPIV3.OperationObject>)[response.method];
       const described = (operation.responses as Record<string, OpenAPIV3.ResponseObject>)[String(response.status)];
-      expect([response.method, response.template, response.status, described !== undefined]).toEqual([response.method, response.template, response.status, true]);
+      expect([response.method, response.template, response.status, described !== undefined]).toEqual([
+        response.method,
+        response.template,
+        response.status,
+        true,
+      ]);
       const schema = described.content?.['application/json']?.schema as OpenAPIV3.ReferenceObject;
       const validate = ajv.compile({ $ref: `openapi${schema.$ref}` });
       const valid = validate(response.body);
-      expect([response.method, response.template, response.status, valid ? [] : validate.errors]).toEqual([response.method, response.template, response.status, []]);
+      expect([response.method, response.template, response.status, valid ? [] : validate.errors]).toEqual([
+        response.method,
+        response.template,
+        response.status,
+        [],
+      ]);
       statuses.add(response.status);
     }
     expect([...statuses].sort()).toEqual([200, 400, 401, 404, 415]);
@@ -146,14 +160,24 @@ describe('the OpenAPI document', () => {
     const dir = mkdtempSync(join(tmpdir(), 'openapi-client-'));
     try {
       writeFileSync(join(dir, 'openapi.json'), JSON.stringify(document));
-      execFileSync(process.execPath, [join(__dirname, '../node_modules/openapi-typescript/bin/cli.js'), join(dir, 'openapi.json'), '--output', join(dir, 'client.ts')], { stdio: 'pipe' });
+      execFileSync(
+        process.execPath,
+        [join(__dirname, '../node_modules/openapi-typescript/bin/cli.js'), join(dir, 'openapi.json'), '--output', join(dir, 'client.ts')],
+        { stdio: 'pipe' },
+      );
       const lines = captured.map(
         (response, i) =>
           `const r${i}: paths[${JSON.stringify(response.template)}][${JSON.stringify(response.method)}]['responses'][${response.status}]['content']['application/json'] = ${JSON.stringify(response.body)};`,
       );
       const compile = (source: string) => {
         writeFileSync(join(dir, 'check.ts'), `import type { paths } from './client';\n${source}\nexport {};\n`);
-        const program = ts.createProgram([join(dir, 'check.ts')], { strict: true, noEmit: true, noUnusedLocals: false, skipLibCheck: true, target: ts.ScriptTarget.ES2022 });
+        const program = ts.createProgram([join(dir, 'check.ts')], {
+          strict: true,
+          noEmit: true,
+          noUnusedLocals: false,
+          skipLibCheck: true,
+          target: ts.ScriptTarget.ES2022,
+        });
         return ts.getPreEmitDiagnostics(program).map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
       };
       expect(lines.length).toBe(captured.length);
@@ -161,11 +185,15 @@ describe('the OpenAPI document', () => {
       // The check can fail: a thread whose created_at is a string, a message with a field of neither shape.
       const thread = captured.find((r) => r.template === '/v1/threads' && r.status === 200) as Captured;
       const wrongThread = { ...(thread.body as object), created_at: 'yesterday' };
-      expect(compile(`const w: paths['/v1/threads']['post']['responses'][200]['content']['application/json'] = ${JSON.stringify(wrongThread)};`)).not.toEqual([]);
+      expect(compile(`const w: paths['/v1/threads']['post']['responses'][200]['content']['application/json'] = ${JSON.stringify(wrongThread)};`)).not.toEqual(
+        [],
+      );
       const message = captured.find((r) => r.template === '/v1/threads/{thread_id}/messages' && r.method === 'post' && r.status === 200) as Captured;
       const wrongMessage = { ...(message.body as object), extra: 1 };
       expect(
-        compile(`const w: paths['/v1/threads/{thread_id}/messages']['post']['responses'][200]['content']['application/json'] = ${JSON.stringify(wrongMessage)};`),
+        compile(
+          `const w: paths['/v1/threads/{thread_id}/messages']['post']['responses'][200]['content']['application/json'] = ${JSON.stringify(wrongMessage)};`,
+        ),
       ).not.toEqual([]);
     } finally {
       rmSync(dir, { recursive: true, force: true });

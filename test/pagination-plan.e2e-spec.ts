@@ -67,7 +67,11 @@ function expectPageFromPrimaryKey(plan: PlanNode, cursor: Cursor, context: strin
   const page = all.filter((n) => n['Relation Name'] === 'messages' && n.Alias === 'm');
   expect({ context, pageScans: page.length }).toEqual({ context, pageScans: 1 });
   const scan = page[0];
-  expect({ context, type: ['Index Scan', 'Index Only Scan'].includes(scan['Node Type']) ? 'index scan' : scan['Node Type'], index: scan['Index Name'] }).toEqual({
+  expect({
+    context,
+    type: ['Index Scan', 'Index Only Scan'].includes(scan['Node Type']) ? 'index scan' : scan['Node Type'],
+    index: scan['Index Name'],
+  }).toEqual({
     context,
     type: 'index scan',
     index: primaryKey,
@@ -119,7 +123,10 @@ beforeAll(async () => {
   primaryKey = pk.rows[0].name;
   for (const threadId of [BIG, SMALL]) {
     const { rows } = await client.query<{ id: string }>(`SELECT id FROM messages WHERE thread_id = $1 ORDER BY seq`, [threadId]);
-    idsOf.set(threadId, rows.map((r) => r.id));
+    idsOf.set(
+      threadId,
+      rows.map((r) => r.id),
+    );
   }
 }, 120_000);
 

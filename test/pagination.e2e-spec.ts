@@ -18,7 +18,9 @@ const ENVELOPE_KEYS = ['data', 'first_id', 'has_more', 'last_id', 'object'];
 let t: TestApp;
 
 beforeAll(async () => {
-  console.log(`pagination property seeds: ${SEEDS.join(', ')} (replay one: ${replayCommand('PAGINATION_SEED', SEEDS[SEEDS.length - 1], 'test/pagination.e2e-spec.ts')})`);
+  console.log(
+    `pagination property seeds: ${SEEDS.join(', ')} (replay one: ${replayCommand('PAGINATION_SEED', SEEDS[SEEDS.length - 1], 'test/pagination.e2e-spec.ts')})`,
+  );
   t = await startTestApp();
 });
 
@@ -59,10 +61,9 @@ async function createThreadWith(dialect: Dialect, contents: string[], key = KEY_
 
 /** The stored ids of a thread, keyed by their text content (which encodes the creation index). */
 async function idsByContent(threadId: string): Promise<Map<string, string>> {
-  const { rows } = await t.db.query<{ id: string; text: string }>(
-    `SELECT id, content->0->'text'->>'value' AS text FROM messages WHERE thread_id = $1`,
-    [threadId],
-  );
+  const { rows } = await t.db.query<{ id: string; text: string }>(`SELECT id, content->0->'text'->>'value' AS text FROM messages WHERE thread_id = $1`, [
+    threadId,
+  ]);
   return new Map(rows.map((row) => [row.text, row.id]));
 }
 
@@ -119,7 +120,11 @@ const describeQuery = (dialect: Dialect, threadId: string, q: PageQuery) =>
 /** One request checked against the model; returns the model page. */
 async function check(seed: number, dialect: Dialect, threadId: string, ids: readonly string[], q: PageQuery) {
   const expected = modelPage(ids, q);
-  expectAnswer(await listMessages(dialect, threadId, q), expected, `${replayCommand('PAGINATION_SEED', seed, 'test/pagination.e2e-spec.ts')}: ${describeQuery(dialect, threadId, q)}`);
+  expectAnswer(
+    await listMessages(dialect, threadId, q),
+    expected,
+    `${replayCommand('PAGINATION_SEED', seed, 'test/pagination.e2e-spec.ts')}: ${describeQuery(dialect, threadId, q)}`,
+  );
   return expected;
 }
 
@@ -263,7 +268,10 @@ describe('messages created concurrently (ties in created_at)', () => {
     const created = batches.flat();
     expect(new Set(created).size).toBe(200);
 
-    const { rows } = await t.db.query<{ n: string }>(`SELECT max(n) AS n FROM (SELECT count(*) AS n FROM messages WHERE thread_id = $1 GROUP BY created_at) s`, [threadId]);
+    const { rows } = await t.db.query<{ n: string }>(
+      `SELECT max(n) AS n FROM (SELECT count(*) AS n FROM messages WHERE thread_id = $1 GROUP BY created_at) s`,
+      [threadId],
+    );
     expect(Number(rows[0].n)).toBeGreaterThan(1); // the test does exercise messages created in the same second
 
     const asc = await walkAll('openai', threadId, 'asc', 7);
@@ -296,7 +304,10 @@ describe('pagination while messages are appended', () => {
     for (let step = 0; ; step++) {
       expect(step).toBeLessThan(100);
       // The read races with an append; appends are sequential, so their creation order is known.
-      const [res, id] = await Promise.all([listMessages('openai', threadId, { order: 'asc', limit: 9, after }), appendMessage('azure', threadId, `appended ${step}`)]);
+      const [res, id] = await Promise.all([
+        listMessages('openai', threadId, { order: 'asc', limit: 9, after }),
+        appendMessage('azure', threadId, `appended ${step}`),
+      ]);
       appended.push(id);
       const page = pageOf(res, `step ${step}`);
       seen.push(...page.ids);
@@ -317,7 +328,10 @@ describe('pagination while messages are appended', () => {
     let after: string | undefined;
     for (let step = 0; ; step++) {
       expect(step).toBeLessThan(100);
-      const [res, id] = await Promise.all([listMessages('azure', threadId, { order: 'desc', limit: 11, after }), appendMessage('openai', threadId, `appended ${step}`)]);
+      const [res, id] = await Promise.all([
+        listMessages('azure', threadId, { order: 'desc', limit: 11, after }),
+        appendMessage('openai', threadId, `appended ${step}`),
+      ]);
       appended.push(id);
       const page = pageOf(res, `step ${step}`);
       seen.push(...page.ids);

@@ -14,7 +14,10 @@ describe('SQL round trips per request', () => {
 
   beforeAll(async () => {
     t = await startTestApp();
-    const thread = await t.http.post('/v1/threads').set(bearer(KEY_A)).send({ messages: [{ role: 'user', content: 'one' }] });
+    const thread = await t.http
+      .post('/v1/threads')
+      .set(bearer(KEY_A))
+      .send({ messages: [{ role: 'user', content: 'one' }] });
     threadId = thread.body.id;
     const list = await t.http.get(`/v1/threads/${threadId}/messages`).set(bearer(KEY_A));
     messageId = list.body.data[0].id;
@@ -41,11 +44,36 @@ describe('SQL round trips per request', () => {
     ['create message', () => t.http.post(`/v1/threads/${threadId}/messages`).set(bearer(KEY_A)).send({ role: 'user', content: 'hi' })],
     ['list messages', () => t.http.get(`/v1/threads/${threadId}/messages?limit=20`).set(bearer(KEY_A))],
     ['list messages after a cursor', () => t.http.get(`/v1/threads/${threadId}/messages?after=${messageId}&order=asc`).set(bearer(KEY_A))],
-    ['list messages before a cursor, v1', () => t.http.get(`/v1/threads/${threadId}/messages?before=${messageId}`).set(bearer(KEY_A)).set('OpenAI-Beta', 'assistants=v1')],
+    [
+      'list messages before a cursor, v1',
+      () => t.http.get(`/v1/threads/${threadId}/messages?before=${messageId}`).set(bearer(KEY_A)).set('OpenAI-Beta', 'assistants=v1'),
+    ],
     ['retrieve message', () => t.http.get(`/v1/threads/${threadId}/messages/${messageId}`).set(bearer(KEY_A))],
-    ['modify message', () => t.http.post(`/v1/threads/${threadId}/messages/${messageId}`).set(bearer(KEY_A)).send({ metadata: { a: 'b' } })],
-    ['list message files (v1)', () => t.http.get(`/openai/threads/${threadId}/messages/${messageId}/files?api-version=2024-02-15-preview`).set('api-key', KEY_A)],
-    ['create thread with messages', () => t.http.post('/v1/threads').set(bearer(KEY_A)).send({ messages: [{ role: 'user', content: 'a' }, { role: 'user', content: 'b' }] })],
+    [
+      'modify message',
+      () =>
+        t.http
+          .post(`/v1/threads/${threadId}/messages/${messageId}`)
+          .set(bearer(KEY_A))
+          .send({ metadata: { a: 'b' } }),
+    ],
+    [
+      'list message files (v1)',
+      () => t.http.get(`/openai/threads/${threadId}/messages/${messageId}/files?api-version=2024-02-15-preview`).set('api-key', KEY_A),
+    ],
+    [
+      'create thread with messages',
+      () =>
+        t.http
+          .post('/v1/threads')
+          .set(bearer(KEY_A))
+          .send({
+            messages: [
+              { role: 'user', content: 'a' },
+              { role: 'user', content: 'b' },
+            ],
+          }),
+    ],
     ['retrieve thread', () => t.http.get(`/v1/threads/${threadId}`).set(bearer(KEY_A))],
   ])('%s: one round trip', async (_name, request) => {
     expect(await count(request)).toBe(1);

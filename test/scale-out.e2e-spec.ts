@@ -18,11 +18,19 @@ describe('two service instances on one database', () => {
     const thread = await one.http.post('/v1/threads').set(bearer(KEY_A)).send({}).expect(200);
     const created: string[] = [];
     for (let i = 0; i < 45; i++) {
-      const response = await instances[i % 2].http.post(`/v1/threads/${thread.body.id}/messages`).set(bearer(KEY_A)).send({ role: 'user', content: `m${i}` });
+      const response = await instances[i % 2].http
+        .post(`/v1/threads/${thread.body.id}/messages`)
+        .set(bearer(KEY_A))
+        .send({ role: 'user', content: `m${i}` });
       created.push(response.body.id);
     }
     const concurrent = await Promise.all(
-      Array.from({ length: 20 }, (_, i) => instances[i % 2].http.post(`/v1/threads/${thread.body.id}/messages`).set(bearer(KEY_A)).send({ role: 'user', content: `c${i}` })),
+      Array.from({ length: 20 }, (_, i) =>
+        instances[i % 2].http
+          .post(`/v1/threads/${thread.body.id}/messages`)
+          .set(bearer(KEY_A))
+          .send({ role: 'user', content: `c${i}` }),
+      ),
     );
     expect(concurrent.every((response) => response.status === 200)).toBe(true);
 

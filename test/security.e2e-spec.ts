@@ -32,7 +32,7 @@ const ROUTES: Route[] = [
 
 const url = (dialect: Dialect, path: string) => (dialect === 'azure' ? `/openai${path}?api-version=2024-02-15-preview` : `/v1${path}`);
 
-describe('security: every route with no key, a wrong key, a revoked key and another tenant\'s key', () => {
+describe("security: every route with no key, a wrong key, a revoked key and another tenant's key", () => {
   let t: TestApp;
   let revoked: string;
   let otherTenant: string;
@@ -44,7 +44,10 @@ describe('security: every route with no key, a wrong key, a revoked key and anot
     otherTenant = await keysTool(t.databaseUrl, 'create', '--tenant', 'intruder');
     await t.http.post('/v1/threads').set(bearer(revoked)).send({}).expect(200);
     await keysTool(t.databaseUrl, 'revoke', revoked);
-    const thread = await t.http.post('/v1/threads').set(bearer(KEY_A)).send({ messages: [{ role: 'user', content: 'secret' }] });
+    const thread = await t.http
+      .post('/v1/threads')
+      .set(bearer(KEY_A))
+      .send({ messages: [{ role: 'user', content: 'secret' }] });
     const message = await t.http
       .post(`/openai/threads/${thread.body.id}/messages?api-version=2024-02-15-preview`)
       .set('api-key', KEY_A)
@@ -63,7 +66,9 @@ describe('security: every route with no key, a wrong key, a revoked key and anot
     const before = await snapshot(t.db);
     for (const route of ROUTES) {
       for (const [kind, headers] of Object.entries(credentials(dialect))) {
-        const response = await t.http[route.method](url(dialect, route.path(ids))).set(headers).send(route.body);
+        const response = await t.http[route.method](url(dialect, route.path(ids)))
+          .set(headers)
+          .send(route.body);
         expect({ route: route.path(ids), kind, status: response.status }).toEqual({ route: route.path(ids), kind, status: 401 });
         if (dialect === 'azure') expect(Object.keys(response.body.error).sort()).toEqual(['code', 'message']);
         else expect(response.body.error.code).toBe('invalid_api_key');
@@ -77,7 +82,9 @@ describe('security: every route with no key, a wrong key, a revoked key and anot
     const before = await snapshot(t.db);
     const headers = dialect === 'azure' ? { 'api-key': otherTenant } : { ...bearer(otherTenant), 'OpenAI-Beta': 'assistants=v1' };
     for (const route of ROUTES.slice(1)) {
-      const response = await t.http[route.method](url(dialect, route.path(ids))).set(headers).send(route.body);
+      const response = await t.http[route.method](url(dialect, route.path(ids)))
+        .set(headers)
+        .send(route.body);
       expect({ route: route.path(ids), status: response.status, message: response.body.error?.message }).toEqual({
         route: route.path(ids),
         status: 404,

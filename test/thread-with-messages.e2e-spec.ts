@@ -84,7 +84,13 @@ describe('POST /threads with messages (e2e)', () => {
       const given: Json[] = [
         say('first', { metadata: { n: '1' } }),
         v2
-          ? { role: 'assistant', content: [{ type: 'text', text: 'second' }, { type: 'image_file', image_file: { file_id: 'file-img' } }] }
+          ? {
+              role: 'assistant',
+              content: [
+                { type: 'text', text: 'second' },
+                { type: 'image_file', image_file: { file_id: 'file-img' } },
+              ],
+            }
           : say('second'),
         v2 ? say('third', { attachments }) : say('third', { file_ids: ['file-att'] }),
         say('fourth'),
@@ -197,7 +203,15 @@ describe('POST /threads with messages (e2e)', () => {
       const v1 = new Client(t, flavor.dialect === 'azure' ? AZURE_V1 : OPENAI_V1);
       const threadId = (
         await v2.createThread({
-          messages: [say('plain'), say('with files', { attachments: [{ file_id: 'file-1', tools: [{ type: 'code_interpreter' }] }, { file_id: 'file-2', tools: [] }] })],
+          messages: [
+            say('plain'),
+            say('with files', {
+              attachments: [
+                { file_id: 'file-1', tools: [{ type: 'code_interpreter' }] },
+                { file_id: 'file-2', tools: [] },
+              ],
+            }),
+          ],
         })
       ).id as string;
       const list = await v1.list(threadId, { order: 'asc' });

@@ -66,13 +66,38 @@ const INVALID_METADATA: InvalidCase[] = [
 
 const INVALID_TOOL_RESOURCES: InvalidCase[] = [
   ['an unknown field in tool_resources', { tool_resources: { retrieval: {} } }, 'tool_resources.retrieval', 'unknown_parameter'],
-  ['an unknown field in code_interpreter', { tool_resources: { code_interpreter: { file_ids: [], extra: 1 } } }, 'tool_resources.code_interpreter.extra', 'unknown_parameter'],
-  ['an unknown field in file_search', { tool_resources: { file_search: { vector_store_id: 'vs_1' } } }, 'tool_resources.file_search.vector_store_id', 'unknown_parameter'],
-  ['21 code_interpreter file_ids', { tool_resources: { code_interpreter: { file_ids: ids(21, 'file-') } } }, 'tool_resources.code_interpreter.file_ids', undefined],
-  ['2 file_search vector_store_ids', { tool_resources: { file_search: { vector_store_ids: ['vs_1', 'vs_2'] } } }, 'tool_resources.file_search.vector_store_ids', undefined],
+  [
+    'an unknown field in code_interpreter',
+    { tool_resources: { code_interpreter: { file_ids: [], extra: 1 } } },
+    'tool_resources.code_interpreter.extra',
+    'unknown_parameter',
+  ],
+  [
+    'an unknown field in file_search',
+    { tool_resources: { file_search: { vector_store_id: 'vs_1' } } },
+    'tool_resources.file_search.vector_store_id',
+    'unknown_parameter',
+  ],
+  [
+    '21 code_interpreter file_ids',
+    { tool_resources: { code_interpreter: { file_ids: ids(21, 'file-') } } },
+    'tool_resources.code_interpreter.file_ids',
+    undefined,
+  ],
+  [
+    '2 file_search vector_store_ids',
+    { tool_resources: { file_search: { vector_store_ids: ['vs_1', 'vs_2'] } } },
+    'tool_resources.file_search.vector_store_ids',
+    undefined,
+  ],
   ['file_ids that is a string', { tool_resources: { code_interpreter: { file_ids: 'file-1' } } }, 'tool_resources.code_interpreter.file_ids', 'type'],
   ['file_ids holding a number', { tool_resources: { code_interpreter: { file_ids: [1] } } }, 'tool_resources.code_interpreter.file_ids', 'type'],
-  ['vector_store_ids that is a string', { tool_resources: { file_search: { vector_store_ids: 'vs_1' } } }, 'tool_resources.file_search.vector_store_ids', 'type'],
+  [
+    'vector_store_ids that is a string',
+    { tool_resources: { file_search: { vector_store_ids: 'vs_1' } } },
+    'tool_resources.file_search.vector_store_ids',
+    'type',
+  ],
   ['tool_resources that is a string', { tool_resources: 'code_interpreter' }, 'tool_resources', 'type'],
   ['tool_resources that is an array', { tool_resources: [] }, 'tool_resources', 'type'],
   ['code_interpreter that is a string', { tool_resources: { code_interpreter: 'file-1' } }, 'tool_resources.code_interpreter', 'type'],
@@ -356,7 +381,10 @@ describe('threads', () => {
 
   describe('across dialects', () => {
     it('a thread created in one dialect is the same thread in the other, for the same tenant', async () => {
-      const created = await t.http.post('/v1/threads').set(bearer(KEY_A)).send({ metadata: { from: 'openai' } });
+      const created = await t.http
+        .post('/v1/threads')
+        .set(bearer(KEY_A))
+        .send({ metadata: { from: 'openai' } });
       expect(created.status).toBe(200);
       const viaAzure = await t.http.get(`/openai/threads/${created.body.id}?api-version=2025-04-01-preview`).set('api-key', KEY_A2);
       expect(viaAzure.status).toBe(200);

@@ -136,12 +136,7 @@ function tenantOf(authorization: string | undefined): string {
     for (const key of KEYS) if (timingSafeEqual(key.hash, hash)) tenant ??= key.tenant;
     if (tenant !== undefined) return tenant;
   }
-  throw new HttpError(
-    401,
-    secret === undefined ? "You didn't provide an API key." : 'Incorrect API key provided.',
-    null,
-    'invalid_api_key',
-  );
+  throw new HttpError(401, secret === undefined ? "You didn't provide an API key." : 'Incorrect API key provided.', null, 'invalid_api_key');
 }
 
 // ---- validation of the create body (v2) --------------------------------------------------------------------
@@ -171,14 +166,16 @@ function image(value: unknown, field: 'url' | 'file_id', param: string): { ref: 
     throw badRequest(`Invalid '${param}.url'.`, `${param}.url`, 'invalid_value');
   }
   if (field === 'file_id' && ref.length > 128) throw badRequest(`Invalid '${param}.file_id'.`, `${param}.file_id`, 'invalid_value');
-  if (value.detail !== undefined && !DETAILS.has(value.detail as string)) throw badRequest(`Invalid value for '${param}.detail'.`, `${param}.detail`, 'invalid_value');
+  if (value.detail !== undefined && !DETAILS.has(value.detail as string))
+    throw badRequest(`Invalid value for '${param}.detail'.`, `${param}.detail`, 'invalid_value');
   return { ref, detail: (value.detail as string | undefined) ?? 'auto' };
 }
 
 /** Request content (a string or parts) to the stored parts, or a 400. */
 function content(value: unknown): unknown[] {
   if (typeof value === 'string') return [{ type: 'text', text: { value: text(value, 'content'), annotations: [] } }];
-  if (!Array.isArray(value) || value.length === 0) throw badRequest(`Invalid 'content': expected a string or a non-empty array of parts.`, 'content', 'invalid_value');
+  if (!Array.isArray(value) || value.length === 0)
+    throw badRequest(`Invalid 'content': expected a string or a non-empty array of parts.`, 'content', 'invalid_value');
   return value.map((part, i) => {
     const param = `content[${i}]`;
     if (!isObject(part)) throw badRequest(`Invalid type for '${param}': expected an object.`, param, 'invalid_type');
@@ -210,7 +207,8 @@ function attachments(value: unknown): unknown[] {
     if (!isObject(item)) throw badRequest(`Invalid type for '${param}': expected an object.`, param, 'invalid_type');
     onlyFields(item, ['file_id', 'tools'], param);
     const fileId = item.file_id;
-    if (typeof fileId !== 'string' || fileId.length === 0 || fileId.length > 128) throw badRequest(`Invalid '${param}.file_id'.`, `${param}.file_id`, 'invalid_value');
+    if (typeof fileId !== 'string' || fileId.length === 0 || fileId.length > 128)
+      throw badRequest(`Invalid '${param}.file_id'.`, `${param}.file_id`, 'invalid_value');
     if (!Array.isArray(item.tools) || item.tools.length > 2) throw badRequest(`Invalid '${param}.tools'.`, `${param}.tools`, 'invalid_value');
     const tools = item.tools.map((tool, j) => {
       if (!isObject(tool)) throw badRequest(`Invalid type for '${param}.tools[${j}]'.`, `${param}.tools[${j}]`, 'invalid_type');
@@ -240,7 +238,8 @@ function newMessage(body: unknown) {
   if (!isObject(body)) throw badRequest('Invalid request body: expected a JSON object.', null, 'invalid_type');
   for (const key of Object.keys(body)) if (!CREATE_FIELDS.has(key)) throw unknownParameter(key);
   if (body.role === undefined || body.role === null) throw badRequest(`Missing required parameter: 'role'.`, 'role', 'missing_required_parameter');
-  if (body.role !== 'user' && body.role !== 'assistant') throw badRequest(`Invalid value for 'role': expected one of 'user' or 'assistant'.`, 'role', 'invalid_value');
+  if (body.role !== 'user' && body.role !== 'assistant')
+    throw badRequest(`Invalid value for 'role': expected one of 'user' or 'assistant'.`, 'role', 'invalid_value');
   if (body.content === undefined || body.content === null) throw badRequest(`Missing required parameter: 'content'.`, 'content', 'missing_required_parameter');
   const parts = content(body.content);
   const files = attachments(body.attachments);
@@ -266,7 +265,15 @@ async function create(tenant: string, threadId: string, body: unknown) {
   const { rows } = await pool.query<MessageRow>({
     name: statementName(INSERT_TEXT),
     text: INSERT_TEXT,
-    values: [threadId, tenant, messageId(), message.role, JSON.stringify(message.content), JSON.stringify(message.attachments), JSON.stringify(message.metadata)],
+    values: [
+      threadId,
+      tenant,
+      messageId(),
+      message.role,
+      JSON.stringify(message.content),
+      JSON.stringify(message.attachments),
+      JSON.stringify(message.metadata),
+    ],
   });
   if (rows.length === 0) throw threadNotFound(threadId);
   return present(rows[0]);
@@ -344,7 +351,12 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
   }
   const hasBody = req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] ?? '0') !== '0';
   if (hasBody && !/^application\/json\s*(;|$)/i.test(req.headers['content-type'] ?? '')) {
-    throw new HttpError(415, `Unsupported content type '${req.headers['content-type'] ?? ''}'. Send the body as application/json.`, null, 'unsupported_media_type');
+    throw new HttpError(
+      415,
+      `Unsupported content type '${req.headers['content-type'] ?? ''}'. Send the body as application/json.`,
+      null,
+      'unsupported_media_type',
+    );
   }
   const body = hasBody ? await readBody(req) : undefined;
   const match = ROUTE.exec(path);

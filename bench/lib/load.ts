@@ -152,12 +152,7 @@ export interface LoadRun {
  * Runs the plan against one or more base URLs at once (the connections split between them), for a
  * duration or an amount of requests, and merges the figures.
  */
-export async function runLoad(
-  baseUrls: string[],
-  plan: LoadPlan,
-  connections: number,
-  until: { seconds: number } | { amount: number },
-): Promise<LoadRun> {
+export async function runLoad(baseUrls: string[], plan: LoadPlan, connections: number, until: { seconds: number } | { amount: number }): Promise<LoadRun> {
   if (aborted) throw new StoppingError();
   const started = process.hrtime.bigint();
   const runs = await Promise.all(
@@ -175,13 +170,18 @@ export async function runLoad(
   const samples = runs.flatMap((run) => run.latencies);
   return {
     samples,
-    stats: summarise(seconds, runs.reduce((total, run) => total + run.responses, 0), samples, {
-      non2xx: runs.reduce((total, run) => total + run.result.non2xx, 0),
-      errors: runs.reduce((total, run) => total + run.result.errors, 0),
-      timeouts: runs.reduce((total, run) => total + run.result.timeouts, 0),
-      statusCodes,
-      errorSamples: [...new Set(runs.flatMap((run) => run.errorSamples))].slice(0, 5),
-    }),
+    stats: summarise(
+      seconds,
+      runs.reduce((total, run) => total + run.responses, 0),
+      samples,
+      {
+        non2xx: runs.reduce((total, run) => total + run.result.non2xx, 0),
+        errors: runs.reduce((total, run) => total + run.result.errors, 0),
+        timeouts: runs.reduce((total, run) => total + run.result.timeouts, 0),
+        statusCodes,
+        errorSamples: [...new Set(runs.flatMap((run) => run.errorSamples))].slice(0, 5),
+      },
+    ),
   };
 }
 

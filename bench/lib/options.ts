@@ -52,7 +52,11 @@ function positiveNumber(flag: string, raw: string | undefined, min: number, max:
 function scenarioList(flag: string, raw: string | undefined, allowed: number[]): number[] {
   if (raw === undefined) throw new UsageError(`${flag} expects a list such as 1,3`);
   if (raw.trim() === 'none') return [];
-  const values = raw.split(',').map((part) => part.trim()).filter(Boolean).map(Number);
+  const values = raw
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean)
+    .map(Number);
   const bad = values.filter((value) => !allowed.includes(value));
   if (values.length === 0 || bad.length > 0) {
     throw new UsageError(`${flag} expects scenario numbers among ${allowed.join(',')}, got '${raw}'`);

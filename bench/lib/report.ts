@@ -80,7 +80,21 @@ function rssCell(result: TargetResult): string {
 
 /** The printed summary: one row per scenario and target, then the derived ratios. */
 export function renderTable(scenarios: ScenarioResult[], scenario4vs3: Ratio | undefined): string {
-  const header = ['#', 'scenario', 'target', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx', 'errors', 'CPU ms/req', 'peak RSS MiB', 'req/s vs floor', 'p99 vs floor', 'CPU/req vs floor'];
+  const header = [
+    '#',
+    'scenario',
+    'target',
+    'req/s',
+    'p50 ms',
+    'p99 ms',
+    'non-2xx',
+    'errors',
+    'CPU ms/req',
+    'peak RSS MiB',
+    'req/s vs floor',
+    'p99 vs floor',
+    'CPU/req vs floor',
+  ];
   const right = [true, false, false, true, true, true, true, true, true, true, true, true, true];
   const rows: string[][] = [];
   for (const scenario of scenarios) {

@@ -29,11 +29,16 @@ const MIN_KEY_LENGTH = 8;
 
 export function parseApiKeys(raw: string): ApiKey[] {
   const keys: ApiKey[] = [];
-  for (const entry of raw.split(',').map((part) => part.trim()).filter(Boolean)) {
+  for (const entry of raw
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean)) {
     const colon = entry.indexOf(':');
     const [tenant, secret] = colon > 0 ? [entry.slice(0, colon), entry.slice(colon + 1)] : [undefined, entry];
     if (tenant !== undefined && !TENANT_NAME.test(tenant)) {
-      throw new ConfigError(`API_KEYS: the tenant name '${tenant.slice(0, 40)}' may hold only letters, digits, dots, dashes and underscores (API_KEYS is a comma-separated list of name:key or key)`);
+      throw new ConfigError(
+        `API_KEYS: the tenant name '${tenant.slice(0, 40)}' may hold only letters, digits, dots, dashes and underscores (API_KEYS is a comma-separated list of name:key or key)`,
+      );
     }
     if (!KEY_CHARACTERS.test(secret)) {
       const bad = [...secret].find((character) => !KEY_CHARACTERS.test(character)) ?? '';
@@ -80,7 +85,6 @@ export function maskKey(secret: string): string {
   if (secret.length <= 7) return '*'.repeat(secret.length);
   return `${secret.slice(0, 3)}${'*'.repeat(Math.min(secret.length - 7, 24))}${secret.slice(-4)}`;
 }
-
 
 /** Injection token for the accepted keys. */
 export const API_KEYS = Symbol('API_KEYS');

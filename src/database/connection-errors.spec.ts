@@ -13,9 +13,13 @@ describe('describeConnectionError', () => {
       'DATABASE_URL has no password, but the PostgreSQL server at db.internal:6543 asks for one: write it in the URL (postgres://app:PASSWORD@db.internal:6543/threads).',
     );
     expect(describeConnectionError(Object.assign(new Error('x'), { code: 'ENOTFOUND' }), URL_)).toContain("host of DATABASE_URL, 'db.internal'");
-    expect(describeConnectionError(Object.assign(new Error('password authentication failed for user "app"'), { code: '28P01' }), URL_)).toContain("for user 'app'");
+    expect(describeConnectionError(Object.assign(new Error('password authentication failed for user "app"'), { code: '28P01' }), URL_)).toContain(
+      "for user 'app'",
+    );
     expect(describeConnectionError(Object.assign(new Error('database "threads" does not exist'), { code: '3D000' }), URL_)).toContain("database 'threads'");
-    expect(describeConnectionError(new Error('timeout exceeded when trying to connect'), URL_, 'DATABASE_DIRECT_URL')).toContain('DATABASE_DIRECT_URL at db.internal:6543');
+    expect(describeConnectionError(new Error('timeout exceeded when trying to connect'), URL_, 'DATABASE_DIRECT_URL')).toContain(
+      'DATABASE_DIRECT_URL at db.internal:6543',
+    );
   });
 
   it('leaves other errors alone', () => {

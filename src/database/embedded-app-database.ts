@@ -30,7 +30,11 @@ export async function prepareAppDatabase(adminUrl: string, appPassword: string):
     );
     const database = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [APP_DATABASE]);
     if (database.rowCount === 0) {
-      const legacy = await withClient(adminUrl, 'postgres', async (old) => (await old.query(`SELECT to_regclass('public.migrations') AS found`)).rows[0].found !== null);
+      const legacy = await withClient(
+        adminUrl,
+        'postgres',
+        async (old) => (await old.query(`SELECT to_regclass('public.migrations') AS found`)).rows[0].found !== null,
+      );
       if (legacy) {
         await client.query(`ALTER DATABASE postgres RENAME TO ${client.escapeIdentifier(APP_DATABASE)}`);
         await client.query('CREATE DATABASE postgres');

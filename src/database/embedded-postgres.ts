@@ -88,7 +88,9 @@ function reachableBinaries(owner: Owner | undefined): Binaries {
     }
   }
   if (!canRun(binariesIn(target).postgres, owner)) {
-    throw new EmbeddedPostgresError(`the '${USER}' user cannot run ${binariesIn(target).postgres}: make ${SHARED_BINARIES} readable by all users, or set DATABASE_URL.`);
+    throw new EmbeddedPostgresError(
+      `the '${USER}' user cannot run ${binariesIn(target).postgres}: make ${SHARED_BINARIES} readable by all users, or set DATABASE_URL.`,
+    );
   }
   return binariesIn(target);
 }
@@ -250,7 +252,10 @@ export class EmbeddedPostgres {
     }
     for (let waited = 0; isAlive(running.pid); waited += 50) {
       if (waited === 30_000) process.kill(running.pid, 'SIGQUIT');
-      if (waited > 60_000) throw new EmbeddedPostgresError(`the embedded PostgreSQL (pid ${running.pid}) left running on ${this.clusterDir} did not stop: stop it, then start again.`);
+      if (waited > 60_000)
+        throw new EmbeddedPostgresError(
+          `the embedded PostgreSQL (pid ${running.pid}) left running on ${this.clusterDir} did not stop: stop it, then start again.`,
+        );
       await pause(50);
     }
   }
@@ -279,11 +284,15 @@ export class EmbeddedPostgres {
     if (owner) chownSync(pwfile, owner.uid, owner.gid);
     try {
       const dataArg = ENTER_THEN_DROP ? '/proc/self/cwd' : staging;
-      execFileSync(binaries.initdb, [`--pgdata=${dataArg}`, '--auth=scram-sha-256', `--username=${USER}`, `--pwfile=${pwfile}`, '--encoding=UTF8', '--no-locale'], {
-        ...owner,
-        cwd: ENTER_THEN_DROP ? staging : undefined,
-        stdio: 'pipe',
-      });
+      execFileSync(
+        binaries.initdb,
+        [`--pgdata=${dataArg}`, '--auth=scram-sha-256', `--username=${USER}`, `--pwfile=${pwfile}`, '--encoding=UTF8', '--no-locale'],
+        {
+          ...owner,
+          cwd: ENTER_THEN_DROP ? staging : undefined,
+          stdio: 'pipe',
+        },
+      );
     } catch (error) {
       const stderr = (error as { stderr?: Buffer }).stderr?.toString().trim();
       throw new EmbeddedPostgresError(`initdb failed in ${staging}: ${stderr || (error as Error).message}`);

@@ -109,6 +109,8 @@ export function setupApiDocs(app: INestApplication): void {
   for (const [file, type] of Object.entries(ASSETS)) {
     const path = join(assetDir, file);
     const length = statSync(path).size;
-    http.get(`/docs/${file}`, (_request: unknown, response: unknown) => http.reply(response, new StreamableFile(createReadStream(path), { type, length }), 200));
+    http.get(`/docs/${file}`, (_request: unknown, response: unknown) =>
+      http.reply(response, new StreamableFile(createReadStream(path), { type, length }), 200),
+    );
   }
 }

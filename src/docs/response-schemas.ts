@@ -23,7 +23,9 @@ export const RESPONSE_SCHEMAS: Record<string, SchemaObject> = {
     ['code_interpreter', 'file_search'],
   ),
   Thread: {
-    ...object({ id: string, object: constant('thread'), created_at: unixTime, tool_resources: ref('ToolResources'), metadata: ref('Metadata') }, ['tool_resources']),
+    ...object({ id: string, object: constant('thread'), created_at: unixTime, tool_resources: ref('ToolResources'), metadata: ref('Metadata') }, [
+      'tool_resources',
+    ]),
     description: 'tool_resources in the v2 shape only',
   },
   DeletedThread: object({ id: string, object: constant('thread.deleted'), deleted: { type: 'boolean', enum: [true] } }),
@@ -157,7 +159,12 @@ export function describeResponses(path: string, method: string, operation: Opera
   if (!success) throw new Error(`no response schema for ${method.toUpperCase()} ${path}`);
   const responses: Record<string, ResponseObject> =
     success === 'FileContent'
-      ? { '200': { description: "The file's bytes, with its Content-Type and Content-Disposition", content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } } } }
+      ? {
+          '200': {
+            description: "The file's bytes, with its Content-Type and Content-Disposition",
+            content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } },
+          },
+        }
       : { '200': json('OK', success) };
   if (dialect === undefined) {
     if (route === '/readyz') responses['503'] = json('Not ready: the database cannot be reached, or the process is shutting down', 'ErrorResponse');
@@ -165,7 +172,17 @@ export function describeResponses(path: string, method: string, operation: Opera
     return;
   }
   const withBody = method === 'post';
-  const codes = ['400', '401', '404', ...(withBody && !/\{message_id\}$|\{thread_id\}$/.test(route) ? ['409'] : []), ...(withBody && route !== '/files' ? ['413', '415'] : []), ...(route === '/files' && withBody ? ['413'] : []), '500', '503', '504'];
+  const codes = [
+    '400',
+    '401',
+    '404',
+    ...(withBody && !/\{message_id\}$|\{thread_id\}$/.test(route) ? ['409'] : []),
+    ...(withBody && route !== '/files' ? ['413', '415'] : []),
+    ...(route === '/files' && withBody ? ['413'] : []),
+    '500',
+    '503',
+    '504',
+  ];
   for (const code of codes) responses[code] = json(ERRORS[code], code === '401' && dialect === 'azure' ? 'AzureAuthError' : 'ErrorResponse');
   operation.responses = responses;
 }

@@ -35,7 +35,12 @@ export class MessagesController {
   }
 
   @Get(':message_id')
-  retrieve(@Tenant() tenant: string, @ApiShape() shape: Shape, @Param('thread_id', ThreadIdPipe) threadId: string, @Param('message_id', MessageIdPipe) messageId: string) {
+  retrieve(
+    @Tenant() tenant: string,
+    @ApiShape() shape: Shape,
+    @Param('thread_id', ThreadIdPipe) threadId: string,
+    @Param('message_id', MessageIdPipe) messageId: string,
+  ) {
     return this.messages.retrieve(tenant, shape, threadId, messageId);
   }
 

@@ -41,10 +41,7 @@ export function toNewMessage(dto: CreateMessageDto, shape: Shape, prefix = ''): 
   } else if (dto.file_ids !== undefined) {
     throw ApiError.unknownParameter(`${prefix}file_ids`, " Since assistants=v2, files are attached through 'attachments'.");
   }
-  const content =
-    typeof dto.content === 'string'
-      ? [storedPart({ type: 'text', text: dto.content })]
-      : (dto.content as RequestPart[]).map(storedPart);
+  const content = typeof dto.content === 'string' ? [storedPart({ type: 'text', text: dto.content })] : (dto.content as RequestPart[]).map(storedPart);
   const attachments: MessageAttachment[] =
     shape === 'v1'
       ? (dto.file_ids ?? []).map((file_id) => ({ file_id, tools: [] }))

@@ -63,12 +63,7 @@ export function fastifyPlatform(settings: PlatformSettings): HttpPlatform {
     // A URL Fastify cannot route (bad percent-encoding) still gets the error envelope.
     frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
       const { status, body } = toErrorResponse(translate(error, request), request);
-      void reply
-        .headers(securityHeadersFor(request.url))
-        .header('x-request-id', request.id)
-        .code(status)
-        .type(JSON_TYPE)
-        .send(JSON.stringify(body));
+      void reply.headers(securityHeadersFor(request.url)).header('x-request-id', request.id).code(status).type(JSON_TYPE).send(JSON.stringify(body));
     },
   });
   const fastify = adapter.getInstance() as FastifyInstance;

@@ -16,9 +16,12 @@ describe('AsyncResource#bind', () => {
     const resource = new AsyncResource('test');
     // Node's own bind takes a thisArg (its typings no longer list it).
     const bind = resource.bind.bind(resource) as unknown as (fn: (this: { n: number }) => number, thisArg: { n: number }) => () => number;
-    const bound = bind(function (this: { n: number }) {
-      return this.n;
-    }, { n: 7 });
+    const bound = bind(
+      function (this: { n: number }) {
+        return this.n;
+      },
+      { n: 7 },
+    );
     expect(bound()).toBe(7);
   });
 

@@ -115,7 +115,12 @@ describe('concurrency', () => {
           return undefined;
         }
         const limit = final ? 100 : rng.range(1, 100);
-        const outcome = await sendRaw(port, { method: 'GET', path: `${path}?order=asc&limit=${limit}${after ? `&after=${after}` : ''}`, headers: json, agent: pagerAgent });
+        const outcome = await sendRaw(port, {
+          method: 'GET',
+          path: `${path}?order=asc&limit=${limit}${after ? `&after=${after}` : ''}`,
+          headers: json,
+          agent: pagerAgent,
+        });
         pages++;
         const response = outcome.response as RawResponse | undefined;
         if (response?.status === 400 && after && deleteStarted.has(after)) {
@@ -146,7 +151,8 @@ describe('concurrency', () => {
       }
       // Nothing that existed for the whole walk is missing from it.
       for (const id of ackedAtStart) {
-        if (!seenSet.has(id) && !deleteStarted.has(id)) problems.push(`a walk missed ${id}, acknowledged before it started and never deleted (walk of ${Date.now() - startedAt} ms)`);
+        if (!seenSet.has(id) && !deleteStarted.has(id))
+          problems.push(`a walk missed ${id}, acknowledged before it started and never deleted (walk of ${Date.now() - startedAt} ms)`);
       }
       completeWalks++;
       return seen;
@@ -161,11 +167,15 @@ describe('concurrency', () => {
     pagerAgent.destroy();
 
     // Every create succeeded, every delete succeeded, nothing answered 5xx.
-    const failedCreates = writers.samples.filter((s) => status(s) !== 200).map((s) => `create by writer ${s.client}: ${status(s)} ${s.response?.text.slice(0, 120)}`);
+    const failedCreates = writers.samples
+      .filter((s) => status(s) !== 200)
+      .map((s) => `create by writer ${s.client}: ${status(s)} ${s.response?.text.slice(0, 120)}`);
     expect(failedCreates.slice(0, 10)).toEqual([]);
     expect(writers.ok()).toHaveLength(WRITERS * PER_WRITER);
     expect(problems.slice(0, 20)).toEqual([]);
-    console.log(`concurrency: ${writers.ok().length} creates, ${deleted.size} deletes, ${completeWalks} complete walks (${abortedWalks} cut short by a deleted cursor), ${pages} pages`);
+    console.log(
+      `concurrency: ${writers.ok().length} creates, ${deleted.size} deletes, ${completeWalks} complete walks (${abortedWalks} cut short by a deleted cursor), ${pages} pages`,
+    );
     expect(completeWalks).toBeGreaterThanOrEqual(3);
     expect(deleted.size).toBeGreaterThanOrEqual(100);
 
@@ -173,7 +183,10 @@ describe('concurrency', () => {
     const acked = writers.ok().map((s) => s.id as string);
     expect(new Set(acked).size).toBe(acked.length);
     const expected = new Set(acked.filter((id) => !deleted.has(id)));
-    const { rows } = await t.db.query<{ id: string; content: { text: { value: string } }[] }>('SELECT id, content FROM messages WHERE thread_id = $1 ORDER BY seq', [threadId]);
+    const { rows } = await t.db.query<{ id: string; content: { text: { value: string } }[] }>(
+      'SELECT id, content FROM messages WHERE thread_id = $1 ORDER BY seq',
+      [threadId],
+    );
     expect(rows).toHaveLength(WRITERS * PER_WRITER - deleted.size);
     expect(rows.filter((row) => !expected.has(row.id)).map((row) => row.id)).toEqual([]);
     const contents = rows.map((row) => row.content[0].text.value);
@@ -202,7 +215,10 @@ describe('concurrency', () => {
   }, 90_000);
 
   it('concurrent modifies of one message metadata: the result is exactly one of the written maps, never a mix or an error', async () => {
-    const thread = await t.http.post('/v1/threads').set(bearer(KEY_A)).send({ messages: [{ role: 'user', content: 'modified concurrently' }] });
+    const thread = await t.http
+      .post('/v1/threads')
+      .set(bearer(KEY_A))
+      .send({ messages: [{ role: 'user', content: 'modified concurrently' }] });
     expect(thread.status).toBe(200);
     const threadId: string = thread.body.id;
     const list = await t.http.get(`/v1/threads/${threadId}/messages`).set(bearer(KEY_A));
@@ -221,7 +237,12 @@ describe('concurrency', () => {
       const outcomes = await Promise.all(
         maps.map((metadata, w) => {
           const d = dialects[w % dialects.length];
-          return sendRaw(port, { method: 'POST', path: `${d.prefix}/threads/${threadId}/messages/${messageId}${d.query}`, headers: d.headers, body: JSON.stringify({ metadata }) });
+          return sendRaw(port, {
+            method: 'POST',
+            path: `${d.prefix}/threads/${threadId}/messages/${messageId}${d.query}`,
+            headers: d.headers,
+            body: JSON.stringify({ metadata }),
+          });
         }),
       );
       outcomes.forEach((outcome, w) => {
@@ -243,13 +264,24 @@ describe('concurrency', () => {
     const variants: { name: string; path: string; headers: Record<string, string> }[] = [
       { name: 'openai v2', path: `/v1/threads/${threadId}/messages`, headers: json },
       { name: 'openai v1', path: `/v1/threads/${threadId}/messages`, headers: { ...json, 'OpenAI-Beta': 'assistants=v1' } },
-      { name: 'azure v2', path: `/openai/threads/${threadId}/messages?api-version=2024-08-01-preview`, headers: { 'api-key': KEY_A, 'Content-Type': 'application/json' } },
+      {
+        name: 'azure v2',
+        path: `/openai/threads/${threadId}/messages?api-version=2024-08-01-preview`,
+        headers: { 'api-key': KEY_A, 'Content-Type': 'application/json' },
+      },
     ];
     for (const [i, variant] of variants.entries()) {
       const key = `concurrent-create-${i}-${Date.now()}`;
       const content = `exactly once ${i}`;
       const outcomes = await Promise.all(
-        Array.from({ length: 20 }, () => sendRaw(port, { method: 'POST', path: variant.path, headers: { ...variant.headers, 'Idempotency-Key': key }, body: JSON.stringify({ role: 'user', content }) })),
+        Array.from({ length: 20 }, () =>
+          sendRaw(port, {
+            method: 'POST',
+            path: variant.path,
+            headers: { ...variant.headers, 'Idempotency-Key': key },
+            body: JSON.stringify({ role: 'user', content }),
+          }),
+        ),
       );
       expect([variant.name, outcomes.map(status)]).toEqual([variant.name, Array(20).fill(200)]);
       const ids = new Set(outcomes.map((outcome) => (jsonOf(outcome.response) as { id: string }).id));

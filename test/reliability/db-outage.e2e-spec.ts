@@ -79,7 +79,13 @@ describe('database outage through a TCP relay', () => {
       ['retrieve thread', 'GET', `/v1/threads/${threadId}`, undefined, json],
       ['modify thread', 'POST', `/v1/threads/${threadId}`, '{"metadata":{"a":"b"}}', json],
       ['create message', 'POST', `/v1/threads/${threadId}/messages`, '{"role":"user","content":"during"}', json],
-      ['create message with Idempotency-Key', 'POST', `/v1/threads/${threadId}/messages`, '{"role":"user","content":"during"}', { ...json, 'Idempotency-Key': `outage-${Date.now()}` }],
+      [
+        'create message with Idempotency-Key',
+        'POST',
+        `/v1/threads/${threadId}/messages`,
+        '{"role":"user","content":"during"}',
+        { ...json, 'Idempotency-Key': `outage-${Date.now()}` },
+      ],
       ['list messages', 'GET', `/v1/threads/${threadId}/messages?order=asc&after=${messageId}`, undefined, json],
       ['retrieve message', 'GET', `/v1/threads/${threadId}/messages/${messageId}`, undefined, json],
       ['modify message', 'POST', `/v1/threads/${threadId}/messages/${messageId}`, '{"metadata":{"a":"b"}}', json],
@@ -116,18 +122,24 @@ describe('database outage through a TCP relay', () => {
       const notReadyAfter = Date.now() - cutAt;
 
       // Requests keep flowing and are answered; every kind of request gets the 503 envelope.
-      await waitFor('every writer to be answered 503 ten times during the outage', () => {
-        const during = load.samples.filter((s) => s.kind === 'create' && s.startedAt >= cutDone && s.response?.status === 503);
-        const perWriter = new Map<number, number>();
-        for (const s of during) perWriter.set(s.client, (perWriter.get(s.client) ?? 0) + 1);
-        return perWriter.size === WRITERS && [...perWriter.values()].every((n) => n >= 10);
-      }, { timeoutMs: 15_000 });
+      await waitFor(
+        'every writer to be answered 503 ten times during the outage',
+        () => {
+          const during = load.samples.filter((s) => s.kind === 'create' && s.startedAt >= cutDone && s.response?.status === 503);
+          const perWriter = new Map<number, number>();
+          for (const s of during) perWriter.set(s.client, (perWriter.get(s.client) ?? 0) + 1);
+          return perWriter.size === WRITERS && [...perWriter.values()].every((n) => n >= 10);
+        },
+        { timeoutMs: 15_000 },
+      );
       const probes = await probeEveryRoute(anyMessage);
       const probesDone = Date.now();
 
       const restoredAt = Date.now();
       await relay.restore();
-      const readyAgain = await waitFor('/readyz to answer 200 after the restore', async () => ((await ready()) === 200 ? Date.now() : undefined), { timeoutMs: RECOVER_WITHIN_MS });
+      const readyAgain = await waitFor('/readyz to answer 200 after the restore', async () => ((await ready()) === 200 ? Date.now() : undefined), {
+        timeoutMs: RECOVER_WITHIN_MS,
+      });
       const ackedAfter = () => load.ok('create').filter((s) => s.startedAt >= readyAgain).length;
       await waitFor('20 acknowledged messages after the restore', () => ackedAfter() >= 20, { timeoutMs: 15_000 });
       await load.stop();
@@ -227,13 +239,23 @@ describe('database outage through a TCP relay', () => {
     // The transaction died with its connection: no session of it is left, and none of its rows.
     await waitFor(
       'the upload transaction to be gone',
-      async () => (await direct.query(`SELECT count(*) = 0 AS ok FROM pg_stat_activity WHERE datname = current_database() AND query LIKE '%INSERT INTO file_chunks%' AND state LIKE '%in transaction%'`)).rows[0].ok,
+      async () =>
+        (
+          await direct.query(
+            `SELECT count(*) = 0 AS ok FROM pg_stat_activity WHERE datname = current_database() AND query LIKE '%INSERT INTO file_chunks%' AND state LIKE '%in transaction%'`,
+          )
+        ).rows[0].ok,
       { timeoutMs: 15_000 },
     );
     const { rows: after } = await direct.query('SELECT (SELECT count(*) FROM files)::int AS files, (SELECT count(*) FROM file_chunks)::int AS chunks');
     expect(after).toEqual(before);
     // The service, never restarted, stores the next upload whole.
-    const next = await sendRaw(port, { method: 'POST', path: '/v1/files', headers: { Authorization: `Bearer ${KEY}`, 'Content-Type': FORM.type }, body: FORM.body });
+    const next = await sendRaw(port, {
+      method: 'POST',
+      path: '/v1/files',
+      headers: { Authorization: `Bearer ${KEY}`, 'Content-Type': FORM.type },
+      body: FORM.body,
+    });
     expect(next.response?.status).toBe(200);
     const id = (jsonOf(next.response) as { id: string }).id;
     const content = await sendRaw(port, { method: 'GET', path: `/v1/files/${id}/content`, headers: json });

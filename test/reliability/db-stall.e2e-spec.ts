@@ -63,7 +63,12 @@ describe('database partition that stalls without failing', () => {
     const after = await waitFor(
       'a create to succeed after the partition',
       async () => {
-        const outcome = await sendRaw(port, { method: 'POST', path: `/v1/threads/${threadId}/messages`, headers: json, body: '{"role":"user","content":"after"}' });
+        const outcome = await sendRaw(port, {
+          method: 'POST',
+          path: `/v1/threads/${threadId}/messages`,
+          headers: json,
+          body: '{"role":"user","content":"after"}',
+        });
         return outcome.response?.status === 200 ? outcome : undefined;
       },
       { timeoutMs: 5000 },

@@ -23,7 +23,8 @@ const REQUESTS = 2000;
 const BATCH = 50;
 const BODY_LIMIT = 256 * 1024;
 const STACK_TRACE = /\n\s*at\s|\bat\s+\S+\s+\(\S+:\d+:\d+\)|\.ts:\d+|node_modules/;
-const SQL_LEAK = /\b(SELECT|INSERT INTO|UPDATE\s+\w+\s+SET|DELETE FROM|RETURNING)\b|QueryFailedError|relation "|violates|duplicate key|invalid input syntax|pg_/;
+const SQL_LEAK =
+  /\b(SELECT|INSERT INTO|UPDATE\s+\w+\s+SET|DELETE FROM|RETURNING)\b|QueryFailedError|relation "|violates|duplicate key|invalid input syntax|pg_/;
 
 interface Failure {
   n: number;
@@ -82,11 +83,17 @@ describe.each(FUZZ_SEEDS)('fuzz: hostile requests on every route of both dialect
       ['B', KEY_B, 2],
     ] as [Tenant, string, number][]) {
       while (model.liveThreads(tenant).filter((id) => model.liveMessages(id).length >= 2).length < wanted) {
-        const thread = await t.http.post('/v1/threads').set(bearer(key)).send({ metadata: { fixture: 'yes' } });
+        const thread = await t.http
+          .post('/v1/threads')
+          .set(bearer(key))
+          .send({ metadata: { fixture: 'yes' } });
         expect(thread.status).toBe(200);
         model.addThread(thread.body.id, tenant, thread.body.metadata, thread.body.tool_resources);
         for (let i = 0; i < 3; i++) {
-          const body = i === 0 ? { role: 'user', content: `fixture ${i}`, attachments: [{ file_id: `file-fx${i}`, tools: [] }] } : { role: 'assistant', content: `fixture ${i}` };
+          const body =
+            i === 0
+              ? { role: 'user', content: `fixture ${i}`, attachments: [{ file_id: `file-fx${i}`, tools: [] }] }
+              : { role: 'assistant', content: `fixture ${i}` };
           const message = await t.http.post(`/v1/threads/${thread.body.id}/messages`).set(bearer(key)).send(body);
           expect(message.status).toBe(200);
           model.addMessage(message.body, tenant);
@@ -180,7 +187,10 @@ describe.each(FUZZ_SEEDS)('fuzz: hostile requests on every route of both dialect
         expect([`${route} ${combo}`, (coverage.get(`${route} ${combo}`) ?? 0) >= 5]).toEqual([`${route} ${combo}`, true]);
       }
     }
-    expect({ replay, failures: [...groups].map(([summary, list]) => `${list.length}x ${summary} -- e.g. ${list[0].detail}`) }).toEqual({ replay, failures: [] });
+    expect({ replay, failures: [...groups].map(([summary, list]) => `${list.length}x ${summary} -- e.g. ${list[0].detail}`) }).toEqual({
+      replay,
+      failures: [],
+    });
   }, 120_000);
 });
 
@@ -198,7 +208,10 @@ describe('fuzz corpus: fixed hostile inputs, and the default 10 MiB body limit',
   beforeAll(async () => {
     t = await startTestApp({ listen: true });
     port = Number(new URL(t.url as string).port);
-    const thread = await t.http.post('/v1/threads').set(bearer(KEY_A)).send({ messages: [{ role: 'user', content: 'first' }] });
+    const thread = await t.http
+      .post('/v1/threads')
+      .set(bearer(KEY_A))
+      .send({ messages: [{ role: 'user', content: 'first' }] });
     expect(thread.status).toBe(200);
     threadId = thread.body.id;
     const message = await t.http.post(`/v1/threads/${threadId}/messages`).set(bearer(KEY_A)).send({ role: 'user', content: 'second' });
@@ -214,13 +227,27 @@ describe('fuzz corpus: fixed hostile inputs, and the default 10 MiB body limit',
   const corpus: [string, string, string, Record<string, string>, string | undefined, Expectation][] = [
     ['thread with a message whose content holds an escaped NUL', 'POST', '/v1/threads', auth, '{"messages":[{"role":"user","content":"a\\u0000b"}]}', 'either'],
     ['thread with a message whose content is a lone surrogate', 'POST', '/v1/threads', auth, '{"messages":[{"role":"user","content":"\\ud800"}]}', 'either'],
-    ['thread with a message whose metadata holds an escaped NUL', 'POST', '/v1/threads', auth, '{"messages":[{"role":"user","content":"x","metadata":{"k":"\\u0000"}}]}', 'either'],
+    [
+      'thread with a message whose metadata holds an escaped NUL',
+      'POST',
+      '/v1/threads',
+      auth,
+      '{"messages":[{"role":"user","content":"x","metadata":{"k":"\\u0000"}}]}',
+      'either',
+    ],
     ['message whose content holds an escaped NUL', 'POST', '/v1/threads/{t}/messages', auth, '{"role":"user","content":"a\\u0000b"}', 'either'],
     ['message whose content is a lone surrogate', 'POST', '/v1/threads/{t}/messages', auth, '{"role":"user","content":"\\udfff"}', 'either'],
     ['messages holding an empty array', 'POST', '/v1/threads', auth, '{"messages":[[]]}', 'reject'],
     ['messages holding an array of messages', 'POST', '/v1/threads', auth, '{"messages":[[{"role":"user","content":"x"}]]}', 'reject'],
     ['attachments holding an empty array', 'POST', '/v1/threads/{t}/messages', auth, '{"role":"user","content":"x","attachments":[[]]}', 'reject'],
-    ['attachment tools holding an empty array', 'POST', '/v1/threads/{t}/messages', auth, '{"role":"user","content":"x","attachments":[{"file_id":"f","tools":[[]]}]}', 'reject'],
+    [
+      'attachment tools holding an empty array',
+      'POST',
+      '/v1/threads/{t}/messages',
+      auth,
+      '{"role":"user","content":"x","attachments":[{"file_id":"f","tools":[[]]}]}',
+      'reject',
+    ],
     ['unknown field "constructor"', 'POST', '/v1/threads', auth, '{"constructor":{}}', 'reject'],
     ['unknown field "toString"', 'POST', '/v1/threads/{t}/messages', auth, '{"role":"user","content":"x","toString":1}', 'reject'],
     ['unknown field "prototype"', 'POST', '/v1/threads/{t}', auth, '{"prototype":{}}', 'reject'],
@@ -228,8 +255,22 @@ describe('fuzz corpus: fixed hostile inputs, and the default 10 MiB body limit',
     ['unknown query parameter "hasOwnProperty"', 'GET', '/v1/threads/{t}/messages?hasOwnProperty=x', auth, undefined, 'reject'],
     ['percent-encoded /v1 prefix without a key', 'POST', '/%76%31/threads', { 'Content-Type': 'application/json' }, '{}', 'reject'],
     ['percent-encoded /v1 prefix with a key', 'POST', '/%76%31/threads', auth, '{}', 'either'],
-    ['percent-encoded /openai prefix with a key', 'POST', '/%6Fpenai/threads?api-version=2024-08-01-preview', { 'api-key': KEY_A, 'Content-Type': 'application/json' }, '{}', 'either'],
-    ['percent-encoded message path without a key', 'POST', '/v1/threads/{t}/%6Dessages', { 'Content-Type': 'application/json' }, '{"role":"user","content":"x"}', 'reject'],
+    [
+      'percent-encoded /openai prefix with a key',
+      'POST',
+      '/%6Fpenai/threads?api-version=2024-08-01-preview',
+      { 'api-key': KEY_A, 'Content-Type': 'application/json' },
+      '{}',
+      'either',
+    ],
+    [
+      'percent-encoded message path without a key',
+      'POST',
+      '/v1/threads/{t}/%6Dessages',
+      { 'Content-Type': 'application/json' },
+      '{"role":"user","content":"x"}',
+      'reject',
+    ],
     ['upper-case /V1 prefix without a key', 'POST', '/V1/threads', { 'Content-Type': 'application/json' }, '{}', 'reject'],
     ['upper-case /V1 prefix with a key', 'POST', '/V1/threads', auth, '{}', 'either'],
     ['malformed percent-encoding in a thread id', 'GET', '/v1/threads/%E0%A4%A', auth, undefined, 'reject'],
@@ -255,9 +296,11 @@ describe('fuzz corpus: fixed hostile inputs, and the default 10 MiB body limit',
     const outcome = await sendRaw(port, { method, path, headers, body, timeoutMs: 15_000 });
     expect(outcome.error).toBeUndefined();
     const response = outcome.response as NonNullable<RawOutcome['response']>;
-    const verdict = response.status >= 200 && response.status < 300 ? 'ok' : response.status >= 400 && response.status < 500 ? 'reject' : `status ${response.status}`;
+    const verdict =
+      response.status >= 200 && response.status < 300 ? 'ok' : response.status >= 400 && response.status < 500 ? 'reject' : `status ${response.status}`;
     const allowed = expectation === 'either' ? ['ok', 'reject'] : [expectation];
-    if (!allowed.includes(verdict)) throw new Error(`expected ${allowed.map((a) => (a === 'ok' ? '2xx' : '4xx')).join(' or ')}, got ${response.status}: ${response.text.slice(0, 300)}`);
+    if (!allowed.includes(verdict))
+      throw new Error(`expected ${allowed.map((a) => (a === 'ok' ? '2xx' : '4xx')).join(' or ')}, got ${response.status}: ${response.text.slice(0, 300)}`);
     if (verdict === 'reject') {
       expect(envelopeProblem(response)).toBeUndefined();
       expect(await snapshot(t.db)).toBe(before);
@@ -297,7 +340,12 @@ describe('fuzz corpus: fixed hostile inputs, and the default 10 MiB body limit',
       expect(envelopeProblem(outcome.response as NonNullable<RawOutcome['response']>)).toBeUndefined();
     }
     expect(await snapshot(t.db)).toBe(before);
-    const after = await sendRaw(port, { method: 'POST', path: `/v1/threads/${threadId}/messages`, headers: auth, body: '{"role":"user","content":"still serving"}' });
+    const after = await sendRaw(port, {
+      method: 'POST',
+      path: `/v1/threads/${threadId}/messages`,
+      headers: auth,
+      body: '{"role":"user","content":"still serving"}',
+    });
     expect(after.response?.status).toBe(200);
   });
 });

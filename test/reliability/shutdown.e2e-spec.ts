@@ -79,7 +79,13 @@ describe('SIGTERM under load', () => {
           ? { kind: 'list', request: { method: 'GET', path: `/v1/threads/${threadId}/messages?limit=3`, headers: json, timeoutMs: 15_000 } }
           : {
               kind: 'create',
-              request: { method: 'POST', path: `/v1/threads/${threadId}/messages`, headers: json, body: JSON.stringify({ role: 'user', content: `client ${client} #${n}` }), timeoutMs: 15_000 },
+              request: {
+                method: 'POST',
+                path: `/v1/threads/${threadId}/messages`,
+                headers: json,
+                body: JSON.stringify({ role: 'user', content: `client ${client} #${n}` }),
+                timeoutMs: 15_000,
+              },
             },
       // Once the signal is sent, a client stops at its first connection error (the service is going away).
       stopAfter: (sample) => sample.startedAt >= signalAt && sample.error !== undefined,
@@ -96,11 +102,19 @@ describe('SIGTERM under load', () => {
       locker = await direct.connect();
       await locker.query('BEGIN');
       await locker.query('SELECT id FROM threads WHERE id = $1 FOR UPDATE', [lockedThreadId]);
-      const blocked = sendRaw(port, { method: 'POST', path: `/v1/threads/${lockedThreadId}`, headers: json, body: '{"metadata":{"finished":"during drain"}}', timeoutMs: 20_000 });
+      const blocked = sendRaw(port, {
+        method: 'POST',
+        path: `/v1/threads/${lockedThreadId}`,
+        headers: json,
+        body: '{"metadata":{"finished":"during drain"}}',
+        timeoutMs: 20_000,
+      });
       await waitFor(
         'the modify to wait on the row lock',
         async () => {
-          const { rows } = await direct.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND wait_event_type = 'Lock'`, [database.name]);
+          const { rows } = await direct.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND wait_event_type = 'Lock'`, [
+            database.name,
+          ]);
           return rows[0].n > 0;
         },
         { timeoutMs: 10_000 },
@@ -151,7 +165,8 @@ describe('SIGTERM under load', () => {
         }
         if (!s.response) failures.push(`${what}: accepted, then ${s.error?.code} ${s.error?.message}`);
         else if (s.response.status >= 500) failures.push(`${what}: ${s.response.status} ${s.response.text.slice(0, 160)}`);
-        else if (s.startedAt >= drainSeenAt && s.response.headers.connection !== 'close') failures.push(`${what}: answered while draining without Connection: close`);
+        else if (s.startedAt >= drainSeenAt && s.response.headers.connection !== 'close')
+          failures.push(`${what}: answered while draining without Connection: close`);
       }
       console.log(
         `shutdown: ${load.samples.length} requests, ${load.ok('create').length} acknowledged writes, ${inFlightAtSignal} in flight at the signal, ` +
@@ -180,7 +195,11 @@ describe('SIGTERM under load', () => {
     const listed = new Set<string>();
     let after: string | undefined;
     for (let page = 0; page < 1000; page++) {
-      const outcome = await sendRaw(port, { method: 'GET', path: `/v1/threads/${threadId}/messages?order=asc&limit=100${after ? `&after=${after}` : ''}`, headers: json });
+      const outcome = await sendRaw(port, {
+        method: 'GET',
+        path: `/v1/threads/${threadId}/messages?order=asc&limit=100${after ? `&after=${after}` : ''}`,
+        headers: json,
+      });
       expect(outcome.response?.status).toBe(200);
       const body = jsonOf(outcome.response) as { data: { id: string }[]; has_more: boolean; last_id: string | null };
       for (const message of body.data) listed.add(message.id);

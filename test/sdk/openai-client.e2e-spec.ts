@@ -293,9 +293,7 @@ describe('openai SDK: OpenAI client on /v1', () => {
     it('run_id keeps only the messages of that run', async () => {
       const { threadId: runThread } = await threadWithMessages(client, 6, 'r');
       const runIds = await storedMessageIds(app.db, runThread);
-      await app.db.query(`UPDATE messages SET run_id = 'run_sdk1', assistant_id = 'asst_sdk1' WHERE id = ANY($1)`, [
-        [runIds[1], runIds[3], runIds[4]],
-      ]);
+      await app.db.query(`UPDATE messages SET run_id = 'run_sdk1', assistant_id = 'asst_sdk1' WHERE id = ANY($1)`, [[runIds[1], runIds[3], runIds[4]]]);
 
       const all = await client.beta.threads.messages.list(runThread, { run_id: 'run_sdk1', order: 'asc' });
       expect(idsOf(all.data)).toEqual([runIds[1], runIds[3], runIds[4]]);

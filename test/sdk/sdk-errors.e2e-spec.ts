@@ -72,9 +72,10 @@ describe('openai SDK: errors', () => {
           () => client.beta.threads.messages.retrieve(messageId, { thread_id: threadId }),
           () => client.beta.threads.messages.update(messageId, { thread_id: threadId, metadata: { a: 'b' } }),
           () => client.beta.threads.messages.delete(messageId, { thread_id: threadId }),
-          () => (async () => {
-            for await (const message of client.beta.threads.messages.list(threadId, { limit: 7 })) void message;
-          })(),
+          () =>
+            (async () => {
+              for await (const message of client.beta.threads.messages.list(threadId, { limit: 7 })) void message;
+            })(),
         ];
         for (const call of calls) {
           const error = await sdkError(call(), AuthenticationError, 401);
@@ -225,7 +226,12 @@ describe('openai SDK: errors', () => {
         );
         expect(error.message).toContain("'system'");
         await badRequest(
-          openai.beta.threads.create({ messages: [{ role: 'user', content: 'ok' }, { role: 'tool', content: 'x' }] as unknown as ThreadCreateParams.Message[] }),
+          openai.beta.threads.create({
+            messages: [
+              { role: 'user', content: 'ok' },
+              { role: 'tool', content: 'x' },
+            ] as unknown as ThreadCreateParams.Message[],
+          }),
           'messages[1].role',
           'invalid_value',
         );
@@ -242,11 +248,7 @@ describe('openai SDK: errors', () => {
       expect(limitZero.message).toContain('>= 1');
       const limitHigh = await badRequest(openai.beta.threads.messages.list(threadId, { limit: 101 }), 'limit', 'invalid_value');
       expect(limitHigh.message).toContain('<= 100');
-      await badRequest(
-        openai.beta.threads.messages.list(threadId, { order: 'sideways' as 'asc' }),
-        'order',
-        'invalid_value',
-      );
+      await badRequest(openai.beta.threads.messages.list(threadId, { order: 'sideways' as 'asc' }), 'order', 'invalid_value');
       await badRequest(openai.beta.threads.messages.list(threadId, { after: 'msg_unknown' }), 'after', 'invalid_cursor');
       await badRequest(openai.beta.threads.messages.list(threadId, { before: 'msg_unknown' }), 'before', 'invalid_cursor');
       await badRequest(azure.beta.threads.messages.list(threadId, { limit: 0 }), 'limit', 'invalid_value');
@@ -304,11 +306,7 @@ describe('openai SDK: errors', () => {
           'attachments',
           'unknown_parameter',
         );
-        await badRequest(
-          azureV1.beta.threads.create({ tool_resources: { code_interpreter: { file_ids: ['f'] } } }),
-          'tool_resources',
-          'unknown_parameter',
-        );
+        await badRequest(azureV1.beta.threads.create({ tool_resources: { code_interpreter: { file_ids: ['f'] } } }), 'tool_resources', 'unknown_parameter');
         await badRequest(
           azureV1.beta.threads.update(threadId, { tool_resources: { code_interpreter: { file_ids: ['f'] } } }),
           'tool_resources',
@@ -332,11 +330,7 @@ describe('openai SDK: errors', () => {
         const error = await badRequest(azureClient(url, KEY_A, '2023-05-15').beta.threads.create(), 'api-version', 'invalid_api_version');
         expect(error.message).toContain("'2023-05-15'");
         expect(error.message).toContain(AZURE_V2);
-        await badRequest(
-          openai.beta.threads.create({}, { headers: { 'OpenAI-Beta': 'assistants=v3' } }),
-          'OpenAI-Beta',
-          'invalid_beta',
-        );
+        await badRequest(openai.beta.threads.create({}, { headers: { 'OpenAI-Beta': 'assistants=v3' } }), 'OpenAI-Beta', 'invalid_beta');
       });
     });
   });

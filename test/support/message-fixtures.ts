@@ -244,5 +244,5 @@ export function metadataOf(count: number, value = 'v'): Record<string, string> {
 
 /** Text values of a list page, in the order listed. */
 export function texts(messages: Json[]): string[] {
-  return messages.map((m) => ((m.content as { text: { value: string } }[])[0]).text.value);
+  return messages.map((m) => (m.content as { text: { value: string } }[])[0].text.value);
 }

@@ -109,8 +109,6 @@ export function expectThreadV1(thread: Thread): void {
   expect(Object.keys(thread).sort()).toEqual(['created_at', 'id', 'metadata', 'object']);
 }
 
-
-
 /** A v2 message created through the API: completed, with attachments and status, no `file_ids`. */
 export function expectMessageV2(message: Message, threadId: string): void {
   expectMessageId(message.id);
@@ -141,11 +139,7 @@ export function expectMessageV1(message: Message, threadId: string): void {
 }
 
 /** Awaits a call that must fail, and returns the SDK error after checking its class and status. */
-export async function sdkError<E extends APIError>(
-  call: Promise<unknown>,
-  kind: abstract new (...args: never[]) => E,
-  status: number,
-): Promise<E> {
+export async function sdkError<E extends APIError>(call: Promise<unknown>, kind: abstract new (...args: never[]) => E, status: number): Promise<E> {
   let caught: unknown;
   try {
     await call;

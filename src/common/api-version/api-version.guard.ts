@@ -17,11 +17,7 @@ function openAiShape(header: string | string[] | undefined): Shape {
   const value = Array.isArray(header) ? header.join(',') : header;
   const shape = OPENAI_BETA_SHAPES.get(value.trim());
   if (shape) return shape;
-  throw ApiError.badRequest(
-    `Invalid 'OpenAI-Beta' header: '${value}'. Use 'assistants=v2' (the default) or 'assistants=v1'.`,
-    'OpenAI-Beta',
-    'invalid_beta',
-  );
+  throw ApiError.badRequest(`Invalid 'OpenAI-Beta' header: '${value}'. Use 'assistants=v2' (the default) or 'assistants=v1'.`, 'OpenAI-Beta', 'invalid_beta');
 }
 
 /**
@@ -36,9 +32,7 @@ export class ApiVersionGuard implements CanActivate {
     const route = routeOf(request);
     if (!isApiPath(route)) return true;
     request.shape =
-      dialectOf(route) === 'azure'
-        ? azureShape((request.query as Record<string, unknown>)['api-version'])
-        : openAiShape(request.headers['openai-beta']);
+      dialectOf(route) === 'azure' ? azureShape((request.query as Record<string, unknown>)['api-version']) : openAiShape(request.headers['openai-beta']);
     return true;
   }
 }

@@ -11,7 +11,10 @@ export type SortOrder = 'asc' | 'desc';
 export function IsIdQuery(what: string): PropertyDecorator {
   // Listed bottom-up, as stacked decorators apply: the constraints keep the order in which they are reported.
   return applyDecorators(
-    Matches(ID_PATTERN, reports((_value, param) => invalidValue(param, `expected ${what}.`))),
+    Matches(
+      ID_PATTERN,
+      reports((_value, param) => invalidValue(param, `expected ${what}.`)),
+    ),
     MaxLength(ID_MAX_LENGTH),
     IsString(),
     IsOptional(),

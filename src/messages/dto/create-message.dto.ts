@@ -22,7 +22,10 @@ const CONTENT_SCHEMA: SchemaObject[] = [
         {
           type: 'object',
           required: ['type', 'image_url'],
-          properties: { type: { enum: ['image_url'] }, image_url: { type: 'object', required: ['url'], properties: { url: { type: 'string' }, detail: DETAIL } } },
+          properties: {
+            type: { enum: ['image_url'] },
+            image_url: { type: 'object', required: ['url'], properties: { url: { type: 'string' }, detail: DETAIL } },
+          },
         },
         {
           type: 'object',

@@ -131,7 +131,9 @@ export function toJson(value: unknown): string {
   if (value instanceof DupKeys) return `{${value.entries.map(([k, v]) => `${JSON.stringify(k)}:${toJson(v)}`).join(',')}}`;
   if (Array.isArray(value)) return `[${value.map(toJson).join(',')}]`;
   if (value !== null && typeof value === 'object') {
-    return `{${Object.entries(value).map(([k, v]) => `${JSON.stringify(k)}:${toJson(v)}`).join(',')}}`;
+    return `{${Object.entries(value)
+      .map(([k, v]) => `${JSON.stringify(k)}:${toJson(v)}`)
+      .join(',')}}`;
   }
   return JSON.stringify(value) ?? 'null';
 }
@@ -150,7 +152,6 @@ interface L {
 const ok = (v: unknown, why = 'valid'): L => ({ v, e: 'ok', why });
 const bad = (v: unknown, why: string): L => ({ v, e: 'reject', why });
 const anyOf = (v: unknown, why: string): L => ({ v, e: 'either', why });
-
 
 /** Valid, non-empty strings that are awkward for parsers, databases and logs. */
 export const UNICODE_OK: readonly string[] = [
@@ -269,7 +270,14 @@ const UNKNOWN_FIELDS: readonly string[] = [
   '😀',
 ];
 
-const MESSAGE_TEMPLATES = ['/threads', '/threads/{t}', '/threads/{t}/messages', '/threads/{t}/messages/{m}', '/threads/{t}/messages/{m}/files', '/threads/{t}/messages/{m}/files/{f}'] as const;
+const MESSAGE_TEMPLATES = [
+  '/threads',
+  '/threads/{t}',
+  '/threads/{t}/messages',
+  '/threads/{t}/messages/{m}',
+  '/threads/{t}/messages/{m}/files',
+  '/threads/{t}/messages/{m}/files/{f}',
+] as const;
 const SERVED: Record<(typeof MESSAGE_TEMPLATES)[number], string[]> = {
   '/threads': ['POST'],
   '/threads/{t}': ['GET', 'POST', 'DELETE'],
@@ -481,22 +489,22 @@ export class FuzzGenerator {
         method = rng.pick(['GET', 'POST', 'DELETE']);
         const t = this.world.liveThreads(tenant)[0] ?? 'thread_x';
         path = rng.pick([
-            `${prefix}/nothing`,
-            `${prefix}/threads/${t}/runs`,
-            `${prefix}/assistants`,
-            '/openai/deployments/gpt-4o/chat/completions',
-            '/',
-            '/v2/threads',
-            prefix,
-            `${prefix}/threads/${t}/messages/msg_x/files/file_x/more`,
-            `${prefix}/threads/${t}/messages/msg_x/other`,
-            `/${prefix}/threads`,
-            `${prefix}//threads`,
-            `${prefix}/threads/${t}//messages`,
-            `${prefix}/%2e%2e/threads`,
-            '/healthz/x',
-            '/readyz/extra/path',
-          ]);
+          `${prefix}/nothing`,
+          `${prefix}/threads/${t}/runs`,
+          `${prefix}/assistants`,
+          '/openai/deployments/gpt-4o/chat/completions',
+          '/',
+          '/v2/threads',
+          prefix,
+          `${prefix}/threads/${t}/messages/msg_x/files/file_x/more`,
+          `${prefix}/threads/${t}/messages/msg_x/other`,
+          `/${prefix}/threads`,
+          `${prefix}//threads`,
+          `${prefix}/threads/${t}//messages`,
+          `${prefix}/%2e%2e/threads`,
+          '/healthz/x',
+          '/readyz/extra/path',
+        ]);
         b.expect('reject', `unknown path ${path.slice(0, 60)}`, 'path');
         if (method === 'POST') bodyRoute = true;
         break;
@@ -554,9 +562,11 @@ export class FuzzGenerator {
     const expect = kind === 'health' ? 'ok' : combine(...b.expects);
     const apiRoute = API_ROUTES.includes(kind as RouteName) && !b.pathMutated;
     let status = bodyRoute && apiRoute && !b.rejectedBy.includes('path') ? b.status : undefined;
-    if (status === undefined && body === undefined && b.authStatus !== undefined && apiRoute && b.rejectedBy.every((source) => source === 'auth')) status = b.authStatus;
+    if (status === undefined && body === undefined && b.authStatus !== undefined && apiRoute && b.rejectedBy.every((source) => source === 'auth'))
+      status = b.authStatus;
     if (expect !== 'reject') status = undefined;
-    const idempotencyKey = typeof b.headers['Idempotency-Key'] === 'string' && /^fz-/.test(b.headers['Idempotency-Key']) ? b.headers['Idempotency-Key'] : undefined;
+    const idempotencyKey =
+      typeof b.headers['Idempotency-Key'] === 'string' && /^fz-/.test(b.headers['Idempotency-Key']) ? b.headers['Idempotency-Key'] : undefined;
     const query = b.query.length > 0 ? `?${b.query.join('&')}` : '';
     return {
       n,
@@ -653,7 +663,8 @@ export class FuzzGenerator {
       b.expect('reject', `OpenAI-Beta ${JSON.stringify(value)}`, 'version');
       return;
     }
-    const value = shape === 'v1' ? rng.pick(['assistants=v1', 'assistants=v1', ' assistants=v1 ']) : rng.pick([undefined, 'assistants=v2', '', ' assistants=v2 ']);
+    const value =
+      shape === 'v1' ? rng.pick(['assistants=v1', 'assistants=v1', ' assistants=v1 ']) : rng.pick([undefined, 'assistants=v2', '', ' assistants=v2 ']);
     if (value !== undefined) b.headers['OpenAI-Beta'] = value;
   }
 
@@ -1046,7 +1057,18 @@ export class FuzzGenerator {
       );
     }
     if (rng.chance(0.4)) {
-      add('order', rng.pick([ok('asc'), ok('desc'), bad('ASC', 'upper case'), bad('', 'empty'), bad('random', 'unknown'), bad('asc%20', 'trailing space'), bad('asc&order=desc', 'repeated')]));
+      add(
+        'order',
+        rng.pick([
+          ok('asc'),
+          ok('desc'),
+          bad('ASC', 'upper case'),
+          bad('', 'empty'),
+          bad('random', 'unknown'),
+          bad('asc%20', 'trailing space'),
+          bad('asc&order=desc', 'repeated'),
+        ]),
+      );
     }
     if (rng.chance(0.3)) add('after', cursor());
     if (rng.chance(0.2)) add('before', cursor());
@@ -1332,7 +1354,15 @@ export class FuzzGenerator {
       case 1:
         return {
           type: 'image_url',
-          image_url: { url: rng.pick(['https://example.com/a.png', 'http://127.0.0.1/x.jpg', 'data:image/png;base64,iVBORw0KGgo=', 'https://example.com/%F0%9F%98%80?q=1#f']), ...detail() },
+          image_url: {
+            url: rng.pick([
+              'https://example.com/a.png',
+              'http://127.0.0.1/x.jpg',
+              'data:image/png;base64,iVBORw0KGgo=',
+              'https://example.com/%F0%9F%98%80?q=1#f',
+            ]),
+            ...detail(),
+          },
         };
       default:
         return { type: 'image_file', image_file: { file_id: `file-${rng.alnum(10)}`, ...detail() } };
@@ -1394,7 +1424,10 @@ export class FuzzGenerator {
       ok(null, 'null'),
       ok([], 'empty'),
       ok([att()], 'one'),
-      ok(Array.from({ length: 10 }, () => att()), 'ten'),
+      ok(
+        Array.from({ length: 10 }, () => att()),
+        'ten',
+      ),
       ok([att('f'.repeat(128), [{ type: 'code_interpreter' }, { type: 'file_search' }])], 'long id, two tools'),
       bad([att(firstCodePoints(this.okText(), 60) || 'é')], 'unicode file id'),
       bad([att(rng.pick(UNICODE_EITHER))], 'file id with NUL or lone surrogate'),
@@ -1421,7 +1454,10 @@ export class FuzzGenerator {
       bad([att('f', [null])], 'null tool'),
       bad([att('f', 'x')], 'tools string'),
       bad([att('f', [{ type: 'file_search' }, { type: 'file_search' }, { type: 'code_interpreter' }])], 'three tools'),
-      bad(Array.from({ length: 11 }, () => att()), 'eleven'),
+      bad(
+        Array.from({ length: 11 }, () => att()),
+        'eleven',
+      ),
       bad([{ file_id: 'f', tools: [], extra: 1 }], 'extra field'),
       bad([att('f', [{ type: 'file_search', extra: 1 }])], 'extra tool field'),
     ]);
@@ -1433,7 +1469,10 @@ export class FuzzGenerator {
       ok(null, 'null'),
       anyOf([], 'empty (the OpenAI schema asks for at least one)'),
       ok(['file-1'], 'one'),
-      ok(Array.from({ length: 10 }, (_, i) => `file-${i}`), 'ten'),
+      ok(
+        Array.from({ length: 10 }, (_, i) => `file-${i}`),
+        'ten',
+      ),
       ok(['f'.repeat(128)], 'id of 128'),
       bad([firstCodePoints(this.okText(), 60) || 'é'], 'unicode id'),
       bad([rng.pick(UNICODE_EITHER)], 'id with NUL or lone surrogate'),
@@ -1446,7 +1485,10 @@ export class FuzzGenerator {
       bad([''], 'empty id'),
       bad([[]], 'nested array'),
       bad([true], 'boolean id'),
-      bad(Array.from({ length: 11 }, (_, i) => `file-${i}`), 'eleven'),
+      bad(
+        Array.from({ length: 11 }, (_, i) => `file-${i}`),
+        'eleven',
+      ),
       bad(['f'.repeat(129)], 'id of 129'),
     ]);
   }
@@ -1607,7 +1649,17 @@ export class FuzzGenerator {
     b.notes.push(`transport ${mode}`);
     switch (mode) {
       case 'badType': {
-        const type = rng.pick(['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/xml', 'application/vnd.api+json', 'application/merge-patch+json', 'json', '', undefined]);
+        const type = rng.pick([
+          'text/plain',
+          'application/x-www-form-urlencoded',
+          'multipart/form-data; boundary=x',
+          'application/xml',
+          'application/vnd.api+json',
+          'application/merge-patch+json',
+          'json',
+          '',
+          undefined,
+        ]);
         contentType(type);
         b.expect('reject', `Content-Type ${JSON.stringify(type)}`, 'transport');
         if (type) b.status ??= 415;

@@ -215,7 +215,8 @@ export class ModelStore implements FuzzWorld {
     const checkMetadata = (what: string, actual: unknown, before: unknown) => {
       if (!sent) return;
       if (isStringMap(sent.metadata)) {
-        if (!same(actual, sent.metadata)) problems.push(`${what}: metadata ${canonical(actual).slice(0, 80)} differs from the sent ${canonical(sent.metadata).slice(0, 80)}`);
+        if (!same(actual, sent.metadata))
+          problems.push(`${what}: metadata ${canonical(actual).slice(0, 80)} differs from the sent ${canonical(sent.metadata).slice(0, 80)}`);
       } else if ((sent.metadata === undefined || sent.metadata === null) && !same(actual, before)) {
         problems.push(`${what}: metadata became ${canonical(actual).slice(0, 80)} although none was sent`);
       }
@@ -227,20 +228,31 @@ export class ModelStore implements FuzzWorld {
         if (this.seen.has(id)) break;
         this.addThread(id, c.tenant, body.metadata, body.tool_resources ?? {});
         checkMetadata('created thread', body.metadata, {});
-        const { rows } = await this.db.query(
-          `SELECT id, thread_id, role, content, attachments, metadata FROM messages WHERE thread_id = $1 ORDER BY seq`,
-          [id],
-        );
+        const { rows } = await this.db.query(`SELECT id, thread_id, role, content, attachments, metadata FROM messages WHERE thread_id = $1 ORDER BY seq`, [
+          id,
+        ]);
         const sentMessages = sent ? (Array.isArray(sent.messages) ? (sent.messages as Record<string, unknown>[]) : []) : undefined;
         if (sentMessages && rows.length !== sentMessages.length) problems.push(`thread created with ${rows.length} messages, ${sentMessages.length} sent`);
         rows.forEach((row, i) => {
           const fileIds = (row.attachments as { file_id: string }[]).map((a) => a.file_id);
-          this.addMessage({ id: row.id, thread_id: row.thread_id, role: row.role, content: row.content, attachments: row.attachments, metadata: row.metadata, file_ids: fileIds }, c.tenant);
+          this.addMessage(
+            {
+              id: row.id,
+              thread_id: row.thread_id,
+              role: row.role,
+              content: row.content,
+              attachments: row.attachments,
+              metadata: row.metadata,
+              file_ids: fileIds,
+            },
+            c.tenant,
+          );
           const expected = sentMessages?.[i];
           if (!expected) return;
           if (row.role !== expected.role) problems.push(`thread message ${i}: role ${row.role}, sent ${String(expected.role)}`);
           if (!same(row.content, storedContent(expected.content))) problems.push(`thread message ${i}: content differs from the sent one`);
-          if (isStringMap(expected.metadata) && !same(row.metadata, expected.metadata)) problems.push(`thread message ${i}: metadata differs from the sent one`);
+          if (isStringMap(expected.metadata) && !same(row.metadata, expected.metadata))
+            problems.push(`thread message ${i}: metadata differs from the sent one`);
         });
         break;
       }
@@ -272,7 +284,8 @@ export class ModelStore implements FuzzWorld {
           if (!same(body.content, storedContent(sent.content))) problems.push('created message: content differs from the sent one');
           checkMetadata('created message', body.metadata, {});
           if (Array.isArray(sent.file_ids) && !same(body.file_ids, sent.file_ids)) problems.push('created message: file_ids differ from the sent ones');
-          if (Array.isArray(sent.attachments) && !same(body.attachments, sent.attachments)) problems.push('created message: attachments differ from the sent ones');
+          if (Array.isArray(sent.attachments) && !same(body.attachments, sent.attachments))
+            problems.push('created message: attachments differ from the sent ones');
         }
         break;
       }
@@ -331,16 +344,26 @@ export class ModelStore implements FuzzWorld {
         break;
       case 'getThread': {
         const thread = this.threads.get(body.id as string);
-        if (thread && !same(body.metadata, thread.metadata)) problems.push(`retrieved thread metadata ${canonical(body.metadata).slice(0, 80)} differs from what the successes wrote ${canonical(thread.metadata).slice(0, 80)}`);
+        if (thread && !same(body.metadata, thread.metadata))
+          problems.push(
+            `retrieved thread metadata ${canonical(body.metadata).slice(0, 80)} differs from what the successes wrote ${canonical(thread.metadata).slice(0, 80)}`,
+          );
         break;
       }
       case 'getMessage': {
         const message = this.messages.get(body.id as string);
         if (!message || c.pathMutated) break;
         // v1 has no image_url parts: the v1 shape leaves them out.
-        const content = c.shape === 'v1' && Array.isArray(message.content) ? message.content.filter((part: { type?: string }) => part.type !== 'image_url') : message.content;
-        if (!same(body.metadata, message.metadata)) problems.push(`retrieved message metadata ${canonical(body.metadata).slice(0, 80)} differs from what the successes wrote ${canonical(message.metadata).slice(0, 80)}`);
-        if (!same(body.content, content)) problems.push(`retrieved message content ${canonical(body.content).slice(0, 120)} differs from what the successes wrote ${canonical(content).slice(0, 120)}`);
+        const content =
+          c.shape === 'v1' && Array.isArray(message.content) ? message.content.filter((part: { type?: string }) => part.type !== 'image_url') : message.content;
+        if (!same(body.metadata, message.metadata))
+          problems.push(
+            `retrieved message metadata ${canonical(body.metadata).slice(0, 80)} differs from what the successes wrote ${canonical(message.metadata).slice(0, 80)}`,
+          );
+        if (!same(body.content, content))
+          problems.push(
+            `retrieved message content ${canonical(body.content).slice(0, 120)} differs from what the successes wrote ${canonical(content).slice(0, 120)}`,
+          );
         break;
       }
       case 'listMessages':
@@ -373,9 +396,12 @@ export class ModelStore implements FuzzWorld {
         this.addThread(row.id, row.tenant_id === 'beta' ? 'B' : 'A', row.metadata, row.tool_resources);
         continue;
       }
-      if (row.tenant_id !== TENANT_NAMES[model.tenant]) problems.push(`thread ${row.id} belongs to tenant ${row.tenant_id}, expected ${TENANT_NAMES[model.tenant]}`);
-      if (!same(row.metadata, model.metadata)) problems.push(`thread ${row.id} metadata ${canonical(row.metadata).slice(0, 80)} differs from the model ${canonical(model.metadata).slice(0, 80)}`);
-      if (!same(row.tool_resources, model.toolResources)) problems.push(`thread ${row.id} tool_resources ${canonical(row.tool_resources)} differ from the model ${canonical(model.toolResources)}`);
+      if (row.tenant_id !== TENANT_NAMES[model.tenant])
+        problems.push(`thread ${row.id} belongs to tenant ${row.tenant_id}, expected ${TENANT_NAMES[model.tenant]}`);
+      if (!same(row.metadata, model.metadata))
+        problems.push(`thread ${row.id} metadata ${canonical(row.metadata).slice(0, 80)} differs from the model ${canonical(model.metadata).slice(0, 80)}`);
+      if (!same(row.tool_resources, model.toolResources))
+        problems.push(`thread ${row.id} tool_resources ${canonical(row.tool_resources)} differ from the model ${canonical(model.toolResources)}`);
       model.metadata = row.metadata;
       model.toolResources = row.tool_resources;
     }
@@ -399,8 +425,12 @@ export class ModelStore implements FuzzWorld {
       if (row.thread_id !== model.threadId) problems.push(`message ${row.id} is in thread ${row.thread_id}, expected ${model.threadId}`);
       if (row.tenant_id !== TENANT_NAMES[model.tenant]) problems.push(`message ${row.id} belongs to tenant ${row.tenant_id}`);
       if (row.role !== model.role) problems.push(`message ${row.id} role ${row.role} differs from the model ${model.role}`);
-      if (!same(row.metadata, model.metadata)) problems.push(`message ${row.id} metadata ${canonical(row.metadata).slice(0, 80)} differs from the model ${canonical(model.metadata).slice(0, 80)}`);
-      if (!same(row.attachments, model.attachments)) problems.push(`message ${row.id} attachments ${canonical(row.attachments).slice(0, 80)} differ from the model ${canonical(model.attachments).slice(0, 80)}`);
+      if (!same(row.metadata, model.metadata))
+        problems.push(`message ${row.id} metadata ${canonical(row.metadata).slice(0, 80)} differs from the model ${canonical(model.metadata).slice(0, 80)}`);
+      if (!same(row.attachments, model.attachments))
+        problems.push(
+          `message ${row.id} attachments ${canonical(row.attachments).slice(0, 80)} differ from the model ${canonical(model.attachments).slice(0, 80)}`,
+        );
       model.metadata = row.metadata;
       model.attachments = row.attachments;
       if (model.contentMd5 === undefined) unverified.push(row.id);
@@ -410,7 +440,8 @@ export class ModelStore implements FuzzWorld {
       const full = await this.db.query(`SELECT id, content, md5(content::text) AS content_md5 FROM messages WHERE id = ANY($1)`, [unverified]);
       for (const row of full.rows) {
         const model = this.messages.get(row.id) as MessageModel;
-        if (!same(row.content, model.content)) problems.push(`message ${row.id} content ${canonical(row.content).slice(0, 80)} differs from the answer ${canonical(model.content).slice(0, 80)}`);
+        if (!same(row.content, model.content))
+          problems.push(`message ${row.id} content ${canonical(row.content).slice(0, 80)} differs from the answer ${canonical(model.content).slice(0, 80)}`);
         model.content = row.content;
         model.contentMd5 = row.content_md5;
       }
