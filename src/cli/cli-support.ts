@@ -6,6 +6,24 @@ import { Sql } from '../database/sql';
 
 export class UsageError extends Error {}
 
+/** The exit code of a command that failed: a usage error prints the usage (2), anything else its message (1). */
+export function failedWith(error: unknown, usage: string, io: Output): 1 | 2 {
+  if (error instanceof UsageError) {
+    io.err(`Error: ${error.message}\n\n${usage}`);
+    return 2;
+  }
+  io.err(`Error: ${error instanceof Error ? error.message : String(error)}`);
+  return 1;
+}
+
+/** Runs a command as the process: its lines on stdout and stderr, its result as the exit code. */
+export function runAsMain(command: (args: string[], io: Output) => Promise<number>): void {
+  void command(process.argv.slice(2), {
+    out: (text) => process.stdout.write(text + '\n'),
+    err: (text) => process.stderr.write(text + '\n'),
+  }).then((code) => process.exit(code));
+}
+
 export interface Output {
   out(text: string): void;
   err(text: string): void;

@@ -2,11 +2,10 @@ import 'reflect-metadata';
 import { createReadStream, createWriteStream, WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
-import { ConfigError } from '../config/app.config';
 import { isWellFormedId } from '../common/ids';
 import { ThreadRecord } from '../threads/threads.repository';
 import { TransferRepository } from '../threads/transfer.repository';
-import { Output, parseOptions, tenantOption, UsageError, withDatabase } from './cli-support';
+import { failedWith, Output, parseOptions, runAsMain, tenantOption, UsageError, withDatabase } from './cli-support';
 import { messageLine, threadLine } from './transfer-format';
 
 export const EXIT = { ok: 0, failure: 1, usage: 2, notFound: 3 } as const;
@@ -96,18 +95,8 @@ export async function runExportCommand(argv: string[], io: Output, env: NodeJS.P
       return EXIT.ok;
     });
   } catch (error) {
-    if (error instanceof UsageError) {
-      io.err(`Error: ${error.message}\n\n${USAGE}`);
-      return EXIT.usage;
-    }
-    io.err(`Error: ${error instanceof ConfigError || error instanceof Error ? error.message : String(error)}`);
-    return EXIT.failure;
+    return failedWith(error, USAGE, io);
   }
 }
 
-if (require.main === module) {
-  void runExportCommand(process.argv.slice(2), {
-    out: (text) => process.stdout.write(text + '\n'),
-    err: (text) => process.stderr.write(text + '\n'),
-  }).then((code) => process.exit(code));
-}
+if (require.main === module) runAsMain(runExportCommand);

@@ -2,12 +2,11 @@ import 'reflect-metadata';
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { isDeepStrictEqual } from 'node:util';
-import { ConfigError } from '../config/app.config';
 import { Queryable } from '../database/sql';
 import { MessageRecord } from '../messages/message.entity';
 import { ThreadRecord } from '../threads/threads.repository';
 import { TransferRepository } from '../threads/transfer.repository';
-import { Output, parseOptions, tenantOption, UsageError, withDatabase } from './cli-support';
+import { failedWith, Output, parseOptions, runAsMain, tenantOption, UsageError, withDatabase } from './cli-support';
 import { LineError, parseLine } from './transfer-format';
 
 export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
@@ -198,18 +197,8 @@ export async function runImportCommand(argv: string[], io: Output, env: NodeJS.P
     for (const line of describeSummary(summary)) io.out(line);
     return summary.failed.length > 0 ? EXIT.failure : EXIT.ok;
   } catch (error) {
-    if (error instanceof UsageError) {
-      io.err(`Error: ${error.message}\n\n${USAGE}`);
-      return EXIT.usage;
-    }
-    io.err(`Error: ${error instanceof ConfigError || error instanceof Error ? error.message : String(error)}`);
-    return EXIT.failure;
+    return failedWith(error, USAGE, io);
   }
 }
 
-if (require.main === module) {
-  void runImportCommand(process.argv.slice(2), {
-    out: (text) => process.stdout.write(text + '\n'),
-    err: (text) => process.stderr.write(text + '\n'),
-  }).then((code) => process.exit(code));
-}
+if (require.main === module) runAsMain(runImportCommand);

@@ -1,12 +1,13 @@
 import 'reflect-metadata';
 import { Pool } from 'pg';
-import { ConfigError, loadConfig } from '../config/app.config';
+import { loadConfig } from '../config/app.config';
 import { loadDataConfig } from '../config/data.config';
 import { runMigrations } from '../database/data-source';
 import { openDatabase } from '../database/embedded-database';
 import { Sql } from '../database/sql';
 import { purgeExpired } from '../retention/retention.service';
 import { ThreadsRepository } from '../threads/threads.repository';
+import { failedWith, Output, runAsMain, TENANT, UsageError } from './cli-support';
 
 /** Exit codes scripts can rely on. */
 export const EXIT = { ok: 0, failure: 1, usage: 2, busy: 3 } as const;
@@ -23,15 +24,7 @@ Works on the configured database: DATABASE_URL, else the embedded one under DATA
 service's, if it is running), after applying its pending migrations. Exit codes: 0 done, 1 failure,
 2 bad arguments, 3 another instance holds the retention lock (run it again).`;
 
-const TENANT = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 const UNITS: Record<string, number> = { d: 86400, h: 3600, m: 60, s: 1 };
-
-class UsageError extends Error {}
-
-interface Output {
-  out(text: string): void;
-  err(text: string): void;
-}
 
 export interface PurgeArguments {
   tenant: string;
@@ -93,20 +86,10 @@ export async function runPurgeCommand(argv: string[], io: Output, env: NodeJS.Pr
       await pool.end();
     }
   } catch (error) {
-    if (error instanceof UsageError) {
-      io.err(`Error: ${error.message}\n\n${USAGE}`);
-      return EXIT.usage;
-    }
-    io.err(`Error: ${error instanceof ConfigError ? error.message : error instanceof Error ? error.message : String(error)}`);
-    return EXIT.failure;
+    return failedWith(error, USAGE, io);
   } finally {
     await database?.embedded?.stop();
   }
 }
 
-if (require.main === module) {
-  void runPurgeCommand(process.argv.slice(2), {
-    out: (text) => process.stdout.write(text + '\n'),
-    err: (text) => process.stderr.write(text + '\n'),
-  }).then((code) => process.exit(code));
-}
+if (require.main === module) runAsMain(runPurgeCommand);
