@@ -20,6 +20,7 @@ const FUZZ_SEEDS = seedsFor('FUZZ_SEED', [
   1643811093, // a v1 file id with non-ASCII characters could not be sent back as its own cursor
   1731706851, // Expect: 100-continue without a body: Node's client sends an empty chunked body
   576320075,
+  3593059218, // the model took a file id of plain visible ASCII for a unicode one
 ]);
 const REQUESTS = 2000;
 const BATCH = 50;

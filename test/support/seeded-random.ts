@@ -66,11 +66,13 @@ export function seedFrom(variable: string, env: NodeJS.ProcessEnv = process.env)
 }
 
 /**
- * The seeds a randomised test runs: the one named by the variable when it is set (a replay), else
+ * The seeds a randomised test runs: the ones named by the variable when it is set (a replay, or a
+ * comma-separated sweep), else
  * the fixed list (every seed that ever found a bug stays in it) plus one fresh seed, printed.
  */
 export function seedsFor(variable: string, fixed: readonly number[], env: NodeJS.ProcessEnv = process.env): number[] {
-  if (env[variable]?.trim()) return [seedFrom(variable, env)];
+  const named = env[variable]?.split(',').filter((seed) => seed.trim());
+  if (named?.length) return named.map((seed) => seedFrom(variable, { [variable]: seed }));
   return [...fixed, seedFrom(variable, {})];
 }
 
