@@ -3,6 +3,7 @@ import { planKeyset } from '../src/common/pagination/keyset';
 import { SortOrder } from '../src/common/pagination/list-query.dto';
 import { listItemsQuery } from '../src/conversations/conversation-items.repository';
 import { listMessagesQuery } from '../src/messages/messages.repository';
+import { explain, nodes, PlanNode } from './support/query-plan';
 import { bearer, KEY_A, startTestApp, TestApp } from './support/test-app';
 
 /**
@@ -22,18 +23,6 @@ const MAX_PAGE_BUFFERS = 100;
 
 type Cursor = 'none' | 'after' | 'before' | 'both';
 
-interface PlanNode {
-  'Node Type': string;
-  'Relation Name'?: string;
-  Alias?: string;
-  'Index Name'?: string;
-  'Index Cond'?: string;
-  'Shared Hit Blocks'?: number;
-  'Shared Read Blocks'?: number;
-  'Actual Rows'?: number;
-  Plans?: PlanNode[];
-}
-
 let t: TestApp;
 let client: PoolClient;
 let primaryKey: string;
@@ -41,10 +30,6 @@ let primaryKey: string;
 const MESSAGE_KEYSET_INDEX = 'messages_thread_message_seq_idx';
 /** Each thread's message ids in ascending seq, fetched once. */
 const idsOf = new Map<string, string[]>();
-
-function nodes(plan: PlanNode): PlanNode[] {
-  return [plan, ...(plan.Plans ?? []).flatMap(nodes)];
-}
 
 /** The real list statement of the service for one request, with its parameters. */
 function serviceSql(threadId: string, order: SortOrder, cursor: Cursor) {
@@ -160,8 +145,7 @@ describe('messages list plan on a bulk-loaded table with stale statistics', () =
   it.each(combos)('custom plan, $order with cursor $cursor: a primary key index scan, no sort, no seq scan', async ({ order, cursor }) => {
     for (const threadId of [BIG, SMALL]) {
       const { sql, params } = serviceSql(threadId, order, cursor);
-      const { rows } = await client.query(`EXPLAIN (FORMAT JSON) ${sql}`, params);
-      expectPageFromPrimaryKey(rows[0]['QUERY PLAN'][0].Plan, cursor, `${threadId} ${order} ${cursor}`);
+      expectPageFromPrimaryKey(await explain(client, sql, params), cursor, `${threadId} ${order} ${cursor}`);
     }
   });
 
@@ -173,11 +157,9 @@ describe('messages list plan on a bulk-loaded table with stale statistics', () =
       try {
         // Run it as often as a pooled connection would, so that the plan cache may switch to a generic plan.
         for (let i = 0; i < 6; i++) await client.query(`EXECUTE plan_probe(${args})`);
-        const cached = await client.query(`EXPLAIN (FORMAT JSON) EXECUTE plan_probe(${args})`);
-        expectPageFromPrimaryKey(cached.rows[0]['QUERY PLAN'][0].Plan, cursor, `${threadId} ${order} ${cursor} cached`);
+        expectPageFromPrimaryKey(await explain(client, `EXECUTE plan_probe(${args})`), cursor, `${threadId} ${order} ${cursor} cached`);
         await client.query(`SET plan_cache_mode = force_generic_plan`);
-        const generic = await client.query(`EXPLAIN (FORMAT JSON) EXECUTE plan_probe(${args})`);
-        expectPageFromPrimaryKey(generic.rows[0]['QUERY PLAN'][0].Plan, cursor, `${threadId} ${order} ${cursor} generic`);
+        expectPageFromPrimaryKey(await explain(client, `EXECUTE plan_probe(${args})`), cursor, `${threadId} ${order} ${cursor} generic`);
       } finally {
         await client.query(`RESET plan_cache_mode`);
         await client.query(`DEALLOCATE plan_probe`);
@@ -188,8 +170,7 @@ describe('messages list plan on a bulk-loaded table with stale statistics', () =
   it.each(combos)('reads few buffers for a page of 20, $order with cursor $cursor, deep in the big thread and in a small one', async ({ order, cursor }) => {
     for (const threadId of [BIG, SMALL]) {
       const { sql, params } = serviceSql(threadId, order, cursor);
-      const { rows } = await client.query(`EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${sql}`, params);
-      const plan: PlanNode = rows[0]['QUERY PLAN'][0].Plan;
+      const plan = await explain(client, sql, params, 'ANALYZE, BUFFERS');
       const buffers = (plan['Shared Hit Blocks'] ?? 0) + (plan['Shared Read Blocks'] ?? 0);
       const pageRows = nodes(plan).find((n) => n['Relation Name'] === 'messages' && n.Alias === 'm')?.['Actual Rows'];
       expect({ threadId, order, cursor, pageRows }).toEqual({ threadId, order, cursor, pageRows: LIMIT + 1 });
@@ -209,8 +190,7 @@ describe('conversation items list plan (every row of the thread, in the same ord
     const ids = idsOf.get(BIG) as string[];
     for (const after of [undefined, ids[Math.floor(ids.length / 2)]]) {
       const { statement, params } = listItemsQuery({ order, plan: planKeyset(order, after ? 'after' : 'none', LIMIT), threadId: BIG, tenant: TENANT, after });
-      const { rows } = await client.query(`EXPLAIN (FORMAT JSON) ${statement.text}`, params);
-      const all = nodes(rows[0]['QUERY PLAN'][0].Plan);
+      const all = nodes(await explain(client, statement.text, params));
       const page = all.filter((n) => n['Relation Name'] === 'messages' && n.Alias === 'm');
       const context = `${order} ${after ?? 'no cursor'}`;
       expect({ context, scans: page.map((n) => [n['Node Type'], n['Index Name']]) }).toEqual({ context, scans: [['Index Scan', primaryKey]] });

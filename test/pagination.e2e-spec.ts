@@ -296,24 +296,28 @@ describe('messages created concurrently (ties in created_at)', () => {
 });
 
 describe('pagination while messages are appended', () => {
-  it('an asc walk with one writer sees every message once, in creation order, up to the last page', async () => {
-    const { threadId, ids: existing } = await createThreadOfSize('openai', 120, 100, 'seq-writer');
+  /**
+   * Walks the thread page by page in `reader`'s dialect while `writer`'s dialect appends one message
+   * beside each read; appends are sequential, so their creation order is known.
+   */
+  async function walkWhileAppending(reader: Dialect, writer: Dialect, threadId: string, order: Order, limit: number) {
     const appended: string[] = [];
     const seen: string[] = [];
     let after: string | undefined;
     for (let step = 0; ; step++) {
       expect(step).toBeLessThan(100);
-      // The read races with an append; appends are sequential, so their creation order is known.
-      const [res, id] = await Promise.all([
-        listMessages('openai', threadId, { order: 'asc', limit: 9, after }),
-        appendMessage('azure', threadId, `appended ${step}`),
-      ]);
+      const [res, id] = await Promise.all([listMessages(reader, threadId, { order, limit, after }), appendMessage(writer, threadId, `appended ${step}`)]);
       appended.push(id);
       const page = pageOf(res, `step ${step}`);
       seen.push(...page.ids);
-      if (!page.has_more) break;
+      if (!page.has_more) return { appended, seen };
       after = page.last_id ?? undefined;
     }
+  }
+
+  it('an asc walk with one writer sees every message once, in creation order, up to the last page', async () => {
+    const { threadId, ids: existing } = await createThreadOfSize('openai', 120, 100, 'seq-writer');
+    const { appended, seen } = await walkWhileAppending('openai', 'azure', threadId, 'asc', 9);
     const creationOrder = [...existing, ...appended];
     expect(new Set(seen).size).toBe(seen.length);
     // A prefix of the creation order, holding every pre-existing message and every append answered before the last read.
@@ -323,21 +327,7 @@ describe('pagination while messages are appended', () => {
 
   it('a desc walk with one writer sees every pre-existing message once, newest first', async () => {
     const { threadId, ids: existing } = await createThreadOfSize('azure', 130, 100, 'desc-writer');
-    const appended: string[] = [];
-    const seen: string[] = [];
-    let after: string | undefined;
-    for (let step = 0; ; step++) {
-      expect(step).toBeLessThan(100);
-      const [res, id] = await Promise.all([
-        listMessages('azure', threadId, { order: 'desc', limit: 11, after }),
-        appendMessage('openai', threadId, `appended ${step}`),
-      ]);
-      appended.push(id);
-      const page = pageOf(res, `step ${step}`);
-      seen.push(...page.ids);
-      if (!page.has_more) break;
-      after = page.last_id ?? undefined;
-    }
+    const { appended, seen } = await walkWhileAppending('azure', 'openai', threadId, 'desc', 11);
     const reversed = [...existing].reverse();
     // Only the append racing the first read can show up, and only in front.
     const expected = seen[0] === appended[0] ? [appended[0], ...reversed] : reversed;

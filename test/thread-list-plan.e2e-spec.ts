@@ -1,6 +1,7 @@
 import type { PoolClient } from 'pg';
 import { planKeyset } from '../src/common/pagination/keyset';
 import { listThreadsQuery } from '../src/threads/threads.repository';
+import { explain, nodes } from './support/query-plan';
 import { startTestApp, TestApp } from './support/test-app';
 
 /**
@@ -15,23 +16,9 @@ const BIG_SIZE = 200_000;
 const LIMIT = 20;
 const MAX_PAGE_BUFFERS = 40;
 
-interface PlanNode {
-  'Node Type': string;
-  'Relation Name'?: string;
-  Alias?: string;
-  'Index Name'?: string;
-  'Index Cond'?: string;
-  'Shared Hit Blocks'?: number;
-  'Shared Read Blocks'?: number;
-  'Actual Rows'?: number;
-  Plans?: PlanNode[];
-}
-
 let t: TestApp;
 let client: PoolClient;
 const idsOf = new Map<string, string[]>();
-
-const nodes = (plan: PlanNode): PlanNode[] => [plan, ...(plan.Plans ?? []).flatMap(nodes)];
 
 function serviceSql(tenant: string, order: 'asc' | 'desc', cursor: 'none' | 'after' | 'before', filtered: boolean) {
   const ids = idsOf.get(tenant) as string[];
@@ -88,8 +75,7 @@ describe('thread list plan', () => {
       for (const filtered of cursor === 'none' ? [false, true] : [false]) {
         const { sql, params } = serviceSql(tenant, order, cursor, filtered);
         const context = `${tenant} ${order} ${cursor} ${filtered}`;
-        const { rows } = await client.query(`EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${sql}`, params);
-        const plan: PlanNode = rows[0]['QUERY PLAN'][0].Plan;
+        const plan = await explain(client, sql, params, 'ANALYZE, BUFFERS');
         const page = nodes(plan).filter((n) => n['Relation Name'] === 'threads' && n.Alias === 't');
         expect({ context, scans: page.map((n) => [n['Node Type'].replace('Index Only Scan', 'Index Scan'), n['Index Name']]) }).toEqual({
           context,
@@ -118,8 +104,7 @@ describe('thread list plan', () => {
     await client.query(`PREPARE list_probe AS ${sql}`);
     try {
       await client.query(`SET plan_cache_mode = force_generic_plan`);
-      const { rows } = await client.query(`EXPLAIN (FORMAT JSON) EXECUTE list_probe(${args})`);
-      const scans = nodes(rows[0]['QUERY PLAN'][0].Plan).filter((n) => n['Relation Name'] === 'threads' && n.Alias === 't');
+      const scans = nodes(await explain(client, `EXECUTE list_probe(${args})`)).filter((n) => n['Relation Name'] === 'threads' && n.Alias === 't');
       expect(scans.map((n) => n['Index Name'])).toEqual(['threads_tenant_created_idx']);
     } finally {
       await client.query(`RESET plan_cache_mode`);

@@ -21,13 +21,26 @@ export function IsIdQuery(what: string): PropertyDecorator {
   );
 }
 
+/** A page's optional `limit`: an integer from 1 to `max`, `fallback` when absent. */
+export function IsPageLimit(max = 100, fallback = 20): PropertyDecorator {
+  return applyDecorators(
+    Max(
+      max,
+      reports((value, param) => invalidValue(param, `integer above maximum value. Expected a value <= ${max}, but got ${value} instead.`)),
+    ),
+    Min(
+      1,
+      reports((value, param) => invalidValue(param, `integer below minimum value. Expected a value >= 1, but got ${value} instead.`)),
+    ),
+    IsInt(reports((value, param) => notAnInteger(param, value))),
+    Type(() => Number),
+    IsOptional(),
+    ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: max, default: fallback }),
+  );
+}
+
 export class ListQueryDto {
-  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 100, default: 20 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt(reports((value, param) => notAnInteger(param, value)))
-  @Min(1, reports((value, param) => invalidValue(param, `integer below minimum value. Expected a value >= 1, but got ${value} instead.`)))
-  @Max(100, reports((value, param) => invalidValue(param, `integer above maximum value. Expected a value <= 100, but got ${value} instead.`)))
+  @IsPageLimit()
   limit?: number;
 
   @ApiPropertyOptional({ enum: ['asc', 'desc'], default: 'desc' })

@@ -1,8 +1,8 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiHideProperty, ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsDefined, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
-import { invalidValue, notAnInteger, reports, stringTooLong } from '../../common/errors/wording';
+import { IsDefined, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { invalidValue, reports, stringTooLong } from '../../common/errors/wording';
+import { IsPageLimit } from '../../common/pagination/list-query.dto';
 import { SEARCH_QUERY_MAX_LENGTH } from '../search-query';
 
 /** A full-text search parameter: a string of at most 1000 characters; required for the tenant-wide search. */
@@ -28,12 +28,7 @@ export class SearchMessagesQueryDto {
   @IsSearchQuery(true)
   query: string;
 
-  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 100, default: 20 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt(reports((value, param) => notAnInteger(param, value)))
-  @Min(1, reports((value, param) => invalidValue(param, `integer below minimum value. Expected a value >= 1, but got ${value} instead.`)))
-  @Max(100, reports((value, param) => invalidValue(param, `integer above maximum value. Expected a value <= 100, but got ${value} instead.`)))
+  @IsPageLimit()
   limit?: number;
 
   @ApiPropertyOptional({ description: 'The id of the last hit of the previous page (last_id): the page right after it' })
