@@ -1,6 +1,8 @@
 import { ArgumentMetadata, Injectable, ValidationError, ValidationPipe } from '@nestjs/common';
+import { plainToInstance } from 'class-transformer';
 import { RESERVED_KEYS } from '../http/json-body';
 import { ApiError } from './api-error';
+import { passes } from './compiled-validation';
 import { invalidType, missingParameter, ProblemContext } from './wording';
 
 /** The type each type constraint expects, for messages like OpenAI's "expected an array, but got a string instead". */
@@ -61,6 +63,9 @@ function droppedKey(raw: unknown, converted: unknown, path: string): string | un
   return undefined;
 }
 
+/** Types Nest's pipe converts without validating. */
+const UNVALIDATED = new Set<unknown>([String, Boolean, Number, Array, Object]);
+
 /** The global pipe: DTOs validated and transformed, unknown fields rejected, a body that is not an object refused. */
 @Injectable()
 export class ApiValidationPipe extends ValidationPipe {
@@ -75,6 +80,17 @@ export class ApiValidationPipe extends ValidationPipe {
     });
   }
 
+  /**
+   * A valid body or query, recognised by the compiled rules, becomes its DTO without Nest's
+   * generic steps (binary values, sparse arrays and prototype keys cannot come out of the JSON
+   * parser or the query string); anything else takes the full path, which words what is wrong.
+   */
+  private validDto(value: object, metatype: ArgumentMetadata['metatype']): object | undefined {
+    if (!metatype || UNVALIDATED.has(metatype)) return undefined;
+    const dto = plainToInstance(metatype, value) as object;
+    return passes(dto) ? dto : undefined;
+  }
+
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     if (metadata.type === 'body') {
       if (value === undefined || value === null) value = {};
@@ -87,7 +103,7 @@ export class ApiValidationPipe extends ValidationPipe {
     } else {
       return super.transform(value, metadata);
     }
-    const dto = await super.transform(value, metadata);
+    const dto = this.validDto(value as object, metadata.metatype) ?? (await super.transform(value, metadata));
     const dropped = droppedKey(value, dto, '');
     if (dropped !== undefined) throw ApiError.unknownParameter(dropped);
     return dto;

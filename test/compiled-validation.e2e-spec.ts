@@ -1,0 +1,141 @@
+import { plainToInstance } from 'class-transformer';
+import { validateSync } from 'class-validator';
+import { passes } from '../src/common/errors/compiled-validation';
+import { ListQueryDto } from '../src/common/pagination/list-query.dto';
+import { CreateConversationDto } from '../src/conversations/dto/create-conversation.dto';
+import { CreateItemsDto } from '../src/conversations/dto/create-items.dto';
+import { ListItemsQueryDto } from '../src/conversations/dto/item-query.dto';
+import { UpdateConversationDto } from '../src/conversations/dto/update-conversation.dto';
+import { CreateMessageDto } from '../src/messages/dto/create-message.dto';
+import { ListMessagesQueryDto } from '../src/messages/dto/list-messages-query.dto';
+import { ModifyMessageDto } from '../src/messages/dto/modify-message.dto';
+import { SearchMessagesQueryDto } from '../src/messages/dto/search-messages-query.dto';
+import { CreateThreadDto } from '../src/threads/dto/create-thread.dto';
+import { ListThreadsQueryDto } from '../src/threads/dto/list-threads-query.dto';
+import { ModifyThreadDto } from '../src/threads/dto/modify-thread.dto';
+import { replayCommand, SeededRandom, seedsFor } from './support/seeded-random';
+
+/**
+ * The compiled rules that let a valid request skip class-validator must never call valid what
+ * class-validator refuses, nor refuse what it accepts (a refusal only costs the slow path, but an
+ * agreement both ways shows the rules are the same). Valid bodies of every DTO, mutated at random.
+ */
+
+const OPTIONS = { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: false, validationError: { target: false, value: true } };
+const SEEDS = seedsFor('VALIDATION_SEED', [20261204]);
+const MUTANTS = 1500;
+
+type Dto = new () => object;
+const message = { role: 'user', content: 'hello', attachments: [{ file_id: 'file-1', tools: [{ type: 'file_search' }] }], metadata: { k: 'v' } };
+const SAMPLES: [Dto, Record<string, unknown>][] = [
+  [CreateMessageDto, message],
+  [
+    CreateMessageDto,
+    {
+      role: 'assistant',
+      content: [
+        { type: 'text', text: 'hi' },
+        { type: 'image_file', image_file: { file_id: 'file-2', detail: 'low' } },
+      ],
+    },
+  ],
+  [CreateMessageDto, { role: 'user', content: 'v1', file_ids: ['file-1', 'file-2'] }],
+  [CreateThreadDto, { messages: [message, { role: 'user', content: 'two' }], tool_resources: { code_interpreter: { file_ids: ['file-1'] } }, metadata: {} }],
+  [CreateThreadDto, { tool_resources: { file_search: { vector_store_ids: ['vs_1'] } } }],
+  [ModifyThreadDto, { metadata: { a: 'b' }, tool_resources: { code_interpreter: { file_ids: [] } } }],
+  [ModifyMessageDto, { metadata: { a: 'b' } }],
+  [ListQueryDto, { limit: '20', order: 'asc', after: 'msg_1', before: 'msg_2' }],
+  [ListMessagesQueryDto, { limit: '5', order: 'desc', run_id: 'run_1', query: 'hello' }],
+  [ListThreadsQueryDto, { limit: '100', created_after: '1700000000', created_before: '1800000000' }],
+  [SearchMessagesQueryDto, { query: 'hello world', limit: '3' }],
+  [CreateConversationDto, { items: [{ type: 'message', role: 'user', content: 'hi' }], metadata: { topic: 'x' } }],
+  [CreateItemsDto, { items: [{ type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'hello' }] }] }],
+  [UpdateConversationDto, { metadata: { topic: 'y' } }],
+  [ListItemsQueryDto, { limit: '10', order: 'asc', after: 'msg_1', include: ['message.input_image.image_url'] }],
+];
+
+const VALUES: unknown[] = [
+  undefined,
+  null,
+  '',
+  'x',
+  'user',
+  'text',
+  'é',
+  ' a b ',
+  'a'.repeat(129),
+  '20',
+  '0',
+  '101',
+  '-1',
+  '1.5',
+  0,
+  1,
+  101,
+  1.5,
+  true,
+  {},
+  [],
+  [1],
+  ['x'],
+  [{}],
+  { a: 1 },
+  { type: 'text', text: 'hi' },
+  { file_id: 'file-1', tools: [] },
+  { type: 'message', role: 'user', content: 'hi' },
+];
+const KEYS = ['role', 'content', 'metadata', 'attachments', 'file_ids', 'tools', 'type', 'text', 'limit', 'order', 'after', 'items', 'unknown'];
+
+const clone = <T>(value: T): T => (value === undefined ? value : (JSON.parse(JSON.stringify(value)) as T));
+
+/** One random change somewhere in the value: a key set, deleted or added, an element replaced, or the whole replaced. */
+function mutate(value: unknown, rng: SeededRandom, depth = 0): unknown {
+  if (value === null || typeof value !== 'object' || rng.chance(0.1 + depth * 0.1)) return clone(rng.pick(VALUES));
+  if (Array.isArray(value)) {
+    if (value.length === 0 || rng.chance(0.2)) return [...value, clone(rng.pick(VALUES))];
+    const i = rng.int(value.length);
+    return value.map((item, j) => (j === i ? mutate(item, rng, depth + 1) : item));
+  }
+  const copy = { ...(value as Record<string, unknown>) };
+  const keys = Object.keys(copy);
+  const r = rng.next();
+  if (r < 0.2 && keys.length > 0) delete copy[rng.pick(keys)];
+  else if (r < 0.35) copy[rng.pick(KEYS)] = clone(rng.pick(VALUES));
+  else if (keys.length > 0) {
+    const key = rng.pick(keys);
+    copy[key] = mutate(copy[key], rng, depth + 1);
+  }
+  return copy;
+}
+
+describe.each(SEEDS)('compiled validation agrees with class-validator (VALIDATION_SEED=%i)', (seed) => {
+  it(`on every DTO's valid samples and ${MUTANTS} mutants of them`, () => {
+    const rng = new SeededRandom(seed);
+    const disagreements: string[] = [];
+    let accepted = 0;
+    const check = (dto: Dto, body: unknown) => {
+      if (body === null || typeof body !== 'object' || Array.isArray(body)) return;
+      const instance = plainToInstance(dto, body) as object;
+      const classValidator = validateSync(instance, OPTIONS).length === 0;
+      if (classValidator) accepted++;
+      if (passes(instance) !== classValidator) disagreements.push(`${dto.name} ${JSON.stringify(body)}: class-validator ${classValidator}`);
+    };
+    for (const [dto, body] of SAMPLES) {
+      check(dto, body);
+      expect({ dto: dto.name, valid: passes(plainToInstance(dto, body) as object) }).toEqual({ dto: dto.name, valid: true });
+    }
+    for (let n = 0; n < MUTANTS; n++) {
+      const [dto, body] = rng.pick(SAMPLES);
+      let mutant: unknown = body;
+      for (let k = rng.range(1, 3); k > 0; k--) mutant = mutate(mutant, rng);
+      check(dto, mutant);
+    }
+    expect({ replay: replayCommand('VALIDATION_SEED', seed, 'test/compiled-validation.e2e-spec.ts'), disagreements: disagreements.slice(0, 5) }).toEqual({
+      replay: replayCommand('VALIDATION_SEED', seed, 'test/compiled-validation.e2e-spec.ts'),
+      disagreements: [],
+    });
+    // Both verdicts occur: the mutants are neither all valid nor all refused.
+    expect(accepted).toBeGreaterThan(MUTANTS / 20);
+    expect(accepted).toBeLessThan(MUTANTS);
+  });
+});
