@@ -1,4 +1,7 @@
+import { createReadStream } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { Pool, types } from 'pg';
+import { isWellFormedId } from '../common/ids';
 import { loadConfig } from '../config/app.config';
 import { runMigrations } from '../database/data-source';
 import { openDatabase } from '../database/embedded-database';
@@ -45,6 +48,16 @@ export function parseOptions(args: string[], valued: string[], flags: string[] =
     } else throw new UsageError(name !== undefined ? `unknown option ${arg}` : `unexpected argument ${arg}`);
   }
   return values;
+}
+
+/** The thread ids a file lists, one a line (blank lines skipped); a line that cannot be an id is a usage error. */
+export async function* threadIdsIn(file: string): AsyncGenerator<string> {
+  for await (const raw of createInterface({ input: createReadStream(file), crlfDelay: Infinity })) {
+    const id = raw.trim();
+    if (id === '') continue;
+    if (!isWellFormedId(id)) throw new UsageError(`${file}: '${raw.trim().slice(0, 80)}' is not a thread id`);
+    yield id;
+  }
 }
 
 export function tenantOption(values: Record<string, string | true>): string {
