@@ -187,9 +187,8 @@ export async function importFromEndpoint(
   const worker = async (slot: number): Promise<void> => {
     const file = join(spool, `${slot}.jsonl`);
     for (let id = await nextId(); id !== undefined; id = await nextId()) {
-      let read: number;
       try {
-        read = await readThread(client, id, file);
+        await readThread(client, id, file);
       } catch (error) {
         if (error instanceof AuthenticationError) summary.stopped ??= `the source refused the key: ${error.message}`;
         const reason = sourceFailure(error, endpoint.retries);
@@ -203,11 +202,12 @@ export async function importFromEndpoint(
       summary.skipped += one.skipped;
       summary.failed.push(...one.failed);
       if (one.failed.length > 0) progress.thread('failed', 0, one.failed.map((f) => `failed ${f.thread}: ${f.reason}`).join('\n'));
-      else progress.thread(one.threads > 0 ? 'imported' : 'skipped', one.threads > 0 ? read : 0);
+      else progress.thread(one.threads > 0 ? 'imported' : 'skipped', one.messages);
     }
   };
   try {
-    // Anything else (the database gone, the disk full) stops every worker, and then the command.
+    // What fails a thread is caught above (reading it, its checks, its SQL errors); anything else (the database
+    // gone) stops every worker, and then the command.
     const workers = Array.from({ length: options.concurrency }, (_, slot) => worker(slot).catch((error: unknown) => void (fatal ??= { error })));
     await Promise.all(workers);
     if (fatal) throw fatal.error;
