@@ -1,4 +1,7 @@
+import { createReadStream } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { Pool, types } from 'pg';
+import { isWellFormedId } from '../common/ids';
 import { loadConfig } from '../config/app.config';
 import { runMigrations } from '../database/data-source';
 import { openDatabase } from '../database/embedded-database';
@@ -21,12 +24,16 @@ export function runAsMain(command: (args: string[], io: Output) => Promise<numbe
   void command(process.argv.slice(2), {
     out: (text) => process.stdout.write(text + '\n'),
     err: (text) => process.stderr.write(text + '\n'),
+    // On a terminal: one line rewritten in place (carriage return, then erase the line).
+    status: process.stderr.isTTY ? (text) => process.stderr.write(`\r\x1b[2K${text}`) : undefined,
   }).then((code) => process.exit(code));
 }
 
 export interface Output {
   out(text: string): void;
   err(text: string): void;
+  /** Where stderr is a terminal: replaces the status line (a progress bar) at the bottom of it; '' erases it. */
+  status?(text: string): void;
 }
 
 export const TENANT = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
@@ -45,6 +52,25 @@ export function parseOptions(args: string[], valued: string[], flags: string[] =
     } else throw new UsageError(name !== undefined ? `unknown option ${arg}` : `unexpected argument ${arg}`);
   }
   return values;
+}
+
+/** An integer option from `min` to `max`, or `fallback` when it is not given. */
+export function integerOption(values: Record<string, string | true>, name: string, min: number, max: number, fallback: number): number {
+  const value = values[name];
+  if (value === undefined) return fallback;
+  if (typeof value !== 'string' || !/^\d+$/.test(value) || Number(value) < min || Number(value) > max)
+    throw new UsageError(`--${name} takes an integer from ${min} to ${max}`);
+  return Number(value);
+}
+
+/** The thread ids a file lists, one a line (blank lines skipped); a line that cannot be an id is a usage error. */
+export async function* threadIdsIn(file: string): AsyncGenerator<string> {
+  for await (const raw of createInterface({ input: createReadStream(file), crlfDelay: Infinity })) {
+    const id = raw.trim();
+    if (id === '') continue;
+    if (!isWellFormedId(id)) throw new UsageError(`${file}: '${raw.trim().slice(0, 80)}' is not a thread id`);
+    yield id;
+  }
 }
 
 export function tenantOption(values: Record<string, string | true>): string {

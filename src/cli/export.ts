@@ -1,11 +1,9 @@
 import 'reflect-metadata';
-import { createReadStream, createWriteStream, WriteStream } from 'node:fs';
+import { createWriteStream, WriteStream } from 'node:fs';
 import { once } from 'node:events';
-import { createInterface } from 'node:readline';
-import { isWellFormedId } from '../common/ids';
 import { ThreadRecord } from '../threads/threads.repository';
 import { TransferRepository } from '../threads/transfer.repository';
-import { failedWith, Output, parseOptions, runAsMain, tenantOption, UsageError, withDatabase } from './cli-support';
+import { failedWith, Output, parseOptions, runAsMain, tenantOption, threadIdsIn, UsageError, withDatabase } from './cli-support';
 import { messageLine, threadLine } from './transfer-format';
 
 export const EXIT = { ok: 0, failure: 1, usage: 2, notFound: 3 } as const;
@@ -22,15 +20,6 @@ const PAGE = 500;
 
 async function write(out: WriteStream, line: unknown): Promise<void> {
   if (!out.write(JSON.stringify(line) + '\n')) await once(out, 'drain');
-}
-
-async function* listedIds(file: string): AsyncGenerator<string> {
-  for await (const raw of createInterface({ input: createReadStream(file), crlfDelay: Infinity })) {
-    const id = raw.trim();
-    if (id === '') continue;
-    if (!isWellFormedId(id)) throw new UsageError(`${file}: '${raw.trim().slice(0, 80)}' is not a thread id`);
-    yield id;
-  }
 }
 
 async function* allThreads(repo: TransferRepository, tenant: string): AsyncGenerator<ThreadRecord> {
@@ -64,7 +53,7 @@ export async function runExportCommand(argv: string[], io: Output, env: NodeJS.P
       try {
         const source = threadsFile
           ? (async function* () {
-              for await (const id of listedIds(threadsFile)) {
+              for await (const id of threadIdsIn(threadsFile)) {
                 const thread = await repo.find(tenant, id);
                 if (thread) yield thread;
                 else missing.push(id);

@@ -1,178 +1,92 @@
 import 'reflect-metadata';
-import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
-import { isDeepStrictEqual } from 'node:util';
-import { Queryable } from '../database/sql';
-import { MessageRecord } from '../messages/message.entity';
-import { ThreadRecord } from '../threads/threads.repository';
+import { AZURE_API_VERSIONS } from '../common/api-version/supported-versions';
 import { TransferRepository } from '../threads/transfer.repository';
-import { failedWith, Output, parseOptions, runAsMain, tenantOption, UsageError, withDatabase } from './cli-support';
-import { LineError, parseLine } from './transfer-format';
+import { failedWith, integerOption, Output, parseOptions, runAsMain, tenantOption, threadIdsIn, UsageError, withDatabase } from './cli-support';
+import { Endpoint, importFromEndpoint } from './import-endpoint';
+import { describeSummary, importFile } from './import-file';
+import { Progress } from './progress';
 
 export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
 
+/** The newest api-version this service knows, all v2: an Azure endpoint is read in the v2 shape unless told otherwise. */
+const AZURE_DEFAULT_API_VERSION =
+  [...AZURE_API_VERSIONS]
+    .filter(([, shape]) => shape === 'v2')
+    .map(([version]) => version)
+    .at(-1) ?? '';
+
 const USAGE = `Usage:
   npm run import -- --tenant NAME --in FILE.jsonl
+  npm run import -- --tenant NAME --from-endpoint URL --dialect openai|azure [--api-version V] --key KEY
+                    [--threads FILE] [--concurrency N] [--retries N]
 
-Reads a file of npm run export (JSON Lines: a thread, then its messages) into the tenant, ids, times,
-order, metadata and attachments as they are. Each thread is written in one transaction (all of it or
-none). A thread the tenant already has is verified against the file and skipped, so a re-run after an
-interruption completes the rest. Streams the file: memory stays flat whatever its size.
+--in: reads a file of npm run export (JSON Lines: a thread, then its messages) into the tenant, ids,
+times, order, metadata and attachments as they are. Streams the file: memory stays flat whatever its size.
+
+--from-endpoint: reads the threads and all their messages from an endpoint that speaks the Assistants
+API, through the official openai SDK, and imports them the same way.
+  --dialect openai   URL is the base URL: https://api.openai.com/v1, or http://HOST:PORT/v1 of this service
+  --dialect azure    URL is the resource's endpoint: https://NAME.openai.azure.com, or http://HOST:PORT of
+                     this service; --api-version (default ${AZURE_DEFAULT_API_VERSION}) must be a v2 one
+                     (2024-05-01-preview or later)
+  --key KEY          an API key of the endpoint (sent as Authorization: Bearer, or api-key for azure)
+  --threads FILE     the ids of the threads to import, one a line; without it, the threads are listed
+                     through GET /threads, which this service answers but the OpenAI and Azure OpenAI
+                     APIs do not
+  --concurrency N    threads read at a time (default 4, 1 to 64)
+  --retries N        retries of a request answered 408, 409, 429 or 5xx or lost on the network, with
+                     exponential backoff or the wait Retry-After asks for (default 5, 0 to 20)
+Progress goes to stderr (a bar on a terminal), the summary to stdout.
+
+Each thread is written in one transaction (all of it or none). A thread the tenant already has is
+verified against the source and skipped, so a re-run after an interruption completes the rest.
 Exit codes: 0 done, 1 a thread failed (each named with its reason) or another failure, 2 bad arguments.`;
 
-const BATCH = 500;
+const ENDPOINT_OPTIONS = ['dialect', 'api-version', 'key', 'threads', 'concurrency', 'retries'];
 
-type Parsed = { line: number } & ({ kind: 'thread'; thread: ThreadRecord } | { kind: 'message'; message: MessageRecord } | { kind: 'bad'; reason: string });
-
-/** The file's lines, parsed, with a one-line look-ahead. */
-class Lines {
-  private readonly source: AsyncIterator<string>;
-  private number = 0;
-  private peeked: Parsed | null | undefined;
-
-  constructor(file: string) {
-    this.source = createInterface({ input: createReadStream(file), crlfDelay: Infinity })[Symbol.asyncIterator]();
-  }
-
-  async peek(): Promise<Parsed | null> {
-    if (this.peeked !== undefined) return this.peeked;
-    for (;;) {
-      const next = await this.source.next();
-      if (next.done) return (this.peeked = null);
-      this.number++;
-      if (next.value.trim() === '') continue;
-      try {
-        return (this.peeked = { line: this.number, ...parseLine(next.value) });
-      } catch (error) {
-        if (!(error instanceof LineError)) throw error;
-        return (this.peeked = { line: this.number, kind: 'bad', reason: error.message });
-      }
-    }
-  }
-
-  async next(): Promise<Parsed | null> {
-    const line = await this.peek();
-    this.peeked = undefined;
-    return line;
-  }
+interface EndpointOptions {
+  endpoint: Endpoint;
+  threadsFile?: string;
+  concurrency: number;
 }
 
-class ThreadFailure extends Error {}
-
-/** The stored thread and messages against the file's: a re-run verifies, and then skips. */
-function sameThread(stored: ThreadRecord | undefined, given: ThreadRecord): boolean {
-  return (
-    stored !== undefined &&
-    stored.createdAt === given.createdAt &&
-    isDeepStrictEqual(stored.metadata, given.metadata) &&
-    isDeepStrictEqual(stored.toolResources, given.toolResources)
-  );
-}
-
-export interface ImportSummary {
-  threads: number;
-  messages: number;
-  skipped: number;
-  failed: { thread: string; reason: string }[];
-}
-
-/** Imports one thread and its message lines (consumed from `lines`), in one transaction. */
-async function importThread(
-  repo: TransferRepository,
-  tx: Queryable,
-  tenant: string,
-  thread: ThreadRecord,
-  lines: Lines,
-): Promise<{ state: 'inserted' | 'verified'; messages: number }> {
-  const state = await repo.insertThread(tenant, thread, tx);
-  if (state === 'taken') throw new ThreadFailure('the id belongs to another tenant');
-  if (state === 'exists' && !sameThread(await repo.find(tenant, thread.id), thread)) throw new ThreadFailure('already imported with other values');
-  let count = 0;
-  let batch: MessageRecord[] = [];
-  const flush = async () => {
-    if (state === 'inserted') await repo.insertMessages(tenant, thread.id, batch, tx);
-    else {
-      const stored = new Map(
-        (
-          await repo.messagesById(
-            thread.id,
-            batch.map((m) => m.id),
-            tx,
-          )
-        ).map((m) => [m.id, m]),
+function endpointOptions(values: Record<string, string | true>): EndpointOptions {
+  const url = values['from-endpoint'] as string;
+  let protocol: string | undefined;
+  try {
+    protocol = new URL(url).protocol;
+  } catch {
+    protocol = undefined;
+  }
+  if (protocol !== 'http:' && protocol !== 'https:') throw new UsageError(`--from-endpoint takes an http or https URL, not '${url.slice(0, 200)}'`);
+  const dialect = values.dialect;
+  if (dialect !== 'openai' && dialect !== 'azure')
+    throw new UsageError(`--dialect openai|azure is required${typeof dialect === 'string' ? ` ('${dialect.slice(0, 80)}' is neither)` : ''}`);
+  const key = values.key;
+  if (typeof key !== 'string' || key === '') throw new UsageError('--key KEY is required: an API key of the endpoint');
+  let apiVersion: string | undefined;
+  if (dialect === 'openai') {
+    if (values['api-version'] !== undefined) throw new UsageError('--api-version goes with --dialect azure');
+  } else {
+    apiVersion = typeof values['api-version'] === 'string' ? values['api-version'] : AZURE_DEFAULT_API_VERSION;
+    if (AZURE_API_VERSIONS.get(apiVersion) === 'v1')
+      throw new UsageError(
+        `--api-version ${apiVersion} shows messages in the v1 shape (file_ids instead of attachments, no status, ` +
+          'threads without tool resources), which cannot be imported as they are: give 2024-05-01-preview or later',
       );
-      const differing = batch.find((m) => !isDeepStrictEqual(stored.get(m.id), m));
-      if (differing) throw new ThreadFailure(`already imported, and message ${differing.id} differs from the file`);
-    }
-    batch = [];
+  }
+  return {
+    endpoint: { url, dialect, apiVersion, key, retries: integerOption(values, 'retries', 0, 20, 5) },
+    threadsFile: typeof values.threads === 'string' ? values.threads : undefined,
+    concurrency: integerOption(values, 'concurrency', 1, 64, 4),
   };
-  for (;;) {
-    const next = await lines.peek();
-    if (next === null || next.kind === 'thread') break;
-    await lines.next();
-    if (next.kind === 'bad') throw new ThreadFailure(`line ${next.line}: ${next.reason}`);
-    if (next.message.threadId !== thread.id)
-      throw new ThreadFailure(`line ${next.line}: a message of ${next.message.threadId} among the messages of ${thread.id}`);
-    batch.push(next.message);
-    count++;
-    if (batch.length >= BATCH) await flush();
-  }
-  await flush();
-  if (state === 'exists') {
-    const stored = await repo.countMessages(thread.id, tx);
-    if (stored !== count) throw new ThreadFailure(`already imported with ${stored} message(s), the file has ${count}`);
-  }
-  return { state: state === 'inserted' ? 'inserted' : 'verified', messages: count };
 }
 
-/** Skips the message lines of a thread that failed (its transaction was rolled back). */
-async function skipMessages(lines: Lines): Promise<void> {
-  for (let next = await lines.peek(); next !== null && next.kind !== 'thread'; next = await lines.peek()) await lines.next();
-}
-
-export async function importFile(
-  repo: TransferRepository,
-  transaction: <T>(work: (tx: Queryable) => Promise<T>) => Promise<T>,
-  tenant: string,
-  file: string,
-  progress: (text: string) => void,
-): Promise<ImportSummary> {
-  const summary: ImportSummary = { threads: 0, messages: 0, skipped: 0, failed: [] };
-  const lines = new Lines(file);
-  for (let next = await lines.next(); next !== null; next = await lines.next()) {
-    if (next.kind !== 'thread') {
-      summary.failed.push({
-        thread: next.kind === 'message' ? next.message.threadId : '-',
-        reason: `line ${next.line}: ${next.kind === 'bad' ? next.reason : 'a message before its thread'}`,
-      });
-      await skipMessages(lines);
-      continue;
-    }
-    const thread = next.thread;
-    try {
-      const result = await transaction((tx) => importThread(repo, tx, tenant, thread, lines));
-      if (result.state === 'inserted') {
-        summary.threads++;
-        summary.messages += result.messages;
-      } else summary.skipped++;
-      progress(`${result.state === 'inserted' ? 'imported' : 'verified, skipped'} ${thread.id} (${result.messages} message(s))`);
-    } catch (error) {
-      if (!(error instanceof ThreadFailure) && !(error instanceof Error && 'code' in error)) throw error;
-      summary.failed.push({ thread: thread.id, reason: error.message });
-      progress(`failed ${thread.id}: ${error.message}`);
-      await skipMessages(lines);
-    }
-  }
-  return summary;
-}
-
-export function describeSummary(summary: ImportSummary): string[] {
-  const lines = [
-    `Imported ${summary.threads} thread(s) with ${summary.messages} message(s); ` +
-      `${summary.skipped} already there (verified, skipped); ${summary.failed.length} failed.`,
-  ];
-  for (const failure of summary.failed) lines.push(`  failed ${failure.thread}: ${failure.reason}`);
-  return lines;
+/** Each id once, in the file's order. */
+async function listedIds(file: string): Promise<string[]> {
+  const ids = new Set<string>();
+  for await (const id of threadIdsIn(file)) ids.add(id);
+  return [...ids];
 }
 
 export async function runImportCommand(argv: string[], io: Output, env: NodeJS.ProcessEnv = process.env): Promise<number> {
@@ -181,21 +95,45 @@ export async function runImportCommand(argv: string[], io: Output, env: NodeJS.P
     return EXIT.ok;
   }
   try {
-    const values = parseOptions(argv, ['tenant', 'in']);
+    const values = parseOptions(argv, ['tenant', 'in', 'from-endpoint', ...ENDPOINT_OPTIONS]);
     const tenant = tenantOption(values);
-    if (typeof values.in !== 'string') throw new UsageError('--in FILE.jsonl is required');
-    const file = values.in;
-    const summary = await withDatabase(env, io, (sql) =>
-      importFile(
-        new TransferRepository(sql),
-        (work) => sql.transaction(work),
-        tenant,
-        file,
-        (text) => io.err(text),
-      ),
+    if (typeof values.in === 'string' && values['from-endpoint'] !== undefined)
+      throw new UsageError('--in and --from-endpoint exclude each other: import a file or an endpoint');
+    if (typeof values.in === 'string') {
+      const misplaced = ENDPOINT_OPTIONS.find((name) => values[name] !== undefined);
+      if (misplaced) throw new UsageError(`--${misplaced} goes with --from-endpoint`);
+      const file = values.in;
+      const summary = await withDatabase(env, io, (sql) =>
+        importFile(
+          new TransferRepository(sql),
+          (work) => sql.transaction(work),
+          tenant,
+          file,
+          (text) => io.err(text),
+        ),
+      );
+      for (const line of describeSummary(summary)) io.out(line);
+      return summary.failed.length > 0 ? EXIT.failure : EXIT.ok;
+    }
+    if (typeof values['from-endpoint'] !== 'string') throw new UsageError('--in FILE.jsonl or --from-endpoint URL is required');
+    const options = endpointOptions(values);
+    const threadIds = options.threadsFile !== undefined ? await listedIds(options.threadsFile) : undefined;
+    const summary = await withDatabase(
+      env,
+      io,
+      (sql) =>
+        importFromEndpoint(
+          new TransferRepository(sql),
+          (work) => sql.transaction(work),
+          tenant,
+          { endpoint: options.endpoint, threadIds, concurrency: options.concurrency },
+          new Progress(io),
+        ),
+      options.concurrency,
     );
     for (const line of describeSummary(summary)) io.out(line);
-    return summary.failed.length > 0 ? EXIT.failure : EXIT.ok;
+    if (summary.stopped !== undefined) io.err(`Error: stopped before the end: ${summary.stopped}`);
+    return summary.failed.length > 0 || summary.stopped !== undefined ? EXIT.failure : EXIT.ok;
   } catch (error) {
     return failedWith(error, USAGE, io);
   }

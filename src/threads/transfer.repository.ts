@@ -53,8 +53,8 @@ export class TransferRepository {
     return this.sql.rows<ThreadRecord>(THREADS_FROM, [tenant, from.createdAt, from.id, limit]);
   }
 
-  async find(tenant: string, threadId: string): Promise<ThreadRecord | undefined> {
-    return (await this.sql.rows<ThreadRecord>(FIND, [threadId, tenant]))[0];
+  async find(tenant: string, threadId: string, on?: Queryable): Promise<ThreadRecord | undefined> {
+    return (await this.sql.rows<ThreadRecord>(FIND, [threadId, tenant], on))[0];
   }
 
   async messagesFrom(threadId: string, afterSeq: number, limit: number): Promise<(MessageRecord & { seq: number })[]> {
