@@ -6,7 +6,7 @@ export interface BenchOptions {
   warmup: number;
   connections: number;
   scenarios: number[];
-  /** Scenarios also run against the floor server (it implements the endpoints of 1 to 4). */
+  /** Scenarios also run against the floor server (it implements the endpoints of 1 to 4, 7 and 8). */
   floorScenarios: number[];
   /** Alternating rounds (service on each platform, and the floor where it runs) per scenario. */
   rounds: number;
@@ -20,16 +20,16 @@ export interface BenchOptions {
   deepMessages: number;
 }
 
-export const ALL_SCENARIOS = [1, 2, 3, 4, 5, 6];
-const FLOOR_CAPABLE = [1, 2, 3, 4];
+export const ALL_SCENARIOS = [1, 2, 3, 4, 5, 6, 7, 8];
+const FLOOR_CAPABLE = [1, 2, 3, 4, 7, 8];
 
 export const USAGE = `Usage: npm run bench -- [options]
 
   --duration N          measured seconds per scenario (default 10)
   --warmup N            warm-up seconds before each measured run (default 2)
   --connections N       concurrent connections (default 32)
-  --scenarios LIST      which scenarios, e.g. 1,3 (default 1,2,3,4,5,6)
-  --floor-scenarios L   scenarios also run on the floor server (default 1,3; any of 1-4; "none" to skip)
+  --scenarios LIST      which scenarios, e.g. 1,3 (default 1,2,3,4,5,6,7,8)
+  --floor-scenarios L   scenarios also run on the floor server (default 1,3,7,8; any of 1-4, 7, 8; "none" to skip)
   --rounds N            alternating rounds of the targets of a scenario (default 2)
   --scale-out           also run scenarios 1 and 3 on two service instances sharing the database
   --no-express          measure the default platform (Fastify) only, not Express beside it
@@ -39,7 +39,8 @@ export const USAGE = `Usage: npm run bench -- [options]
   --help                this text
 
 Scenarios: 1 create message (one thread), 2 create message (100 threads), 3 list limit=20 (1,000-message
-thread), 4 list limit=20 after a cursor deep in a 100,000-message thread, 5 retrieve message, 6 create thread.
+thread), 4 list limit=20 after a cursor deep in a 100,000-message thread, 5 retrieve message, 6 create thread,
+7 create conversation item (one user message), 8 list conversation items limit=20 (1,000-item conversation).
 `;
 
 export class UsageError extends Error {}
@@ -73,7 +74,7 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
     warmup: 2,
     connections: 32,
     scenarios: [...ALL_SCENARIOS],
-    floorScenarios: [1, 3],
+    floorScenarios: [1, 3, 7, 8],
     rounds: 2,
     scaleOut: false,
     express: true,
