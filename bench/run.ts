@@ -28,7 +28,8 @@ import {
   stopChild,
   waitReady,
 } from './lib/processes';
-import { Ratio, renderTable, ScenarioResult, TargetResult, targetRatio, writeResults } from './lib/report';
+import { Ratio, renderSearchTable, renderTable, ScenarioResult, TargetResult, targetRatio, writeResults } from './lib/report';
+import { runSearchBench, SearchResults } from './lib/search-bench';
 
 const startedAt = new Date();
 const log = (message: string): void => {
@@ -454,7 +455,11 @@ function gitInfo(root: string): { commit?: string; dirty?: boolean } {
 function watchdogSeconds(options: BenchOptions): number {
   const perRun = options.duration + options.warmup * options.rounds;
   const runs = options.scenarios.length * (options.express ? 2 : 1) + options.floorScenarios.length + (options.scaleOut ? 2 : 0);
-  return 600 + options.seedBudget + runs * perRun * 2;
+  // Search: seeding (a few minutes for a million messages, more on a busy machine), 12 measured runs, the write rounds and index rebuilds.
+  const search = options.search
+    ? 1800 + (options.searchMessages / 1_000_000) * 1800 + (12 * (options.duration + options.warmup) + 4 * (options.duration + options.warmup)) * 2
+    : 0;
+  return 600 + options.seedBudget + runs * perRun * 2 + search;
 }
 
 async function main(): Promise<void> {
@@ -491,7 +496,9 @@ async function main(): Promise<void> {
   log(`database ${database.name} (${database.kind}, PostgreSQL ${database.serverVersion})`);
 
   const key = `sk-bench-${randomBytes(18).toString('hex')}`;
-  const apiKeys = `bench:${key}`;
+  // Search has a tenant of its own: its million messages are the whole of what a tenant-wide search reads.
+  const searchKey = `sk-bench-search-${randomBytes(18).toString('hex')}`;
+  const apiKeys = `bench:${key}${options.search ? `,search:${searchKey}` : ''}`;
   const rss = new RssSampler(100);
   const service = await startServer(
     'service',
@@ -512,16 +519,17 @@ async function main(): Promise<void> {
   const fixtures = await seed(api, database, options, wanted);
   const defined = scenarios(fixtures, api.headers);
 
-  const express = options.express
-    ? await startServer(
-        'service-express',
-        join(root, 'dist', 'main.js'),
-        serviceEnv(database, apiKeys, join(tempDir, 'data-express'), 'express'),
-        root,
-        rss,
-        productionNodeOptions(root),
-      )
-    : undefined;
+  const express =
+    options.express && options.scenarios.length > 0
+      ? await startServer(
+          'service-express',
+          join(root, 'dist', 'main.js'),
+          serviceEnv(database, apiKeys, join(tempDir, 'data-express'), 'express'),
+          root,
+          rss,
+          productionNodeOptions(root),
+        )
+      : undefined;
 
   let floor: Server | undefined;
   let parity: Awaited<ReturnType<typeof floorParity>> | undefined;
@@ -662,6 +670,27 @@ async function main(): Promise<void> {
     rss.unwatch(second.child.pid);
   }
 
+  let search: SearchResults | undefined;
+  if (options.search) {
+    // Last: it adds a million rows to the database and ends by dropping the search index and column.
+    search = await runSearchBench(
+      database.url,
+      'search',
+      { pid: service.child.pid, api: new Api(service.baseUrl, searchKey) },
+      {
+        messages: options.searchMessages,
+        threads: options.searchThreads,
+        connections: options.searchConnections,
+        duration: options.duration,
+        warmup: options.warmup,
+        rounds: options.rounds,
+        writeConnections: options.connections,
+      },
+      CREATE_BODY,
+      log,
+    );
+  }
+
   const s3 = results.find((r) => r.id === 3)?.results.find((r) => r.target === 'service');
   const s4 = results.find((r) => r.id === 4)?.results.find((r) => r.target === 'service');
   const scenario4vs3: Ratio | undefined = s3 && s4 ? targetRatio(s4, s3) : undefined;
@@ -690,6 +719,8 @@ async function main(): Promise<void> {
     floorParity: parity,
     scenarios: results,
     scenario4vs3: scenario4vs3 ?? null,
+    /** --search: the corpus, each search's figures, and the create throughput with and without the search index. */
+    search: search ?? null,
     /** Whole-run memory of the processes: VmHWM is the lifetime peak (seeding included). */
     memory,
     /** Time from spawn to ready (/readyz 200), migrations of a fresh database included. */
@@ -699,10 +730,11 @@ async function main(): Promise<void> {
   };
   const file = writeResults(root, startedAt, document);
 
-  const table = renderTable(results, scenario4vs3);
+  const table = results.length > 0 ? renderTable(results, scenario4vs3) : '';
   const lines = [
     '',
     table,
+    ...(search ? ['', renderSearchTable(search)] : []),
     '',
     `service ready in ${service.readyMs} ms; service VmHWM ${memory.service.hwmMiB} MiB${memory.floor ? `, floor VmHWM ${memory.floor.hwmMiB} MiB` : ''}; ` +
       `${options.connections} connections, ${options.duration} s per scenario and target after ${options.warmup} s warm-up; ` +
