@@ -8,7 +8,7 @@ export interface BenchOptions {
   scenarios: number[];
   /** Scenarios also run against the floor server (it implements the endpoints of 1 to 4, 7 and 8). */
   floorScenarios: number[];
-  /** Alternating rounds (service on each platform, and the floor where it runs) per scenario. */
+  /** Alternating rounds (service on each platform, and the floor where it runs) per scenario; with --search, rounds of its write states. */
   rounds: number;
   scaleOut: boolean;
   /** Also measure the service on Express, beside the default platform (Fastify), in the same rounds. */
@@ -36,7 +36,7 @@ export const USAGE = `Usage: npm run bench -- [options]
   --connections N       concurrent connections (default 32)
   --scenarios LIST      which scenarios, e.g. 1,3 (default 1,2,3,4,5,6,7,8)
   --floor-scenarios L   scenarios also run on the floor server (default 1,3,7,8; any of 1-4, 7, 8; "none" to skip)
-  --rounds N            alternating rounds of the targets of a scenario (default 2)
+  --rounds N            alternating rounds of the targets of a scenario, and of the search's write states (default 2)
   --scale-out           also run scenarios 1 and 3 on two service instances sharing the database
   --no-express          measure the default platform (Fastify) only, not Express beside it
   --seed-budget N       seconds of API seeding for the long thread before SQL fills the rest (default 45; 0 = all SQL)
