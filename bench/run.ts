@@ -28,7 +28,8 @@ import {
   stopChild,
   waitReady,
 } from './lib/processes';
-import { Ratio, renderTable, ScenarioResult, TargetResult, targetRatio, writeResults } from './lib/report';
+import { Ratio, renderSearchTable, renderTable, ScenarioResult, TargetResult, targetRatio, writeResults } from './lib/report';
+import { runSearchBench, SearchResults } from './lib/search-bench';
 
 const startedAt = new Date();
 const log = (message: string): void => {
@@ -91,6 +92,24 @@ function serviceEnv(database: BenchDatabase, apiKeys: string, dataDir: string, p
 const CREATE_BODY = JSON.stringify({ role: 'user', content: 'How does AI work? Explain it in one paragraph.' });
 const SEED_TEXT = 'Seed message: a user turn of ordinary length, asking the assistant to summarise the previous answer in three short bullet points.';
 const SEED_BODY = JSON.stringify({ role: 'user', content: SEED_TEXT });
+/** One short user message item, as the OpenAI spec's example of `POST /v1/conversations/{id}/items` sends it. */
+const CREATE_ITEM_BODY = JSON.stringify({
+  items: [{ type: 'message', role: 'user', content: [{ type: 'input_text', text: 'How does AI work? Explain it in one paragraph.' }] }],
+});
+
+/** Four items of an ordinary turn with a tool: a user message, a function call and its output, the assistant's answer. */
+function conversationTurn(i: number): Record<string, unknown>[] {
+  return [
+    { type: 'message', role: 'user', content: [{ type: 'input_text', text: `Where is my order ${i}? ${SEED_TEXT}` }] },
+    { type: 'function_call', call_id: `call_${i}`, name: 'lookup_order', arguments: JSON.stringify({ order_id: `ord_${i}` }) },
+    { type: 'function_call_output', call_id: `call_${i}`, output: JSON.stringify({ status: 'shipped', eta_days: 2 }) },
+    {
+      type: 'message',
+      role: 'assistant',
+      content: [{ type: 'output_text', text: `Order ${i} has shipped and should arrive in two days.`, annotations: [] }],
+    },
+  ];
+}
 
 interface Fixtures {
   createThread?: string;
@@ -99,6 +118,9 @@ interface Fixtures {
   listMessageIds?: string[];
   deepThread?: string;
   deepCursors?: string[];
+  /** Conversation ids (`conv_...`): one to append items to, one of 1,000 items to list. */
+  createConversation?: string;
+  listConversation?: string;
   seeding: Record<string, unknown>;
 }
 
@@ -137,6 +159,17 @@ async function seedLongThread(api: Api, database: BenchDatabase, label: string, 
   return info;
 }
 
+/** A conversation of `count` items (a multiple of 4: whole turns), created with its first 20, then 20 at a time through the API. */
+async function seedConversation(api: Api, count: number): Promise<string> {
+  const items = Array.from({ length: count / 4 }, (_, i) => conversationTurn(i)).flat();
+  const conversation = await api.call<ThreadObject>('POST', '/v1/conversations', { metadata: { bench: 'list-items-1k' }, items: items.slice(0, 20) });
+  for (let start = 20; start < items.length; start += 20) {
+    await api.call('POST', `/v1/conversations/${conversation.id}/items`, { items: items.slice(start, start + 20) });
+  }
+  log(`seeded a conversation of ${count} items through the API`);
+  return conversation.id;
+}
+
 async function seed(api: Api, database: BenchDatabase, options: BenchOptions, wanted: Set<number>): Promise<Fixtures> {
   const fixtures: Fixtures = { seeding: {} };
   if (wanted.has(1)) {
@@ -151,6 +184,17 @@ async function seed(api: Api, database: BenchDatabase, options: BenchOptions, wa
     fixtures.listThread = info.thread;
     fixtures.seeding.list1k = info;
     if (wanted.has(5)) fixtures.listMessageIds = await allMessageIds(api, info.thread);
+  }
+  if (wanted.has(7)) {
+    fixtures.createConversation = (await api.call<ThreadObject>('POST', '/v1/conversations', { metadata: { bench: 'create-items' } })).id;
+  }
+  if (wanted.has(8)) {
+    fixtures.listConversation = await seedConversation(api, 1000);
+    fixtures.seeding.conversation1k = {
+      conversation: fixtures.listConversation,
+      items: 1000,
+      kinds: 'user message, function_call, function_call_output, assistant message',
+    };
   }
   if (wanted.has(4)) {
     const info = await seedLongThread(api, database, 'deep-100k', options.deepMessages, options.seedBudget);
@@ -186,6 +230,14 @@ const isFullPage = (status: number, body: unknown) => {
   return expect(
     status === 200 && page?.object === 'list' && page.data?.length === 20 && page.has_more,
     `expected 200 and a full page with more, got ${status}`,
+  );
+};
+
+const isItemList = (count: number, more: boolean) => (status: number, body: unknown) => {
+  const page = body as MessageList;
+  return expect(
+    status === 200 && page?.object === 'list' && page.data?.length === count && page.has_more === more,
+    `expected 200 and a list of ${count} item(s)${more ? ' with more' : ''}, got ${status}`,
   );
 };
 
@@ -257,6 +309,26 @@ function scenarios(fixtures: Fixtures, headers: Record<string, string>): Map<num
     plan: post(['/v1/threads'], JSON.stringify({ metadata: { source: 'bench' } })),
     check: (status, body) => expect(status === 200 && (body as Json)?.object === 'thread', `expected 200 and a thread, got ${status}`),
   });
+  if (fixtures.createConversation) {
+    add({
+      id: 7,
+      name: 'create conversation item',
+      request: 'POST /v1/conversations/{id}/items',
+      description: 'every connection appends one short user message item to the same conversation',
+      plan: post([`/v1/conversations/${fixtures.createConversation}/items`], CREATE_ITEM_BODY),
+      check: isItemList(1, false),
+    });
+  }
+  if (fixtures.listConversation) {
+    add({
+      id: 8,
+      name: 'list conversation items, 1k',
+      request: 'GET /v1/conversations/{id}/items?limit=20',
+      description: 'the newest page of 20 of a 1,000-item conversation (messages, function calls and their outputs)',
+      plan: get([`/v1/conversations/${fixtures.listConversation}/items?limit=20`]),
+      check: isItemList(20, true),
+    });
+  }
   return all;
 }
 
@@ -289,13 +361,20 @@ async function checkOnce(baseUrl: string, scenario: Scenario): Promise<string | 
 /** The floor must answer as the service does: same page bytes, same message fields, same statuses for bad requests. */
 async function floorParity(service: Api, floor: Api, fixtures: Fixtures): Promise<{ ok: boolean; checks: { check: string; ok: boolean; detail?: string }[] }> {
   const checks: { check: string; ok: boolean; detail?: string }[] = [];
-  const thread = fixtures.listThread ?? fixtures.deepThread ?? fixtures.createThread ?? fixtures.spreadThreads?.[0];
-  if (!thread) return { ok: true, checks };
   const same = async (check: string, method: 'GET' | 'POST', path: string, body?: unknown, compare: 'bytes' | 'status' = 'status') => {
     const [a, b] = await Promise.all([service.raw(method, path, body), floor.raw(method, path, body)]);
     const ok = a.status === b.status && (compare === 'status' || a.text === b.text);
     checks.push({ check, ok, detail: ok ? undefined : `service ${a.status} ${a.text.slice(0, 200)} | floor ${b.status} ${b.text.slice(0, 200)}` });
   };
+  const noKey = async (check: string, path: string) => {
+    const [a, b] = await Promise.all([fetch(service.baseUrl + path).then((r) => r.status), fetch(floor.baseUrl + path).then((r) => r.status)]);
+    checks.push({ check, ok: a === 401 && b === 401, detail: `service ${a}, floor ${b}` });
+  };
+  const conversation = fixtures.listConversation ?? fixtures.createConversation;
+  if (conversation) await conversationParity(service, floor, conversation, fixtures.listConversation !== undefined, same, checks);
+  if (conversation) await noKey('conversation items without a key is 401', `/v1/conversations/${conversation}/items`);
+  const thread = fixtures.listThread ?? fixtures.deepThread ?? fixtures.createThread ?? fixtures.spreadThreads?.[0];
+  if (!thread) return { ok: checks.every((c) => c.ok), checks };
   await same('list page, byte for byte', 'GET', `/v1/threads/${thread}/messages?limit=20`, undefined, 'bytes');
   await same('list page asc, byte for byte', 'GET', `/v1/threads/${thread}/messages?limit=7&order=asc`, undefined, 'bytes');
   const [created, floorCreated] = await Promise.all([
@@ -312,12 +391,53 @@ async function floorParity(service: Api, floor: Api, fixtures: Fixtures): Promis
   await same('unknown thread is 404', 'POST', '/v1/threads/thread_missing/messages', { role: 'user', content: 'x' });
   await same('bad cursor is 400', 'GET', `/v1/threads/${thread}/messages?after=msg_missing`);
   await same('limit 101 is 400', 'GET', `/v1/threads/${thread}/messages?limit=101`);
-  const [noKey, floorNoKey] = await Promise.all([
-    fetch(`${service.baseUrl}/v1/threads/${thread}/messages`).then((r) => r.status),
-    fetch(`${floor.baseUrl}/v1/threads/${thread}/messages`).then((r) => r.status),
-  ]);
-  checks.push({ check: 'no key is 401', ok: noKey === 401 && floorNoKey === 401, detail: `service ${noKey}, floor ${floorNoKey}` });
+  await noKey('no key is 401', `/v1/threads/${thread}/messages`);
   return { ok: checks.every((c) => c.ok), checks };
+}
+
+type SameCheck = (check: string, method: 'GET' | 'POST', path: string, body?: unknown, compare?: 'bytes' | 'status') => Promise<void>;
+
+/** The conversation items routes: pages byte for byte, created items field for field (ids aside), statuses of bad requests. */
+async function conversationParity(
+  service: Api,
+  floor: Api,
+  conversation: string,
+  long: boolean,
+  same: SameCheck,
+  checks: { check: string; ok: boolean; detail?: string }[],
+): Promise<void> {
+  const items = `/v1/conversations/${conversation}/items`;
+  await same('items page, byte for byte', 'GET', `${items}?limit=20`, undefined, 'bytes');
+  await same('items page asc, byte for byte', 'GET', `${items}?limit=7&order=asc`, undefined, 'bytes');
+  if (long) {
+    const page = await service.call<MessageList>('GET', `${items}?limit=30&order=asc`);
+    await same('items page after a cursor, byte for byte', 'GET', `${items}?limit=9&after=${page.data[17].id}`, undefined, 'bytes');
+  }
+  // Items are created in a conversation of their own: the measured ones keep their size.
+  const target = `/v1/conversations/${(await service.call<ThreadObject>('POST', '/v1/conversations', { metadata: { bench: 'parity' } })).id}/items`;
+  for (const [check, body] of [
+    ['created message item', JSON.parse(CREATE_ITEM_BODY)],
+    ['created turn of four items', { items: conversationTurn(9999) }],
+  ] as const) {
+    const [created, floorCreated] = await Promise.all([service.call<MessageList>('POST', target, body), floor.call<MessageList>('POST', target, body)]);
+    const strip = (list: MessageList) =>
+      JSON.stringify({ ...list, first_id: '', last_id: '', data: list.data.map((item) => ({ ...item, id: item.id.replace(/_.*/, '') })) });
+    const ok = strip(created) === strip(floorCreated);
+    checks.push({ check, ok, detail: ok ? undefined : `${strip(created)} | ${strip(floorCreated)}` });
+  }
+  const user = (text: string) => ({ type: 'message', role: 'user', content: [{ type: 'input_text', text }] });
+  await same('created items listed alike, byte for byte', 'GET', `${target}?order=asc`, undefined, 'bytes');
+  await same('no items is 400', 'POST', items, { items: [] });
+  await same('21 items is 400', 'POST', items, { items: Array.from({ length: 21 }, () => user('x')) });
+  await same('unknown item type is 400', 'POST', items, { items: [{ type: 'telepathy' }] });
+  await same('function call without arguments is 400', 'POST', items, { items: [{ type: 'function_call', call_id: 'c', name: 'f' }] });
+  await same('bad part type is 400', 'POST', items, { items: [{ type: 'message', role: 'user', content: [{ type: 'input_audio' }] }] });
+  await same('unknown body field is 400', 'POST', items, { items: [user('x')], colour: 'red' });
+  await same('unknown conversation is 404', 'POST', '/v1/conversations/conv_missing/items', { items: [user('x')] });
+  await same('a thread id is not a conversation (404)', 'GET', `/v1/conversations/${conversation.replace(/^conv_/, 'thread_')}/items`);
+  await same('bad items cursor is 400', 'GET', `${items}?after=msg_missing`);
+  await same('items limit 101 is 400', 'GET', `${items}?limit=101`);
+  await same('unknown include is 400', 'GET', `${items}?include=everything`);
 }
 
 // ---- main --------------------------------------------------------------------------------------------------
@@ -335,7 +455,11 @@ function gitInfo(root: string): { commit?: string; dirty?: boolean } {
 function watchdogSeconds(options: BenchOptions): number {
   const perRun = options.duration + options.warmup * options.rounds;
   const runs = options.scenarios.length * (options.express ? 2 : 1) + options.floorScenarios.length + (options.scaleOut ? 2 : 0);
-  return 600 + options.seedBudget + runs * perRun * 2;
+  // Search: seeding (a few minutes for a million messages, more on a busy machine), 12 measured runs, the write rounds and index rebuilds.
+  const search = options.search
+    ? 1800 + (options.searchMessages / 1_000_000) * 1800 + (12 * (options.duration + options.warmup) + 4 * (options.duration + options.warmup)) * 2
+    : 0;
+  return 600 + options.seedBudget + runs * perRun * 2 + search;
 }
 
 async function main(): Promise<void> {
@@ -372,7 +496,9 @@ async function main(): Promise<void> {
   log(`database ${database.name} (${database.kind}, PostgreSQL ${database.serverVersion})`);
 
   const key = `sk-bench-${randomBytes(18).toString('hex')}`;
-  const apiKeys = `bench:${key}`;
+  // Search has a tenant of its own: its million messages are the whole of what a tenant-wide search reads.
+  const searchKey = `sk-bench-search-${randomBytes(18).toString('hex')}`;
+  const apiKeys = `bench:${key}${options.search ? `,search:${searchKey}` : ''}`;
   const rss = new RssSampler(100);
   const service = await startServer(
     'service',
@@ -393,16 +519,17 @@ async function main(): Promise<void> {
   const fixtures = await seed(api, database, options, wanted);
   const defined = scenarios(fixtures, api.headers);
 
-  const express = options.express
-    ? await startServer(
-        'service-express',
-        join(root, 'dist', 'main.js'),
-        serviceEnv(database, apiKeys, join(tempDir, 'data-express'), 'express'),
-        root,
-        rss,
-        productionNodeOptions(root),
-      )
-    : undefined;
+  const express =
+    options.express && options.scenarios.length > 0
+      ? await startServer(
+          'service-express',
+          join(root, 'dist', 'main.js'),
+          serviceEnv(database, apiKeys, join(tempDir, 'data-express'), 'express'),
+          root,
+          rss,
+          productionNodeOptions(root),
+        )
+      : undefined;
 
   let floor: Server | undefined;
   let parity: Awaited<ReturnType<typeof floorParity>> | undefined;
@@ -543,6 +670,27 @@ async function main(): Promise<void> {
     rss.unwatch(second.child.pid);
   }
 
+  let search: SearchResults | undefined;
+  if (options.search) {
+    // Last: it adds a million rows to the database and ends by dropping the search index and column.
+    search = await runSearchBench(
+      database.url,
+      'search',
+      { pid: service.child.pid, api: new Api(service.baseUrl, searchKey) },
+      {
+        messages: options.searchMessages,
+        threads: options.searchThreads,
+        connections: options.searchConnections,
+        duration: options.duration,
+        warmup: options.warmup,
+        rounds: options.rounds,
+        writeConnections: options.connections,
+      },
+      CREATE_BODY,
+      log,
+    );
+  }
+
   const s3 = results.find((r) => r.id === 3)?.results.find((r) => r.target === 'service');
   const s4 = results.find((r) => r.id === 4)?.results.find((r) => r.target === 'service');
   const scenario4vs3: Ratio | undefined = s3 && s4 ? targetRatio(s4, s3) : undefined;
@@ -571,6 +719,8 @@ async function main(): Promise<void> {
     floorParity: parity,
     scenarios: results,
     scenario4vs3: scenario4vs3 ?? null,
+    /** --search: the corpus, each search's figures, and the create throughput with and without the search index. */
+    search: search ?? null,
     /** Whole-run memory of the processes: VmHWM is the lifetime peak (seeding included). */
     memory,
     /** Time from spawn to ready (/readyz 200), migrations of a fresh database included. */
@@ -580,10 +730,11 @@ async function main(): Promise<void> {
   };
   const file = writeResults(root, startedAt, document);
 
-  const table = renderTable(results, scenario4vs3);
+  const table = results.length > 0 ? renderTable(results, scenario4vs3) : '';
   const lines = [
     '',
     table,
+    ...(search ? ['', renderSearchTable(search)] : []),
     '',
     `service ready in ${service.readyMs} ms; service VmHWM ${memory.service.hwmMiB} MiB${memory.floor ? `, floor VmHWM ${memory.floor.hwmMiB} MiB` : ''}; ` +
       `${options.connections} connections, ${options.duration} s per scenario and target after ${options.warmup} s warm-up; ` +

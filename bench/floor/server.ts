@@ -1,10 +1,12 @@
 /**
  * The floor: the least a server can do for `POST /v1/threads/{id}/messages` and `GET /v1/threads/{id}/messages`
- * and still give the service's answers. node:http and pg, nothing else: the same API-key check (SHA-256 of the
- * bearer key, crypto.timingSafeEqual against every configured key), the same validation of the create body
- * (hand-written, compact), the same single INSERT ... SELECT FROM threads WHERE id AND tenant_id as a named
- * prepared statement, the same keyset list query (built by the service's own listMessagesQuery), and the same
- * v2 message objects and list envelope. v2 shapes only (no OpenAI-Beta header, or assistants=v2).
+ * (and their Conversations counterparts, `POST` and `GET /v1/conversations/{id}/items`) and still give the
+ * service's answers. node:http and pg, nothing else: the same API-key check (SHA-256 of the bearer key,
+ * crypto.timingSafeEqual against every configured key), the same validation of the create body (hand-written,
+ * compact), the same single INSERT ... SELECT FROM threads WHERE id AND tenant_id as a named prepared statement
+ * (for items, the service's INSERT of unnested arrays), the same keyset list query (built by the service's own
+ * listMessagesQuery and listItemsQuery), and the same v2 message objects, conversation items and list envelope.
+ * v2 shapes only (no OpenAI-Beta header, or assistants=v2).
  *
  * Env: PORT, HOST (default 127.0.0.1), DATABASE_URL, API_KEYS (name:key,...), DB_POOL_SIZE (default 10),
  * BODY_LIMIT_BYTES (default 10 MiB). It serves an already migrated database; it never changes the schema.
@@ -14,6 +16,7 @@ import { createServer, IncomingMessage, ServerResponse } from 'node:http';
 import { defaults, Pool } from 'pg';
 import { planKeyset, takePage } from '../../src/common/pagination/keyset';
 import { listEnvelope } from '../../src/common/pagination/list-envelope';
+import { listItemsQuery } from '../../src/conversations/conversation-items.repository';
 import { listMessagesQuery, messageColumns } from '../../src/messages/messages.repository';
 
 // ---- configuration -----------------------------------------------------------------------------------------
@@ -250,13 +253,14 @@ function newMessage(body: unknown) {
 // ---- id ----------------------------------------------------------------------------------------------------
 
 const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
-function messageId(): string {
+function base62(length: number): string {
   let out = '';
-  while (out.length < 24) {
-    for (const byte of randomBytes(48)) if (byte < 248 && out.length < 24) out += ALPHABET[byte % 62];
+  while (out.length < length) {
+    for (const byte of randomBytes(2 * length)) if (byte < 248 && out.length < length) out += ALPHABET[byte % 62];
   }
-  return `msg_${out}`;
+  return out;
 }
+const messageId = (): string => `msg_${base62(24)}`;
 
 // ---- handlers ----------------------------------------------------------------------------------------------
 
@@ -316,6 +320,299 @@ async function list(tenant: string, threadId: string, query: URLSearchParams) {
   return listEnvelope(items.map(present), hasMore);
 }
 
+// ---- conversation items (the Conversations view of the same rows) -----------------------------------------
+
+/** The service's ConversationItemsRepository insert: the items as arrays, in order, ownership checked in the statement. */
+const INSERT_ITEMS_TEXT = `
+  WITH t AS (SELECT id, tenant_id FROM threads WHERE id = $1 AND tenant_id = $2),
+  inserted AS (
+    INSERT INTO messages (thread_id, id, tenant_id, created_at, completed_at, role, content, attachments, metadata, item)
+    SELECT t.id, i.id, t.tenant_id, ${NOW}, ${NOW}, i.role, i.content, i.attachments, '{}', i.item
+    FROM t, unnest($3::varchar[], $4::varchar[], $5::json[], $6::json[], $7::json[]) WITH ORDINALITY AS i(id, role, content, attachments, item, ord)
+    ORDER BY i.ord
+    RETURNING created_at
+  )
+  SELECT t.id AS "threadFound", (SELECT min(created_at) FROM inserted) AS "createdAt" FROM t`;
+
+type Json = Record<string, unknown>;
+
+/** An item ready to insert: a message the Assistants API shows (`item` null), or an item stored whole. */
+interface StoredItem {
+  id: string;
+  role: string;
+  content: Json[];
+  attachments: Json[];
+  item: Json | null;
+}
+
+const ITEM_PREFIX: Record<string, string> = {
+  message: 'msg',
+  function_call: 'fc',
+  function_call_output: 'fco',
+  reasoning: 'rs',
+  file_search_call: 'fs',
+  web_search_call: 'ws',
+  computer_call: 'cu',
+  computer_call_output: 'cuo',
+  image_generation_call: 'ig',
+  code_interpreter_call: 'ci',
+  local_shell_call: 'lsh',
+  local_shell_call_output: 'lsho',
+  shell_call: 'sh',
+  shell_call_output: 'sho',
+  apply_patch_call: 'apc',
+  apply_patch_call_output: 'apco',
+  mcp_list_tools: 'mcpl',
+  mcp_approval_request: 'mcpr',
+  mcp_approval_response: 'mcpa',
+  mcp_call: 'mcp',
+  custom_tool_call: 'ctc',
+  custom_tool_call_output: 'ctco',
+  compaction: 'cmp',
+};
+const ITEM_STRINGS: Record<string, string[]> = {
+  function_call: ['call_id', 'name', 'arguments'],
+  function_call_output: ['call_id'],
+  custom_tool_call: ['call_id', 'name', 'input'],
+  custom_tool_call_output: ['call_id'],
+};
+const ITEM_ROLES = new Set(['user', 'assistant', 'system', 'developer']);
+const IMAGE_DETAILS = new Set(['auto', 'low', 'high', 'original']);
+const INCLUDABLE = new Set([
+  'file_search_call.results',
+  'web_search_call.results',
+  'web_search_call.action.sources',
+  'message.input_image.image_url',
+  'computer_call_output.output.image_url',
+  'code_interpreter_call.outputs',
+  'reasoning.encrypted_content',
+  'message.output_text.logprobs',
+]);
+
+const invalid = (param: string) => badRequest(`Invalid '${param}'.`, param, 'invalid_value');
+const wrongType = (param: string) => badRequest(`Invalid type for '${param}'.`, param, 'invalid_type');
+const missing = (param: string) => badRequest(`Missing required parameter: '${param}'.`, param, 'missing_required_parameter');
+const optionalString = (value: unknown) => value === undefined || value === null || typeof value === 'string';
+
+function checkPart(part: unknown, param: string): void {
+  if (!isObject(part)) throw wrongType(param);
+  if (part.type === undefined) throw missing(`${param}.type`);
+  switch (part.type) {
+    case 'input_text':
+    case 'output_text':
+      if (part.text === undefined) throw missing(`${param}.text`);
+      if (typeof part.text !== 'string') throw wrongType(`${param}.text`);
+      if (part.annotations !== undefined && !Array.isArray(part.annotations)) throw wrongType(`${param}.annotations`);
+      return;
+    case 'input_image':
+      for (const key of ['image_url', 'file_id', 'detail']) if (!optionalString(part[key])) throw wrongType(`${param}.${key}`);
+      if (typeof part.image_url !== 'string' && typeof part.file_id !== 'string') throw missing(`${param}.image_url`);
+      if (part.detail !== undefined && part.detail !== null && !IMAGE_DETAILS.has(part.detail as string)) throw invalid(`${param}.detail`);
+      return;
+    case 'input_file':
+      for (const key of ['file_id', 'filename', 'file_data', 'file_url']) if (!optionalString(part[key])) throw wrongType(`${param}.${key}`);
+      return;
+    case 'refusal':
+      if (typeof part.refusal !== 'string') throw wrongType(`${param}.refusal`);
+      return;
+    default:
+      throw typeof part.type === 'string' ? invalid(`${param}.type`) : wrongType(`${param}.type`);
+  }
+}
+
+function checkItem(item: unknown, param: string): void {
+  if (!isObject(item)) throw wrongType(param);
+  const type = item.type ?? (item.role !== undefined ? 'message' : undefined);
+  if (type === undefined) throw missing(`${param}.type`);
+  if (typeof type !== 'string') throw wrongType(`${param}.type`);
+  if (ITEM_PREFIX[type] === undefined) throw invalid(`${param}.type`);
+  if (!optionalString(item.id)) throw wrongType(`${param}.id`);
+  if (type === 'message') {
+    if (item.role === undefined) throw missing(`${param}.role`);
+    if (!ITEM_ROLES.has(item.role as string)) throw invalid(`${param}.role`);
+    if (item.content === undefined) throw missing(`${param}.content`);
+    if (typeof item.content === 'string') return;
+    if (!Array.isArray(item.content)) throw wrongType(`${param}.content`);
+    item.content.forEach((part, i) => checkPart(part, `${param}.content[${i}]`));
+    return;
+  }
+  for (const key of ITEM_STRINGS[type] ?? []) {
+    if (item[key] === undefined) throw missing(`${param}.${key}`);
+    if (typeof item[key] !== 'string') throw wrongType(`${param}.${key}`);
+  }
+}
+
+const onlyKeys = (value: Json, keys: string[]) => Object.keys(value).every((key) => keys.includes(key));
+const textPart = (role: string, text: string): Json =>
+  role === 'assistant' ? { type: 'output_text', text, annotations: [], logprobs: [] } : { type: 'input_text', text };
+const partsOf = (role: string, content: unknown): Json[] => (typeof content === 'string' ? [textPart(role, content)] : (content as Json[]));
+
+/** A Responses file annotation as the Assistants one, or undefined when it has none. */
+function assistantsAnnotation(a: unknown): unknown {
+  if (!isObject(a) || typeof a.file_id !== 'string' || !Number.isInteger(a.index)) return undefined;
+  const at = { start_index: a.index, end_index: a.index };
+  if (a.type === 'file_citation' && typeof a.filename === 'string' && onlyKeys(a, ['type', 'file_id', 'filename', 'index'])) {
+    return { type: 'file_citation', text: a.filename, ...at, file_citation: { file_id: a.file_id } };
+  }
+  if (a.type === 'file_path' && onlyKeys(a, ['type', 'file_id', 'index'])) return { type: 'file_path', text: '', ...at, file_path: { file_id: a.file_id } };
+  return undefined;
+}
+
+/** A message item's Assistants form (text, image and file parts), or undefined when it has none. */
+function asMessage(item: Json): Pick<StoredItem, 'role' | 'content' | 'attachments'> | undefined {
+  const role = item.role as string;
+  if ((role !== 'user' && role !== 'assistant') || !onlyKeys(item, ['type', 'role', 'content', 'id', 'status'])) return undefined;
+  if (item.status !== undefined && item.status !== 'completed') return undefined;
+  const content: Json[] = [];
+  const files: Json[] = [];
+  for (const part of partsOf(role, item.content)) {
+    if (part.type === 'input_text' && onlyKeys(part, ['type', 'text'])) {
+      content.push({ type: 'text', text: { value: part.text, annotations: [] } });
+    } else if (part.type === 'output_text' && role === 'assistant' && onlyKeys(part, ['type', 'text', 'annotations', 'logprobs'])) {
+      if (Array.isArray(part.logprobs) && part.logprobs.length > 0) return undefined;
+      const annotations = ((part.annotations as unknown[] | undefined) ?? []).map(assistantsAnnotation);
+      if (annotations.includes(undefined)) return undefined;
+      content.push({ type: 'text', text: { value: part.text, annotations } });
+    } else if (part.type === 'input_image' && onlyKeys(part, ['type', 'image_url', 'file_id', 'detail'])) {
+      const detail = (part.detail as string | null | undefined) ?? 'auto';
+      const url = part.image_url ?? null;
+      const fileId = part.file_id ?? null;
+      if (detail === 'original') return undefined;
+      if (typeof url === 'string' && fileId === null) content.push({ type: 'image_url', image_url: { url, detail } });
+      else if (typeof fileId === 'string' && url === null) content.push({ type: 'image_file', image_file: { file_id: fileId, detail } });
+      else return undefined;
+    } else if (part.type === 'input_file' && onlyKeys(part, ['type', 'file_id']) && typeof part.file_id === 'string') {
+      files.push({ file_id: part.file_id, tools: [] });
+    } else {
+      return undefined;
+    }
+  }
+  return content.length === 0 ? undefined : { role, content, attachments: files };
+}
+
+function storedItem(input: Json): StoredItem {
+  const type = (input.type as string | undefined) ?? 'message';
+  if (type === 'message') {
+    const message = asMessage(input);
+    if (message) return { id: messageId(), ...message, item: null };
+  }
+  const { id: _id, ...rest } = input;
+  void _id;
+  const item: Json = { type, ...rest };
+  if (type === 'message') {
+    item.content = partsOf(input.role as string, input.content);
+    item.status = input.status ?? 'completed';
+  }
+  return {
+    id: type === 'message' ? messageId() : `${ITEM_PREFIX[type]}_${base62(24)}`,
+    role: type === 'message' ? (input.role as string) : 'item',
+    content: [],
+    attachments: [],
+    item,
+  };
+}
+
+function itemAnnotation(a: unknown): unknown {
+  if (!isObject(a)) return a;
+  const fileId = (key: string) => (isObject(a[key]) ? (a[key] as Json).file_id : undefined);
+  if (a.type === 'file_citation') return { type: 'file_citation', file_id: fileId('file_citation'), filename: a.text, index: a.start_index };
+  if (a.type === 'file_path') return { type: 'file_path', file_id: fileId('file_path'), index: a.start_index };
+  return a;
+}
+
+/** A stored row as the Conversations API shows it. */
+function presentItem(row: { id: string; role: string; status: string; content: Json[]; attachments: Json[]; item: Json | null }): Json & { id: string } {
+  if (row.item !== null) return { id: row.id, ...row.item };
+  const content = row.content.map((part): Json => {
+    if (part.type === 'text') {
+      const text = part.text as { value: string; annotations: unknown[] };
+      return row.role === 'assistant'
+        ? { type: 'output_text', text: text.value, annotations: text.annotations.map(itemAnnotation), logprobs: [] }
+        : { type: 'input_text', text: text.value };
+    }
+    const image = (part.image_url ?? part.image_file) as { url?: string; file_id?: string; detail?: string };
+    return { type: 'input_image', image_url: image.url ?? null, file_id: image.file_id ?? null, detail: image.detail ?? 'auto' };
+  });
+  for (const file of row.attachments) content.push({ type: 'input_file', file_id: file.file_id });
+  return { id: row.id, type: 'message', status: row.status, role: row.role, content };
+}
+
+function checkInclude(query: URLSearchParams): void {
+  for (const name of ['include', 'include[]']) for (const value of query.getAll(name)) if (!INCLUDABLE.has(value)) throw invalid(name.replace('[]', ''));
+}
+
+const conversationNotFound = (id: string) => new HttpError(404, `No conversation found with id '${id}'.`);
+
+/** The thread a `conv_` id names. */
+function threadOfConversation(conversationId: string): string {
+  if (!conversationId.startsWith('conv_') || !/^[\x21-\x7e]{1,128}$/.test(conversationId)) throw conversationNotFound(conversationId);
+  return `thread_${conversationId.slice(5)}`;
+}
+
+async function createItems(tenant: string, conversationId: string, body: unknown, query: URLSearchParams) {
+  for (const key of query.keys()) if (key !== 'include' && key !== 'include[]' && key !== 'api-version') throw unknownParameter(key);
+  checkInclude(query);
+  const threadId = threadOfConversation(conversationId);
+  if (!isObject(body)) throw badRequest('Invalid request body: expected a JSON object.', null, 'invalid_type');
+  for (const key of Object.keys(body)) if (key !== 'items') throw unknownParameter(key);
+  const input = body.items;
+  if (input === undefined || input === null) throw missing('items');
+  if (!Array.isArray(input)) throw wrongType('items');
+  if (input.length === 0 || input.length > 20) throw invalid('items');
+  input.forEach((item, i) => checkItem(item, `items[${i}]`));
+  const items = (input as Json[]).map(storedItem);
+  const { rows } = await pool.query<{ threadFound: string; createdAt: number | null }>({
+    name: statementName(INSERT_ITEMS_TEXT),
+    text: INSERT_ITEMS_TEXT,
+    values: [
+      threadId,
+      tenant,
+      items.map((i) => i.id),
+      items.map((i) => i.role),
+      items.map((i) => JSON.stringify(i.content)),
+      items.map((i) => JSON.stringify(i.attachments)),
+      items.map((i) => (i.item === null ? null : JSON.stringify(i.item))),
+    ],
+  });
+  if (rows.length === 0) throw conversationNotFound(conversationId);
+  return listEnvelope(
+    items.map((i) => presentItem({ ...i, status: 'completed' })),
+    false,
+  );
+}
+
+const ITEM_LIST_PARAMS = new Set(['limit', 'order', 'after', 'include', 'include[]', 'api-version']);
+
+async function listItems(tenant: string, conversationId: string, query: URLSearchParams) {
+  for (const key of new Set(query.keys())) {
+    if (!ITEM_LIST_PARAMS.has(key)) throw unknownParameter(key);
+    if (!key.startsWith('include') && query.getAll(key).length > 1) throw wrongType(key);
+  }
+  checkInclude(query);
+  const threadId = threadOfConversation(conversationId);
+  const limitText = query.get('limit');
+  const limit = limitText === null ? 20 : Number(limitText);
+  if (!Number.isInteger(limit)) throw wrongType('limit');
+  if (limit < 1 || limit > 100) throw invalid('limit');
+  const order = query.get('order') ?? 'desc';
+  if (order !== 'asc' && order !== 'desc') throw invalid('order');
+  const after = query.get('after') ?? undefined;
+  if (after !== undefined && !/^[\x21-\x7e]{1,128}$/.test(after)) throw invalid('after');
+  const plan = planKeyset(order, after ? 'after' : 'none', limit);
+  const { statement, params } = listItemsQuery({ order, plan, threadId, tenant, after });
+  type Row = MessageRow & { item: Json | null; content: Json[]; attachments: Json[]; threadFound: string; afterSeq: number | null };
+  const { rows } = await pool.query<Row>({ name: statementName(statement.text), text: statement.text, values: params });
+  if (rows.length === 0) throw conversationNotFound(conversationId);
+  if (after && rows[0].afterSeq === null) {
+    throw badRequest(`Invalid 'after': '${after}' is not an object of this list. Use the id of an object from a previous page.`, 'after', 'invalid_cursor');
+  }
+  const { items, hasMore } = takePage(
+    rows.filter((row) => row.id !== null),
+    plan,
+  );
+  return listEnvelope(items.map(presentItem), hasMore);
+}
+
 function readBody(req: IncomingMessage): Promise<unknown> {
   return new Promise((resolveBody, reject) => {
     const chunks: Buffer[] = [];
@@ -340,6 +637,7 @@ function readBody(req: IncomingMessage): Promise<unknown> {
 }
 
 const ROUTE = /^\/v1\/threads\/([^/]+)\/messages\/?$/;
+const ITEMS_ROUTE = /^\/v1\/conversations\/([^/]+)\/items\/?$/;
 
 async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = req.url ?? '/';
@@ -359,6 +657,19 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
     );
   }
   const body = hasBody ? await readBody(req) : undefined;
+  const items = ITEMS_ROUTE.exec(path);
+  if (items && (req.method === 'GET' || req.method === 'POST')) {
+    let conversationId: string;
+    try {
+      conversationId = decodeURIComponent(items[1]);
+    } catch {
+      throw new HttpError(404, `Invalid URL (${req.method} ${path})`);
+    }
+    const tenant = tenantOf(req.headers.authorization);
+    const query = new URLSearchParams(mark < 0 ? '' : url.slice(mark + 1));
+    if (req.method === 'POST') return send(res, 200, await createItems(tenant, conversationId, body, query));
+    return send(res, 200, await listItems(tenant, conversationId, query));
+  }
   const match = ROUTE.exec(path);
   if (!match || (req.method !== 'GET' && req.method !== 'POST')) throw new HttpError(404, `Invalid URL (${req.method} ${path})`);
   let threadId: string;

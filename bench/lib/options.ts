@@ -6,9 +6,9 @@ export interface BenchOptions {
   warmup: number;
   connections: number;
   scenarios: number[];
-  /** Scenarios also run against the floor server (it implements the endpoints of 1 to 4). */
+  /** Scenarios also run against the floor server (it implements the endpoints of 1 to 4, 7 and 8). */
   floorScenarios: number[];
-  /** Alternating rounds (service on each platform, and the floor where it runs) per scenario. */
+  /** Alternating rounds (service on each platform, and the floor where it runs) per scenario; with --search, rounds of its write states. */
   rounds: number;
   scaleOut: boolean;
   /** Also measure the service on Express, beside the default platform (Fastify), in the same rounds. */
@@ -18,28 +18,41 @@ export interface BenchOptions {
   seedBudget: number;
   /** Messages of the long thread of scenario 4. */
   deepMessages: number;
+  /** Also measure search on a large corpus, and what its index costs the writes (bench/lib/search-bench.ts). */
+  search: boolean;
+  searchMessages: number;
+  searchThreads: number;
+  /** Connections of the search measurements (the write cost uses --connections, as scenario 1). */
+  searchConnections: number;
 }
 
-export const ALL_SCENARIOS = [1, 2, 3, 4, 5, 6];
-const FLOOR_CAPABLE = [1, 2, 3, 4];
+export const ALL_SCENARIOS = [1, 2, 3, 4, 5, 6, 7, 8];
+const FLOOR_CAPABLE = [1, 2, 3, 4, 7, 8];
 
 export const USAGE = `Usage: npm run bench -- [options]
 
   --duration N          measured seconds per scenario (default 10)
   --warmup N            warm-up seconds before each measured run (default 2)
   --connections N       concurrent connections (default 32)
-  --scenarios LIST      which scenarios, e.g. 1,3 (default 1,2,3,4,5,6)
-  --floor-scenarios L   scenarios also run on the floor server (default 1,3; any of 1-4; "none" to skip)
-  --rounds N            alternating rounds of the targets of a scenario (default 2)
+  --scenarios LIST      which scenarios, e.g. 1,3 (default 1,2,3,4,5,6,7,8)
+  --floor-scenarios L   scenarios also run on the floor server (default 1,3,7,8; any of 1-4, 7, 8; "none" to skip)
+  --rounds N            alternating rounds of the targets of a scenario, and of the search's write states (default 2)
   --scale-out           also run scenarios 1 and 3 on two service instances sharing the database
   --no-express          measure the default platform (Fastify) only, not Express beside it
   --seed-budget N       seconds of API seeding for the long thread before SQL fills the rest (default 45; 0 = all SQL)
   --deep-messages N     messages in the long thread of scenario 4 (default 100000)
+  --search              also measure search on 1,000,000 messages over 10,000 threads (seeded with SQL: a few
+                        minutes), and the create throughput with and without the search index
+  --search-messages N   messages of the search corpus (default 1000000)
+  --search-threads N    threads of the search corpus (default 10000)
+  --search-connections N  connections of the search measurements (default 4)
   --no-build            skip \`npm run build\` (use the existing dist/)
   --help                this text
 
 Scenarios: 1 create message (one thread), 2 create message (100 threads), 3 list limit=20 (1,000-message
-thread), 4 list limit=20 after a cursor deep in a 100,000-message thread, 5 retrieve message, 6 create thread.
+thread), 4 list limit=20 after a cursor deep in a 100,000-message thread, 5 retrieve message, 6 create thread,
+7 create conversation item (one user message), 8 list conversation items limit=20 (1,000-item conversation).
+With --search, "--scenarios none" measures search alone.
 `;
 
 export class UsageError extends Error {}
@@ -73,13 +86,17 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
     warmup: 2,
     connections: 32,
     scenarios: [...ALL_SCENARIOS],
-    floorScenarios: [1, 3],
+    floorScenarios: [1, 3, 7, 8],
     rounds: 2,
     scaleOut: false,
     express: true,
     build: true,
     seedBudget: 45,
     deepMessages: 100_000,
+    search: false,
+    searchMessages: 1_000_000,
+    searchThreads: 10_000,
+    searchConnections: 4,
   };
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].includes('=') ? [argv[i].slice(0, argv[i].indexOf('=')), argv[i].slice(argv[i].indexOf('=') + 1)] : [argv[i], undefined];
@@ -96,7 +113,6 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
         break;
       case '--scenarios':
         options.scenarios = scenarioList(flag, value(), ALL_SCENARIOS);
-        if (options.scenarios.length === 0) throw new UsageError('--scenarios needs at least one scenario');
         break;
       case '--floor-scenarios':
         options.floorScenarios = scenarioList(flag, value(), FLOOR_CAPABLE);
@@ -122,6 +138,18 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
       case '--deep-messages':
         options.deepMessages = Math.round(positiveNumber(flag, value(), 200, 10_000_000));
         break;
+      case '--search':
+        options.search = true;
+        break;
+      case '--search-messages':
+        options.searchMessages = Math.round(positiveNumber(flag, value(), 1000, 100_000_000));
+        break;
+      case '--search-threads':
+        options.searchThreads = Math.round(positiveNumber(flag, value(), 1, 10_000_000));
+        break;
+      case '--search-connections':
+        options.searchConnections = Math.round(positiveNumber(flag, value(), 1, 1000));
+        break;
       case '--help':
       case '-h':
         return 'help';
@@ -130,5 +158,7 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
     }
   }
   if (options.scaleOut && options.connections < 2) throw new UsageError('--scale-out needs at least 2 connections');
+  if (options.scenarios.length === 0 && !options.search) throw new UsageError('--scenarios needs at least one scenario (or --search)');
+  if (options.searchThreads > options.searchMessages) throw new UsageError('--search-threads cannot exceed --search-messages');
   return options;
 }

@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LoadStats } from './load';
 import type { MemoryFigures } from './processes';
+import type { SearchResults } from './search-bench';
 
 /** `service` runs on the default platform (Fastify), `service-express` on Express. */
 export type Target = 'service' | 'service-express' | 'floor' | 'scale-out';
@@ -145,6 +146,66 @@ export function renderTable(scenarios: ScenarioResult[], scenario4vs3: Ratio | u
     );
   }
   for (const scenario of scenarios) for (const problem of scenario.problems) lines.push(`! scenario ${scenario.id}: ${problem}`);
+  return lines.join('\n');
+}
+
+/** The --search summary: each search on each route, then the create throughput with and without the index. */
+export function renderSearchTable(search: SearchResults): string {
+  const { corpus } = search;
+  const lines = [
+    `search: ${thousands(corpus.messages)} messages over ${thousands(corpus.threads)} threads in one tenant (messages table ${thousands(corpus.tableMiB)} MiB, ` +
+      `GIN index ${corpus.indexMiB} MiB), ${search.connections} connections; target p99 < ${search.p99TargetMs} ms`,
+  ];
+  const header = ['route', 'search', 'query', 'matches', 'req/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'non-2xx', 'errors', 'CPU ms/req', 'p99 target'];
+  const right = [false, false, false, true, true, true, true, true, true, true, true, true, false];
+  const rows = search.rows.map((row) => [
+    row.route === 'tenant' ? 'GET /v1/messages/search' : 'GET /v1/threads/{id}/messages',
+    row.label,
+    row.query === '*' ? 'all in turn' : row.query,
+    row.route === 'tenant' ? thousands(row.matches) : `${fixed(row.matches, 1)}/thread`,
+    row.problem ? '-' : thousands(row.stats.requestsPerSecond),
+    fixed(row.stats.latencyMs.p50, 2),
+    fixed(row.stats.latencyMs.p90, 2),
+    fixed(row.stats.latencyMs.p99, 2),
+    fixed(row.stats.latencyMs.max, 2),
+    String(row.stats.non2xx),
+    String(row.stats.errors),
+    fixed(row.cpuMsPerRequest, 2),
+    row.problem ? 'not run' : row.stats.latencyMs.p99 < search.p99TargetMs && row.stats.non2xx === 0 ? 'met' : 'MISSED',
+  ]);
+  lines.push(table(header, rows, right), '');
+  const writes = search.write.map((w) => [
+    w.state,
+    String(w.rounds),
+    thousands(w.stats.requestsPerSecond),
+    fixed(w.stats.latencyMs.p50, 2),
+    fixed(w.stats.latencyMs.p99, 2),
+    String(w.stats.non2xx),
+    String(w.stats.errors),
+    fixed(w.cpuMsPerRequest, 2),
+  ]);
+  lines.push(
+    `write cost: POST /v1/threads/{id}/messages as scenario 1, on the same table of ${thousands(corpus.messages)} messages`,
+    table(['messages table', 'rounds', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx', 'errors', 'CPU ms/req'], writes, [
+      false,
+      true,
+      true,
+      true,
+      true,
+      true,
+      true,
+      true,
+    ]),
+  );
+  const { withoutIndex, withoutColumn } = search.writeRatio;
+  const verdict = (value: number | undefined) =>
+    value === undefined
+      ? 'not measured'
+      : `${fixed(value, 2)}x (target >= ${search.writeRatioTarget}x: ${value >= search.writeRatioTarget ? 'met' : 'MISSED'})`;
+  lines.push(
+    `create throughput with the index vs without the GIN index: ${verdict(withoutIndex)}; vs without the column and the index: ${verdict(withoutColumn)}`,
+  );
+  for (const row of search.rows) if (row.problem) lines.push(`! search ${row.route} ${row.label}: ${row.problem}`);
   return lines.join('\n');
 }
 

@@ -5,9 +5,12 @@ import type { DbPoolMode } from '../config/app.config';
 import { DATABASE_SETTINGS, DatabaseSettings } from './data-source';
 import { timedQuery, timeoutSetter } from './timed-query';
 
-/** A parameterised statement, prepared once per connection under a name derived from its text. */
+/**
+ * A parameterised statement, prepared once per connection under a name derived from its text; or, with no
+ * name, sent unnamed and planned for its parameters each time it runs (see `statement`).
+ */
 export interface Statement {
-  name: string;
+  name?: string;
   text: string;
 }
 
@@ -18,10 +21,16 @@ export interface Queryable {
 
 const statements = new Map<string, Statement>();
 
-export function statement(text: string): Statement {
+/**
+ * The statement of a text, built once. `planEachTime`: sent unnamed, so that PostgreSQL plans it for the
+ * values it is given every time (a custom plan) instead of settling on a generic plan after five runs, for
+ * the statements whose best plan depends on a value more than planning costs (a search: see
+ * MessagesRepository).
+ */
+export function statement(text: string, options: { planEachTime?: boolean } = {}): Statement {
   let found = statements.get(text);
   if (!found) {
-    found = { name: `s_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`, text };
+    found = options.planEachTime ? { text } : { name: `s_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`, text };
     statements.set(text, found);
   }
   return found;
