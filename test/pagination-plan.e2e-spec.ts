@@ -3,7 +3,7 @@ import { planKeyset } from '../src/common/pagination/keyset';
 import { SortOrder } from '../src/common/pagination/list-query.dto';
 import { listItemsQuery } from '../src/conversations/conversation-items.repository';
 import { listMessagesQuery } from '../src/messages/messages.repository';
-import { explain, nodes, PlanNode } from './support/query-plan';
+import { buffersOf, explain, nodes, PlanNode, preparedPlans } from './support/query-plan';
 import { bearer, KEY_A, startTestApp, TestApp } from './support/test-app';
 
 /**
@@ -152,18 +152,9 @@ describe('messages list plan on a bulk-loaded table with stale statistics', () =
   it.each(combos)('prepared statement (as the service runs it), $order with cursor $cursor: same plan, custom or generic', async ({ order, cursor }) => {
     for (const threadId of [BIG, SMALL]) {
       const { sql, params } = serviceSql(threadId, order, cursor);
-      const args = params.map((p) => (typeof p === 'number' ? String(p) : client.escapeLiteral(String(p)))).join(', ');
-      await client.query(`PREPARE plan_probe AS ${sql}`);
-      try {
-        // Run it as often as a pooled connection would, so that the plan cache may switch to a generic plan.
-        for (let i = 0; i < 6; i++) await client.query(`EXECUTE plan_probe(${args})`);
-        expectPageFromPrimaryKey(await explain(client, `EXECUTE plan_probe(${args})`), cursor, `${threadId} ${order} ${cursor} cached`);
-        await client.query(`SET plan_cache_mode = force_generic_plan`);
-        expectPageFromPrimaryKey(await explain(client, `EXECUTE plan_probe(${args})`), cursor, `${threadId} ${order} ${cursor} generic`);
-      } finally {
-        await client.query(`RESET plan_cache_mode`);
-        await client.query(`DEALLOCATE plan_probe`);
-      }
+      const { cached, generic } = await preparedPlans(client, sql, params);
+      expectPageFromPrimaryKey(cached, cursor, `${threadId} ${order} ${cursor} cached`);
+      expectPageFromPrimaryKey(generic, cursor, `${threadId} ${order} ${cursor} generic`);
     }
   });
 
@@ -171,7 +162,7 @@ describe('messages list plan on a bulk-loaded table with stale statistics', () =
     for (const threadId of [BIG, SMALL]) {
       const { sql, params } = serviceSql(threadId, order, cursor);
       const plan = await explain(client, sql, params, 'ANALYZE, BUFFERS');
-      const buffers = (plan['Shared Hit Blocks'] ?? 0) + (plan['Shared Read Blocks'] ?? 0);
+      const buffers = buffersOf(plan);
       const pageRows = nodes(plan).find((n) => n['Relation Name'] === 'messages' && n.Alias === 'm')?.['Actual Rows'];
       expect({ threadId, order, cursor, pageRows }).toEqual({ threadId, order, cursor, pageRows: LIMIT + 1 });
       expect({ threadId, order, cursor, buffersBelowLimit: buffers < MAX_PAGE_BUFFERS, buffers }).toEqual({

@@ -3,6 +3,7 @@ import { planKeyset } from '../src/common/pagination/keyset';
 import { listMessagesQuery, searchMessagesQuery } from '../src/messages/messages.repository';
 import { searchTerms } from '../src/messages/search-query';
 import { bearer, KEY_A, startTestApp, TestApp } from './support/test-app';
+import { buffersOf, explain, nodes, PlanNode, preparedPlans } from './support/query-plan';
 
 /**
  * The query plans of the two searches on a large table: `GET /messages/search` (the tenant's threads) and
@@ -72,22 +73,9 @@ const QUERIES = ['zebrafish', 'quokka', '"reset my password"', 'conf*', 'quokka 
 const RARE = ['zebrafish', 'quokka'];
 const RAREST = 'zebrafish';
 
-interface PlanNode {
-  'Node Type': string;
-  'Relation Name'?: string;
-  Alias?: string;
-  'Index Name'?: string;
-  'Index Cond'?: string;
-  'Shared Hit Blocks'?: number;
-  'Shared Read Blocks'?: number;
-  Plans?: PlanNode[];
-}
-
 let t: TestApp;
 let primaryKey: string;
 let client: PoolClient;
-
-const nodes = (plan: PlanNode): PlanNode[] => [plan, ...(plan.Plans ?? []).flatMap(nodes)];
 
 /** How each node reads `messages`: its kind, and its index (a bitmap heap scan is described by its bitmap's indexes). */
 function messageReads(plan: PlanNode): { node: string; index?: string; cond?: string }[] {
@@ -108,26 +96,7 @@ function threadSearch(threadId: string, query: string, order: 'asc' | 'desc' = '
   return listMessagesQuery({ order, plan: planKeyset(order, 'none', LIMIT), threadId, tenant: TENANT, search: searchTerms(query) });
 }
 
-async function explain(sql: string, params: unknown[], analyze = false): Promise<PlanNode> {
-  const { rows } = await client.query(`EXPLAIN (${analyze ? 'ANALYZE, BUFFERS, ' : ''}FORMAT JSON) ${sql}`, params);
-  return rows[0]['QUERY PLAN'][0].Plan;
-}
-
-/** The plan of a named statement run as a pooled connection runs it: custom plans first, then maybe a generic one; and forced generic. */
-async function preparedPlans(sql: string, params: unknown[]): Promise<PlanNode[]> {
-  const args = params.map((p) => (typeof p === 'number' ? String(p) : client.escapeLiteral(String(p)))).join(', ');
-  await client.query(`PREPARE search_probe AS ${sql}`);
-  try {
-    for (let i = 0; i < 6; i++) await client.query(`EXECUTE search_probe(${args})`);
-    const cached = await client.query(`EXPLAIN (FORMAT JSON) EXECUTE search_probe(${args})`);
-    await client.query(`SET plan_cache_mode = force_generic_plan`);
-    const generic = await client.query(`EXPLAIN (FORMAT JSON) EXECUTE search_probe(${args})`);
-    return [cached.rows[0]['QUERY PLAN'][0].Plan, generic.rows[0]['QUERY PLAN'][0].Plan];
-  } finally {
-    await client.query(`RESET plan_cache_mode`);
-    await client.query(`DEALLOCATE search_probe`);
-  }
-}
+const explainSearch = (sql: string, params: unknown[], analyze = false): Promise<PlanNode> => explain(client, sql, params, analyze ? 'ANALYZE, BUFFERS' : '');
 
 /** The tenant-wide search: its matches come from the GIN index alone; the rows of the page by primary key. */
 function expectTenantPlan(plan: PlanNode, context: string): void {
@@ -149,8 +118,6 @@ function expectThreadPlan(plan: PlanNode, context: string): void {
   });
   expect({ context, readsNotEnteredAtTheThread: bad }).toEqual({ context, readsNotEnteredAtTheThread: [] });
 }
-
-const buffersOf = (plan: PlanNode): number => (plan['Shared Hit Blocks'] ?? 0) + (plan['Shared Read Blocks'] ?? 0);
 
 beforeAll(async () => {
   t = await startTestApp();
@@ -212,16 +179,16 @@ describe('with stale statistics (bulk loaded, never analysed)', () => {
   it.each(QUERIES)('tenant-wide search %s: the GIN index, custom, cached and generic plans alike', async (query) => {
     const { statement, params } = tenantSearch(query);
     expect(statement.name).toMatch(/^s_/);
-    expectTenantPlan(await explain(statement.text, params), `${query} custom`);
-    const [cached, generic] = await preparedPlans(statement.text, params);
+    expectTenantPlan(await explainSearch(statement.text, params), `${query} custom`);
+    const { cached, generic } = await preparedPlans(client, statement.text, params);
     expectTenantPlan(cached, `${query} cached`);
     expectTenantPlan(generic, `${query} generic`);
   });
 
   it('tenant-wide search, the page after a hit: the GIN index too', async () => {
     const { statement, params } = tenantSearch('quokka', { rank: '0.0607927', seq: 120_000 });
-    expectTenantPlan(await explain(statement.text, params), 'after, custom');
-    const [cached, generic] = await preparedPlans(statement.text, params);
+    expectTenantPlan(await explainSearch(statement.text, params), 'after, custom');
+    const { cached, generic } = await preparedPlans(client, statement.text, params);
     expectTenantPlan(cached, 'after, cached');
     expectTenantPlan(generic, 'after, generic');
   });
@@ -233,7 +200,7 @@ describe('with stale statistics (bulk loaded, never analysed)', () => {
     );
     const pendingPages = Math.ceil(Number(rows[0].pending) / 8); // kB, in pages of 8 kB
     const { statement, params } = tenantSearch(RAREST);
-    const buffers = buffersOf(await explain(statement.text, params, true));
+    const buffers = buffersOf(await explainSearch(statement.text, params, true));
     expect({ tablePages: Number(rows[0].table) > 10 * (pendingPages + MAX_BUFFERS) }).toEqual({ tablePages: true });
     expect({ buffersBelowLimit: buffers < pendingPages + MAX_BUFFERS, buffers, pendingPages }).toEqual({ buffersBelowLimit: true, buffers, pendingPages });
   });
@@ -244,7 +211,7 @@ describe('with stale statistics (bulk loaded, never analysed)', () => {
         const { statement, params } = threadSearch(threadId, query, order);
         // Unnamed: planned for the given words every time, as the service sends it.
         expect(statement.name).toBeUndefined();
-        expectThreadPlan(await explain(statement.text, params), `${threadId} ${order} ${query}`);
+        expectThreadPlan(await explainSearch(statement.text, params), `${threadId} ${order} ${query}`);
       }
     }
   });
@@ -282,8 +249,8 @@ describe('after VACUUM (ANALYZE), as autovacuum leaves the table', () => {
 
   it.each(QUERIES)('tenant-wide search %s: the GIN index, custom, cached and generic plans alike', async (query) => {
     const { statement, params } = tenantSearch(query);
-    expectTenantPlan(await explain(statement.text, params), `${query} custom`);
-    const [cached, generic] = await preparedPlans(statement.text, params);
+    expectTenantPlan(await explainSearch(statement.text, params), `${query} custom`);
+    const { cached, generic } = await preparedPlans(client, statement.text, params);
     expectTenantPlan(cached, `${query} cached`);
     expectTenantPlan(generic, `${query} generic`);
   });
@@ -291,31 +258,31 @@ describe('after VACUUM (ANALYZE), as autovacuum leaves the table', () => {
   it.each(QUERIES)('in-thread search %s: entered at the thread or through the GIN index', async (query) => {
     for (const threadId of [BIG, SMALL]) {
       const { statement, params } = threadSearch(threadId, query);
-      expectThreadPlan(await explain(statement.text, params), `${threadId} ${query}`);
+      expectThreadPlan(await explainSearch(statement.text, params), `${threadId} ${query}`);
     }
   });
 
   it.each(RARE)('in-thread search for a rare word (%s) in the big thread: the GIN index', async (query) => {
     const { statement, params } = threadSearch(BIG, query);
-    const plan = await explain(statement.text, params);
+    const plan = await explainSearch(statement.text, params);
     expect({ query, searchIndex: messageReads(plan).some((r) => r.index === SEARCH_INDEX) }).toEqual({ query, searchIndex: true });
   });
 
   it('in-thread search for the rarest word in the big thread reads a few buffers, not the thread', async () => {
     const { statement, params } = threadSearch(BIG, RAREST);
-    const buffers = buffersOf(await explain(statement.text, params, true));
+    const buffers = buffersOf(await explainSearch(statement.text, params, true));
     expect({ buffersBelowLimit: buffers < MAX_BUFFERS, buffers }).toEqual({ buffersBelowLimit: true, buffers });
   });
 
   it.each(['error', 'the'])('in-thread search for a common word (%s) in the big thread: a page of the thread, a few buffers', async (query) => {
     const { statement, params } = threadSearch(BIG, query);
-    const buffers = buffersOf(await explain(statement.text, params, true));
+    const buffers = buffersOf(await explainSearch(statement.text, params, true));
     expect({ query, buffersBelowLimit: buffers < MAX_BUFFERS, buffers }).toEqual({ query, buffersBelowLimit: true, buffers });
   });
 
   it('tenant-wide search for a rare word reads a few buffers', async () => {
     const { statement, params } = tenantSearch(RAREST);
-    const buffers = buffersOf(await explain(statement.text, params, true));
+    const buffers = buffersOf(await explainSearch(statement.text, params, true));
     expect({ buffersBelowLimit: buffers < MAX_BUFFERS, buffers }).toEqual({ buffersBelowLimit: true, buffers });
   });
 });

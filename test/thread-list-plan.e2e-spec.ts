@@ -1,7 +1,7 @@
 import type { PoolClient } from 'pg';
 import { planKeyset } from '../src/common/pagination/keyset';
 import { listThreadsQuery } from '../src/threads/threads.repository';
-import { explain, nodes } from './support/query-plan';
+import { buffersOf, explain, nodes, preparedPlans } from './support/query-plan';
 import { startTestApp, TestApp } from './support/test-app';
 
 /**
@@ -92,7 +92,7 @@ describe('thread list plan', () => {
           cursorCond: cursor !== 'none' || filtered,
         });
         expect({ context, sorts: nodes(plan).filter((n) => /Sort/.test(n['Node Type'])).length }).toEqual({ context, sorts: 0 });
-        const buffers = (plan['Shared Hit Blocks'] ?? 0) + (plan['Shared Read Blocks'] ?? 0);
+        const buffers = buffersOf(plan);
         expect({ context, few: buffers < MAX_PAGE_BUFFERS, buffers }).toEqual({ context, few: true, buffers });
       }
     }
@@ -100,15 +100,8 @@ describe('thread list plan', () => {
 
   it('the prepared statement keeps the plan when the cache switches to a generic one', async () => {
     const { sql, params } = serviceSql(BIG, 'desc', 'after', false);
-    const args = params.map((p) => (typeof p === 'number' ? String(p) : client.escapeLiteral(String(p)))).join(', ');
-    await client.query(`PREPARE list_probe AS ${sql}`);
-    try {
-      await client.query(`SET plan_cache_mode = force_generic_plan`);
-      const scans = nodes(await explain(client, `EXECUTE list_probe(${args})`)).filter((n) => n['Relation Name'] === 'threads' && n.Alias === 't');
-      expect(scans.map((n) => n['Index Name'])).toEqual(['threads_tenant_created_idx']);
-    } finally {
-      await client.query(`RESET plan_cache_mode`);
-      await client.query(`DEALLOCATE list_probe`);
-    }
+    const { generic } = await preparedPlans(client, sql, params);
+    const scans = nodes(generic).filter((n) => n['Relation Name'] === 'threads' && n.Alias === 't');
+    expect(scans.map((n) => n['Index Name'])).toEqual(['threads_tenant_created_idx']);
   });
 });

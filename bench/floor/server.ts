@@ -17,6 +17,7 @@ import { defaults, Pool } from 'pg';
 import { planKeyset, takePage } from '../../src/common/pagination/keyset';
 import { listEnvelope } from '../../src/common/pagination/list-envelope';
 import { listItemsQuery } from '../../src/conversations/conversation-items.repository';
+import { INCLUDABLE as INCLUDABLE_VALUES } from '../../src/conversations/dto/item-query.dto';
 import { listMessagesQuery, messageColumns } from '../../src/messages/messages.repository';
 
 // ---- configuration -----------------------------------------------------------------------------------------
@@ -378,16 +379,7 @@ const ITEM_STRINGS: Record<string, string[]> = {
 };
 const ITEM_ROLES = new Set(['user', 'assistant', 'system', 'developer']);
 const IMAGE_DETAILS = new Set(['auto', 'low', 'high', 'original']);
-const INCLUDABLE = new Set([
-  'file_search_call.results',
-  'web_search_call.results',
-  'web_search_call.action.sources',
-  'message.input_image.image_url',
-  'computer_call_output.output.image_url',
-  'code_interpreter_call.outputs',
-  'reasoning.encrypted_content',
-  'message.output_text.logprobs',
-]);
+const INCLUDABLE = new Set<string>(INCLUDABLE_VALUES);
 
 const invalid = (param: string) => badRequest(`Invalid '${param}'.`, param, 'invalid_value');
 const wrongType = (param: string) => badRequest(`Invalid type for '${param}'.`, param, 'invalid_type');

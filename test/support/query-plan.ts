@@ -21,3 +21,25 @@ export async function explain(client: PoolClient, sql: string, params: unknown[]
   const { rows } = await client.query(`EXPLAIN (${options ? `${options}, ` : ''}FORMAT JSON) ${sql}`, params);
   return rows[0]['QUERY PLAN'][0].Plan as PlanNode;
 }
+
+/** The buffers a plan run with `ANALYZE, BUFFERS` touched. */
+export const buffersOf = (plan: PlanNode): number => (plan['Shared Hit Blocks'] ?? 0) + (plan['Shared Read Blocks'] ?? 0);
+
+/**
+ * The plans of a statement prepared as a pooled connection runs it: the cached one after six runs (when
+ * the plan cache may have switched to a generic plan), then the generic one, forced.
+ */
+export async function preparedPlans(client: PoolClient, sql: string, params: unknown[]): Promise<{ cached: PlanNode; generic: PlanNode }> {
+  const args = params.map((p) => (typeof p === 'number' ? String(p) : client.escapeLiteral(String(p)))).join(', ');
+  await client.query(`PREPARE plan_probe AS ${sql}`);
+  try {
+    for (let i = 0; i < 6; i++) await client.query(`EXECUTE plan_probe(${args})`);
+    const cached = await explain(client, `EXECUTE plan_probe(${args})`);
+    await client.query(`SET plan_cache_mode = force_generic_plan`);
+    const generic = await explain(client, `EXECUTE plan_probe(${args})`);
+    return { cached, generic };
+  } finally {
+    await client.query(`RESET plan_cache_mode`);
+    await client.query(`DEALLOCATE plan_probe`);
+  }
+}
