@@ -70,7 +70,7 @@ export function integer<F extends number | undefined>(env: NodeJS.ProcessEnv, na
   return value;
 }
 
-function byteSize(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+export function byteSize(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const match = /^(\d+)\s*([a-z]*)$/i.exec(raw.trim());

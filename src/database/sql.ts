@@ -43,7 +43,9 @@ const PING = statement(`
   SELECT EXISTS (SELECT 1 FROM threads WHERE id = $1 AND tenant_id = $1)
     OR EXISTS (SELECT 1 FROM messages WHERE thread_id = $1 AND id = $1)
     OR EXISTS (SELECT 1 FROM idempotency_keys WHERE tenant_id = $1 AND key = $1)
-    OR EXISTS (SELECT 1 FROM api_keys WHERE id = $1) AS found`);
+    OR EXISTS (SELECT 1 FROM api_keys WHERE id = $1)
+    OR EXISTS (SELECT 1 FROM files WHERE id = $1 AND tenant_id = $1)
+    OR EXISTS (SELECT 1 FROM file_chunks WHERE file_id = $1 AND n = 0) AS found`);
 
 /** The database's time in epoch seconds, as the API's `created_at` fields are: times come from the database. */
 export const NOW_SECONDS = 'extract(epoch from now())::bigint';

@@ -7,6 +7,7 @@ import { pathOf, type ApiRequest } from '../common/api-version/api-request';
 import { ApiError } from '../common/errors/api-error';
 import { bodyFollows } from '../common/http/connection-limits';
 import { bodyLengthMismatch, bodyTooLarge, clientClosedRequest, isClientAbort, parseJsonBody, unsupportedMediaType } from '../common/http/json-body';
+import { isStreamedUpload, RawRequestBody } from '../common/http/raw-body';
 import { RequestDeadlines, TIMEOUT_BODY } from '../common/http/request-timeout';
 import { securityHeadersFor } from '../common/http/response-headers';
 import { requestIdOf } from '../observability/request-id';
@@ -104,6 +105,14 @@ function jsonBodyParser(limit: number) {
     if (!BODY_METHODS.has(request.method) || !(request as ExpressApiRequest).routeFound) return next();
     const contentType = request.headers['content-type'];
     if (contentType === undefined && hasNoBody(request)) return next();
+    // The upload route streams its body itself.
+    if (
+      (contentType === undefined || !isJson(contentType)) &&
+      isStreamedUpload(request.method, (request as ExpressApiRequest)._parsedUrl?.pathname ?? pathOf(request.url))
+    ) {
+      request.body = new RawRequestBody(request);
+      return next();
+    }
     if (contentType === undefined || !isJson(contentType)) return next(unsupportedMediaType(contentType));
     const declared = request.headers['content-length'] === undefined ? undefined : Number(request.headers['content-length']);
     if (declared !== undefined && declared > limit) return next(bodyTooLarge());

@@ -6,6 +6,7 @@ import { ApiError } from '../common/errors/api-error';
 import { toErrorResponse } from '../common/errors/error.filter';
 import { bodyFollows } from '../common/http/connection-limits';
 import { bodyLengthMismatch, bodyTooLarge, clientClosedRequest, isClientAbort, parseJsonBody, unsupportedMediaType } from '../common/http/json-body';
+import { isStreamedUpload, RawRequestBody } from '../common/http/raw-body';
 import { RequestDeadlines, TIMEOUT_BODY } from '../common/http/request-timeout';
 import { securityHeadersFor } from '../common/http/response-headers';
 import type { ApiRequest } from '../common/api-version/api-request';
@@ -142,7 +143,11 @@ export function fastifyPlatform(settings: PlatformSettings): HttpPlatform {
           done(error as Error, undefined);
         }
       });
-      fastify.addContentTypeParser('*', (request: FastifyRequest, _payload, done) => done(unsupportedMediaType(request.headers['content-type']), undefined));
+      // The upload route streams its body itself (multipart): handed through unread.
+      fastify.addContentTypeParser('*', (request: FastifyRequest, payload, done) => {
+        if (isStreamedUpload(request.method, request.routeOptions.url ?? '')) return done(null, new RawRequestBody(payload));
+        done(unsupportedMediaType(request.headers['content-type']), undefined);
+      });
     },
     async ready(): Promise<void> {
       await fastify.ready();
