@@ -51,7 +51,9 @@ export class ConversationsService {
   /** Metadata only (a thread's tool resources are kept as they are). */
   async update(tenant: string, conversationId: string, dto: UpdateConversationDto): Promise<ConversationObject> {
     const changes = { metadata: dto.metadata ?? {}, toolResources: null };
-    return presentConversation(found(await this.threads.modify(tenant, threadOf(conversationId), changes), conversationId));
+    // No file ids to check: the tool resources are not changed.
+    const written = await this.threads.modify(tenant, threadOf(conversationId), changes);
+    return presentConversation(found(written?.kind === 'thread' ? written.thread : undefined, conversationId));
   }
 
   async delete(tenant: string, conversationId: string) {
