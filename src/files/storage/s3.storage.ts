@@ -1,6 +1,6 @@
 import { DeleteObjectCommand, GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { PassThrough, Readable, Transform } from 'node:stream';
+import { PassThrough, pipeline, Readable, Transform } from 'node:stream';
 import type { S3Config } from '../../config/files.config';
 import type { FileStorage } from './file-storage';
 
@@ -27,15 +27,15 @@ export class S3FileStorage implements FileStorage {
 
   async write(fileId: string, source: Readable): Promise<number> {
     let total = 0;
-    // Counts the bytes on their way; an error of the source fails the upload, which then aborts its parts.
+    // Counts the bytes on their way. The source failing or closing before its end (the upload refused
+    // while its last bytes were still queued, the client gone) fails the upload, which then aborts its parts.
     const counted = new Transform({
       transform(chunk: Buffer, _encoding, done) {
         total += chunk.length;
         done(null, chunk);
       },
     });
-    source.once('error', (error) => counted.destroy(error));
-    source.pipe(counted);
+    pipeline(source, counted, () => undefined);
     const upload = new Upload({
       client: this.client,
       params: { Bucket: this.config.bucket, Key: this.key(fileId), Body: counted, ContentType: 'application/octet-stream' },
@@ -56,11 +56,8 @@ export class S3FileStorage implements FileStorage {
     const out = new PassThrough();
     this.client
       .send(new GetObjectCommand({ Bucket: this.config.bucket, Key: this.key(fileId) }))
-      .then((response) => {
-        const body = response.Body as Readable;
-        body.once('error', (error) => out.destroy(error));
-        body.pipe(out);
-      })
+      // Either side ending early ends the other: a reader gone releases the object's connection.
+      .then((response) => pipeline(response.Body as Readable, out, () => undefined))
       .catch((error: Error) => out.destroy(error));
     return out;
   }
