@@ -175,6 +175,19 @@ describe('Files API', () => {
         null,
         /multipart/,
       ],
+      [
+        'a form that ends inside the file part',
+        () =>
+          t.http
+            .post('/v1/files')
+            .set(bearer(KEY_A))
+            .set('content-type', 'multipart/form-data; boundary=zz')
+            .send(
+              '--zz\r\nContent-Disposition: form-data; name="purpose"\r\n\r\nassistants\r\n--zz\r\nContent-Disposition: form-data; name="file"; filename="a.txt"\r\n\r\nhalf a fi',
+            ),
+        null,
+        /Unexpected end of form/,
+      ],
       ['a JSON body', () => t.http.post('/v1/files').set(bearer(KEY_A)).send({ purpose: 'assistants' }), null, /multipart\/form-data/],
       ['a text body', () => t.http.post('/v1/files').set(bearer(KEY_A)).set('content-type', 'text/plain').send('hello'), null, /multipart\/form-data/],
       [

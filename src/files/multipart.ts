@@ -116,6 +116,9 @@ export function readUpload(
       if (problem) return fail(ApiError.problem(problem));
       file = { filename: info.filename, contentType: MIME_TYPE.test(info.mimeType) ? info.mimeType.toLowerCase() : 'application/octet-stream' };
       current = data;
+      // A form that ends inside the file part fails the file stream as well as the parser: the parser's
+      // 'error' answers it (400), the storage sees it as the end of its source. Unheard, it would crash the process.
+      data.on('error', () => undefined);
       data.once('limit', () => fail(tooLarge(maxBytes)));
       stored = store(file, data);
       stored.catch(fail);
