@@ -1,18 +1,18 @@
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { randomBytes } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
-import type { Readable } from 'node:stream';
 import { Client } from 'pg';
+import supertest from 'supertest';
 import { startS3Server, TestS3Server } from './support/s3-server';
 import { bearer, KEY_A, KEY_B, startTestApp, TestApp } from './support/test-app';
 
-/** supertest's parser for a binary body: the bytes as they came. */
-const binary = (response: unknown, done: (error: Error | null, body: Buffer) => void) => {
-  const res = response as Readable;
-  const chunks: Buffer[] = [];
-  res.on('data', (chunk: Buffer) => chunks.push(chunk));
-  res.on('end', () => done(null, Buffer.concat(chunks)));
-};
+/** The response's bytes, as sent. */
+const bytesOf = (call: ReturnType<ReturnType<typeof supertest>['get']>) =>
+  call.buffer(true).parse((res, done) => {
+    const chunks: Buffer[] = [];
+    res.on('data', (chunk: Buffer) => chunks.push(chunk));
+    res.on('end', () => done(null, Buffer.concat(chunks)));
+  });
 
 /** FILE_STORAGE=s3 against s3rver 3.7.1 on loopback: the bytes in the bucket, the rows in PostgreSQL. */
 describe('Files API on S3 storage', () => {
@@ -47,13 +47,13 @@ describe('Files API on S3 storage', () => {
     expect(list.body.data).toEqual([created.body]);
     expect((await t.http.get('/v1/files').set(bearer(KEY_B))).body.data).toEqual([]);
 
-    const download = await t.http.get(`/v1/files/${id}/content`).set(bearer(KEY_A)).buffer(true).parse(binary);
+    const download = await bytesOf(t.http.get(`/v1/files/${id}/content`).set(bearer(KEY_A)));
     expect(download.status).toBe(200);
     expect(download.headers['content-length']).toBe(String(content.length));
     expect((download.body as Buffer).equals(content)).toBe(true);
     expect((await t.http.get(`/v1/files/${id}/content`).set(bearer(KEY_B))).status).toBe(404);
 
-    const azure = await t.http.get(`/openai/files/${id}/content?api-version=2025-04-01-preview`).set('api-key', KEY_A).buffer(true).parse(binary);
+    const azure = await bytesOf(t.http.get(`/openai/files/${id}/content?api-version=2025-04-01-preview`).set('api-key', KEY_A));
     expect((azure.body as Buffer).equals(content)).toBe(true);
 
     expect((await t.http.delete(`/v1/files/${id}`).set(bearer(KEY_A))).body).toEqual({ id, object: 'file', deleted: true });
@@ -65,7 +65,7 @@ describe('Files API on S3 storage', () => {
     for (const content of [Buffer.from('hello, s3'), Buffer.alloc(0)]) {
       const created = await t.http.post('/v1/files').set(bearer(KEY_A)).field('purpose', 'user_data').attach('file', content, 'small.txt');
       expect([created.status, created.body]).toEqual([200, expect.objectContaining({ bytes: content.length })]);
-      const download = await t.http.get(`/v1/files/${created.body.id}/content`).set(bearer(KEY_A)).buffer(true).parse(binary);
+      const download = await bytesOf(t.http.get(`/v1/files/${created.body.id}/content`).set(bearer(KEY_A)));
       expect((download.body as Buffer).equals(content)).toBe(true);
       const deleted = await t.http.delete(`/v1/files/${created.body.id}`).set(bearer(KEY_A));
       expect([deleted.status, deleted.body]).toEqual([200, expect.anything()]);

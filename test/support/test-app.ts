@@ -114,11 +114,14 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
 
 export const bearer = (key: string) => ({ Authorization: `Bearer ${key}` });
 
-/** Row counts and a checksum of both tables: equal before and after means nothing was written. */
+/** Row counts and a checksum of the tables (threads, messages, files and their bytes): equal before and after means nothing was written. */
 export async function snapshot(db: Pool): Promise<string> {
   const { rows } = await db.query(`
     SELECT (SELECT count(*) FROM threads) AS threads, (SELECT count(*) FROM messages) AS messages,
       (SELECT md5(coalesce(string_agg(t::text, '|' ORDER BY id), '')) FROM threads t) AS threads_sum,
-      (SELECT md5(coalesce(string_agg(m::text, '|' ORDER BY thread_id, seq), '')) FROM messages m) AS messages_sum`);
+      (SELECT md5(coalesce(string_agg(m::text, '|' ORDER BY thread_id, seq), '')) FROM messages m) AS messages_sum,
+      (SELECT count(*) FROM files) AS files, (SELECT count(*) FROM file_chunks) AS file_chunks,
+      (SELECT md5(coalesce(string_agg(f::text, '|' ORDER BY id), '')) FROM files f) AS files_sum,
+      (SELECT md5(coalesce(string_agg(c.file_id || ':' || c.n || ':' || md5(c.data), '|' ORDER BY c.file_id, c.n), '')) FROM file_chunks c) AS chunks_sum`);
   return JSON.stringify(rows[0]);
 }
