@@ -110,6 +110,12 @@ export class Sql {
   async transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
     const client = await this.checkOut();
     let broken: Error | undefined;
+    // A connection lost while the transaction waits on something else (an upload's next bytes) is
+    // reported by an 'error' event: answered as the lost connection it is (503) rather than as the
+    // "not queryable" error of the next statement, and the connection is not reused.
+    let lost: Error | undefined;
+    const onError = (error: Error) => (lost ??= error);
+    client.on('error', onError);
     try {
       await this.startSession(client);
       await client.query('BEGIN');
@@ -117,10 +123,11 @@ export class Sql {
       await client.query('COMMIT');
       return result;
     } catch (error) {
-      await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
-      throw error;
+      if (!lost) await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
+      throw lost ?? error;
     } finally {
-      client.release(broken);
+      client.off('error', onError);
+      client.release(lost ?? broken);
     }
   }
 
