@@ -140,6 +140,7 @@ const ERRORS: Record<string, string> = {
   '400': 'Invalid request: malformed JSON, unknown or invalid fields, a bad query, api-version or OpenAI-Beta',
   '401': 'Missing or wrong API key',
   '404': 'No such thread, message or route (another tenant’s objects are not found either)',
+  '408': 'The upload stalled: none of its bytes arrived for UPLOAD_IDLE_TIMEOUT_MS (nothing was stored)',
   '409': 'A request with the same Idempotency-Key is still being processed',
   '413': 'Request body over BODY_LIMIT (POST /files: a file over FILE_MAX_BYTES)',
   '415': 'A body that is not application/json',
@@ -214,7 +215,7 @@ export function describeResponses(path: string, method: string, operation: Opera
     '404',
     ...(withBody && !/\{(message_id|thread_id|conversation_id)\}$/.test(route) ? ['409'] : []),
     // An upload is multipart/form-data, not JSON: a body of another type is a 400 there, not a 415.
-    ...(withBody ? (route === '/files' ? ['413'] : ['413', '415']) : []),
+    ...(withBody ? (route === '/files' ? ['408', '413'] : ['413', '415']) : []),
     '500',
     '503',
     '504',

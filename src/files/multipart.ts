@@ -2,6 +2,7 @@ import busboy from 'busboy';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
 import { ApiError } from '../common/errors/api-error';
+import { clientClosedRequest } from '../common/http/json-body';
 import { invalidType, invalidValue, missingParameter, notOneOf, Problem, unknownParameter, uploadWording } from '../common/errors/wording';
 import { FILE_PURPOSES, FilePurpose } from './file.entity';
 
@@ -100,7 +101,8 @@ export function readUpload(
       if (!source.destroyed) source.resume();
       void (stored ?? Promise.resolve(0)).catch(() => 0).then(() => reject(error));
     };
-    const aborted = () => fail(new Error('the client closed the connection during the upload'));
+    // Nobody reads the answer: logged as a closed request (499), not as the service's failure.
+    const aborted = () => fail(clientClosedRequest());
 
     source.once('aborted', aborted);
     source.once('error', fail);

@@ -106,4 +106,5 @@ export const uploadWording = {
   notAFile: "Invalid type for 'file': expected a file (a part with a filename), but got a text field instead.",
   badFilename: "the filename must be 1 to 255 characters, without path separators ('/' or '\\\\') or control characters.",
   tooLarge: (max: number): string => `File too large: the maximum size is ${max} bytes.`,
+  stalled: (idleMs: number): string => `The upload stalled: none of its bytes arrived for ${idleMs} ms. Nothing was stored; send the file again.`,
 };
