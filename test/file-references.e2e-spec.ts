@@ -127,6 +127,85 @@ describe('file references', () => {
     );
   });
 
+  it('checks the file ids of conversation items the Assistants API shows (input_image and input_file parts)', async () => {
+    const conversation = await t.http
+      .post('/v1/conversations')
+      .set(bearer(KEY_A))
+      .send({
+        items: [
+          {
+            type: 'message',
+            role: 'user',
+            content: [
+              { type: 'input_text', text: 'see these' },
+              { type: 'input_image', file_id: fileA },
+              { type: 'input_file', file_id: fileA },
+            ],
+          },
+        ],
+      });
+    expect(conversation.status).toBe(200);
+    const threadOf = (conversation.body.id as string).replace(/^conv_/, 'thread_');
+    const listed = await t.http.get(`/v1/threads/${threadOf}/messages`).set(bearer(KEY_A));
+    expect(listed.body.data[0].attachments).toEqual([{ file_id: fileA, tools: [] }]);
+    await rejected(
+      () =>
+        t.http
+          .post('/v1/conversations')
+          .set(bearer(KEY_A))
+          .send({
+            items: [
+              { role: 'user', content: 'a' },
+              {
+                role: 'user',
+                content: [
+                  { type: 'input_text', text: 'b' },
+                  { type: 'input_file', file_id: 'file-c1' },
+                ],
+              },
+            ],
+          }),
+      'items[1].content[1].file_id',
+      'file-c1',
+    );
+    await rejected(
+      () =>
+        t.http
+          .post(`/v1/conversations/${conversation.body.id as string}/items`)
+          .set(bearer(KEY_A))
+          .send({
+            items: [
+              {
+                type: 'message',
+                role: 'user',
+                content: [
+                  { type: 'input_text', text: 'x' },
+                  { type: 'input_image', file_id: fileB },
+                ],
+              },
+            ],
+          }),
+      'items[0].content[1].file_id',
+      fileB,
+    );
+    const added = await t.http
+      .post(`/v1/conversations/${conversation.body.id as string}/items`)
+      .set(bearer(KEY_A))
+      .send({
+        items: [
+          {
+            type: 'message',
+            role: 'user',
+            content: [
+              { type: 'input_file', file_id: fileA },
+              { type: 'input_text', text: 'y' },
+            ],
+          },
+        ],
+      });
+    expect(added.status).toBe(200);
+  });
+
   it("answers another tenant's file like a missing one", async () => {
     await rejected(
       () =>
