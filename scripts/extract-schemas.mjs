@@ -212,7 +212,8 @@ function dropUndefinedRequired(edition, name, schema, overlays) {
 /** The file object's purpose, and the purposes an upload may give that it lacks. */
 const FILE_PURPOSE_ADDITIONS = ['evals'];
 const FILE_PURPOSE_REASON =
-  "The published file object's purpose enum lacks 'evals', which the same document's CreateFileRequest accepts as an upload's purpose and the API answers with.";
+  "The published file object's purpose enum lacks 'evals', which the same document's CreateFileRequest accepts " +
+  "as an upload's purpose and the API answers with.";
 
 /** The third permitted overlay: the file object's purpose enum gains the upload purposes it lacks. */
 function addFilePurposes(edition, name, schema, overlays) {

@@ -37,12 +37,14 @@ describe('interrupted uploads', () => {
     });
     request.on('error', () => undefined);
     request.write(
-      `--${boundary}\r\nContent-Disposition: form-data; name="purpose"\r\n\r\nassistants\r\n--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.bin"\r\n\r\n`,
+      `--${boundary}\r\nContent-Disposition: form-data; name="purpose"\r\n\r\nassistants\r\n` +
+        `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.bin"\r\n\r\n`,
     );
     // Three chunks' worth: the server has stored some of it in its (uncommitted) transaction.
     request.write(Buffer.alloc(3 * 1024 * 1024 + 10, 7));
     await until(
-      `SELECT count(*) > 0 AS ok FROM pg_stat_activity WHERE datname = current_database() AND state = 'idle in transaction' AND query LIKE '%INSERT INTO file_chunks%'`,
+      `SELECT count(*) > 0 AS ok FROM pg_stat_activity WHERE datname = current_database() ` +
+        `AND state = 'idle in transaction' AND query LIKE '%INSERT INTO file_chunks%'`,
     );
     request.destroy();
     await until(`SELECT count(*) = 0 AS ok FROM pg_stat_activity WHERE datname = current_database() AND state LIKE '%in transaction%'`);

@@ -118,12 +118,14 @@ describe('Files API on S3 storage', () => {
     // The service has sent a part of the multipart upload to the bucket.
     const partStored = s3.answered((incoming) => incoming.method === 'PUT' && /[?&]partNumber=/.test(incoming.url ?? ''));
     request.write(
-      `--${boundary}\r\nContent-Disposition: form-data; name="purpose"\r\n\r\nassistants\r\n--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.bin"\r\n\r\n`,
+      `--${boundary}\r\nContent-Disposition: form-data; name="purpose"\r\n\r\nassistants\r\n` +
+        `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.bin"\r\n\r\n`,
     );
     request.write(Buffer.alloc(20 * 1024 * 1024, 7));
     await partStored;
     await until(
-      `SELECT count(*) > 0 AS ok FROM pg_stat_activity WHERE datname = current_database() AND query LIKE '%INSERT INTO files%' AND state LIKE '%in transaction%'`,
+      `SELECT count(*) > 0 AS ok FROM pg_stat_activity WHERE datname = current_database() ` +
+        `AND query LIKE '%INSERT INTO files%' AND state LIKE '%in transaction%'`,
     );
     request.destroy();
     await until(`SELECT count(*) = 0 AS ok FROM pg_stat_activity WHERE datname = current_database() AND state LIKE '%in transaction%'`);

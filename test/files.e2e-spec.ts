@@ -183,7 +183,8 @@ describe('Files API', () => {
             .set(bearer(KEY_A))
             .set('content-type', 'multipart/form-data; boundary=zz')
             .send(
-              '--zz\r\nContent-Disposition: form-data; name="purpose"\r\n\r\nassistants\r\n--zz\r\nContent-Disposition: form-data; name="file"; filename="a.txt"\r\n\r\nhalf a fi',
+              '--zz\r\nContent-Disposition: form-data; name="purpose"\r\n\r\nassistants\r\n' +
+                '--zz\r\nContent-Disposition: form-data; name="file"; filename="a.txt"\r\n\r\nhalf a fi',
             ),
         null,
         /Unexpected end of form/,

@@ -22,7 +22,9 @@ const WRITERS = 4;
 
 const json = { Authorization: `Bearer ${KEY}`, 'Content-Type': 'application/json' };
 const BOUNDARY = 'outageboundary';
-const FORM_HEAD = `--${BOUNDARY}\r\nContent-Disposition: form-data; name="purpose"\r\n\r\nassistants\r\n--${BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="during.txt"\r\n\r\n`;
+const FORM_HEAD =
+  `--${BOUNDARY}\r\nContent-Disposition: form-data; name="purpose"\r\n\r\nassistants\r\n` +
+  `--${BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="during.txt"\r\n\r\n`;
 const FORM_TAIL = `\r\n--${BOUNDARY}--\r\n`;
 const FORM = { type: `multipart/form-data; boundary=${BOUNDARY}`, body: `${FORM_HEAD}uploaded during the outage${FORM_TAIL}` };
 
@@ -222,7 +224,8 @@ describe('database outage through a TCP relay', () => {
       async () =>
         (
           await direct.query(
-            `SELECT count(*) > 0 AS ok FROM pg_stat_activity WHERE datname = current_database() AND state = 'idle in transaction' AND query LIKE '%INSERT INTO file_chunks%'`,
+            `SELECT count(*) > 0 AS ok FROM pg_stat_activity WHERE datname = current_database() ` +
+              `AND state = 'idle in transaction' AND query LIKE '%INSERT INTO file_chunks%'`,
           )
         ).rows[0].ok,
       { timeoutMs: 15_000 },
@@ -242,7 +245,8 @@ describe('database outage through a TCP relay', () => {
       async () =>
         (
           await direct.query(
-            `SELECT count(*) = 0 AS ok FROM pg_stat_activity WHERE datname = current_database() AND query LIKE '%INSERT INTO file_chunks%' AND state LIKE '%in transaction%'`,
+            `SELECT count(*) = 0 AS ok FROM pg_stat_activity WHERE datname = current_database() ` +
+              `AND query LIKE '%INSERT INTO file_chunks%' AND state LIKE '%in transaction%'`,
           )
         ).rows[0].ok,
       { timeoutMs: 15_000 },
