@@ -21,7 +21,9 @@
  * answers `first_id`/`last_id` as null on an empty list page; where a list schema says they are
  * non-null strings they are made nullable. (2) A name in `required` that the schema never
  * defines as a property (the v1 ListMessageFilesResponse requires an `items` it does not
- * describe) is a defect of the document and is dropped from `required`. Any other difference
+ * describe) is a defect of the document and is dropped from `required`. (3) The file object's
+ * `purpose` enum lacks `evals`, a purpose the same document's upload request (CreateFileRequest)
+ * accepts and the API answers with: it is added. Any other difference
  * between the service and the published schema is a finding, not an overlay.
  */
 import { createHash } from 'node:crypto';
@@ -36,7 +38,17 @@ const OUTPUT = join(ROOT, 'test/contract/openai-schemas.json');
 const EDITIONS = {
   v2: {
     file: 'openai-openapi.2026-08.yaml',
-    schemas: ['ThreadObject', 'MessageObject', 'ListMessagesResponse', 'DeleteMessageResponse', 'DeleteThreadResponse', 'ErrorResponse'],
+    schemas: [
+      'ThreadObject',
+      'MessageObject',
+      'ListMessagesResponse',
+      'DeleteMessageResponse',
+      'DeleteThreadResponse',
+      'ErrorResponse',
+      'OpenAIFile',
+      'ListFilesResponse',
+      'DeleteFileResponse',
+    ],
   },
   v1: {
     file: 'openai-openapi.2024-04-assistants-v1.yaml',
@@ -54,7 +66,7 @@ const EDITIONS = {
 };
 
 /** The list envelopes whose `first_id`/`last_id` get the one permitted overlay. */
-const LIST_SCHEMAS = new Set(['ListMessagesResponse', 'ListMessageFilesResponse']);
+const LIST_SCHEMAS = new Set(['ListMessagesResponse', 'ListMessageFilesResponse', 'ListFilesResponse']);
 const OVERLAY_REASON =
   'The API answers first_id and last_id as null on an empty list page (there is no first or last object); the published schema types them as non-null strings.';
 
@@ -197,6 +209,26 @@ function dropUndefinedRequired(edition, name, schema, overlays) {
   overlays.push({ edition, schema: name, path: '/required', published, patched: schema.required, reason: UNDEFINED_REQUIRED_REASON });
 }
 
+/** The file object's purpose, and the purposes an upload may give that it lacks. */
+const FILE_PURPOSE_ADDITIONS = ['evals'];
+const FILE_PURPOSE_REASON =
+  "The published file object's purpose enum lacks 'evals', which the same document's CreateFileRequest accepts " +
+  "as an upload's purpose and the API answers with.";
+
+/** The third permitted overlay: the file object's purpose enum gains the upload purposes it lacks. */
+function addFilePurposes(edition, name, schema, overlays) {
+  const at =
+    name === 'OpenAIFile' ? ['properties', 'purpose'] : name === 'ListFilesResponse' ? ['properties', 'data', 'items', 'properties', 'purpose'] : undefined;
+  if (!at) return;
+  const purpose = at.reduce((node, key) => node?.[key], schema);
+  if (!Array.isArray(purpose?.enum)) throw new Error(`${edition} ${name} has no purpose enum at /${at.join('/')}`);
+  const missing = FILE_PURPOSE_ADDITIONS.filter((value) => !purpose.enum.includes(value));
+  if (missing.length === 0) return;
+  const published = { ...purpose, enum: [...purpose.enum] };
+  purpose.enum = [...purpose.enum, ...missing];
+  overlays.push({ edition, schema: name, path: `/${at.join('/')}`, published, patched: { ...purpose }, reason: FILE_PURPOSE_REASON });
+}
+
 function keywordsOf(node, into = new Set()) {
   if (Array.isArray(node)) node.forEach((item) => keywordsOf(item, into));
   else if (isObject(node)) {
@@ -238,6 +270,7 @@ function main() {
       const schema = extract(document, name);
       applyListOverlay(edition, name, schema, output.overlays);
       dropUndefinedRequired(edition, name, schema, output.overlays);
+      addFilePurposes(edition, name, schema, output.overlays);
       schemas[edition][name] = schema;
     }
   }

@@ -1,6 +1,7 @@
 import './runtime/async-resource-bind';
 import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import type { Server } from 'node:http';
 import type { Pool } from 'pg';
 import type { DestinationStream } from 'pino';
 import { AppModule, AppModuleOptions } from './app.module';
@@ -10,6 +11,7 @@ import { answerClientErrors } from './common/http/client-errors';
 import { limitConnections } from './common/http/connection-limits';
 import { CorsPolicy } from './common/http/cors';
 import { DrainState } from './common/http/drain';
+import { UploadWatch } from './common/http/upload-watch';
 import { ConnectionSettings, DEFAULT_CONNECTIONS, HttpPlatformName, LogLevel } from './config/app.config';
 import { PG_POOL } from './database/sql';
 import { setupApiDocs } from './docs/api-docs';
@@ -49,11 +51,14 @@ const PLATFORMS: Record<HttpPlatformName, (settings: PlatformSettings) => HttpPl
 /** Builds the app exactly as production runs it; e2e tests use this same function. */
 export async function createApp(options: AppOptions): Promise<INestApplication> {
   const logger = createLogger(options.logLevel, options.logStream);
+  const connections = options.connections ?? DEFAULT_CONNECTIONS;
+  const uploads = new UploadWatch(connections.uploadIdleTimeoutMs);
   const platform = PLATFORMS[options.platform ?? 'fastify']({
     logger,
     bodyLimitBytes: options.bodyLimitBytes,
     requestTimeoutMs: options.requestTimeoutMs,
     cors: CorsPolicy.of(options.corsOrigins),
+    uploads,
   });
   // Statements are cancelled a little before their request would be answered 504.
   const database = { ...options.database, queryTimeoutMs: Math.floor(options.requestTimeoutMs * 0.8) };
@@ -67,8 +72,10 @@ export async function createApp(options: AppOptions): Promise<INestApplication> 
     authFailuresPerMinute: options.authFailuresPerMinute ?? 0,
   });
   platform.install(app, { drain: app.get(DrainState), observer, admit: (...args) => admission.admit(...args) });
-  answerClientErrors(app.getHttpServer());
-  limitConnections(app.getHttpServer(), options.connections ?? DEFAULT_CONNECTIONS);
+  const server = app.getHttpServer() as Server;
+  answerClientErrors(server, (socket) => uploads.isReceiving(socket));
+  limitConnections(server, connections);
+  server.once('close', () => uploads.close());
   serveMetrics(app, observer, options.metricsToken);
   if (options.docsEnabled ?? true) setupApiDocs(app);
   await app.init();

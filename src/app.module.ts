@@ -11,6 +11,8 @@ import { ApiValidationPipe } from './common/errors/validation.pipe';
 import { DatabaseModule } from './database/database.module';
 import { DatabaseSettings } from './database/data-source';
 import { ConversationsModule } from './conversations/conversations.module';
+import { FilesModule } from './files/files.module';
+import { DEFAULT_FILES_SETTINGS, FilesSettings } from './files/files.settings';
 import { HealthController } from './health/health.controller';
 import { MessagesModule } from './messages/messages.module';
 import { RetentionModule } from './retention/retention.module';
@@ -22,6 +24,8 @@ export interface AppModuleOptions {
   apiKeys: readonly ApiKey[];
   /** RETENTION_DAYS and its batches; unset: keep forever. */
   retention?: RetentionSettings;
+  /** The Files API's storage, size limit and reference rule; PostgreSQL, 512 MB and strict when unset. */
+  files?: FilesSettings;
 }
 
 @Module({})
@@ -33,6 +37,7 @@ export class AppModule {
         DatabaseModule.forRoot(options.database),
         AuthModule.forRoot(options.apiKeys),
         IdempotencyModule,
+        FilesModule.forRoot(options.files ?? DEFAULT_FILES_SETTINGS),
         ThreadsModule,
         MessagesModule,
         ConversationsModule,

@@ -52,6 +52,9 @@ describe('module boundaries (eslint.config.mjs)', () => {
     ['a feature imports the HTTP framework', importing('src/messages/x.ts', 'fastify')],
     ['common imports the HTTP framework', importing('src/common/http/x.ts', 'express')],
     ['app.factory imports the HTTP framework', importing('src/app.factory.ts', '@nestjs/platform-fastify')],
+    ['files import messages (messages and threads point at files)', importing('src/files/x.ts', '../messages/messages.repository')],
+    ['files import threads', importing('src/files/storage/x.ts', '../../threads/threads.repository')],
+    ['files import the HTTP framework', importing('src/files/x.ts', '@nestjs/platform-express')],
   ];
   const allowed: [string, Case][] = [
     ['threads import messages', importing('src/threads/x.ts', '../messages/new-message')],
@@ -59,6 +62,8 @@ describe('module boundaries (eslint.config.mjs)', () => {
     ['a folder imports itself', importing('src/common/errors/x.ts', '../pagination/keyset')],
     ['app.module imports a feature', importing('src/app.module.ts', './threads/threads.module')],
     ['the platform imports the HTTP framework', importing('src/platform/x.ts', 'fastify')],
+    ['messages and threads import files', importing('src/threads/x.ts', '../files/file-references')],
+    ['files import config, idempotency and the database', importing('src/files/storage/x.ts', '../../config/files.config')],
   ];
 
   let results: LintResult[];

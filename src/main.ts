@@ -5,6 +5,7 @@ import { DrainState } from './common/http/drain';
 import { keepGeneratedKey, loadApiKeys } from './auth/api-keys';
 import { AppConfig, ConfigError, loadConfig } from './config/app.config';
 import { loadDataConfig } from './config/data.config';
+import { loadFilesConfig } from './config/files.config';
 import { ensureWritableDir } from './config/writable-dir';
 import { describeConnectionError } from './database/connection-errors';
 import { runMigrations } from './database/data-source';
@@ -12,6 +13,7 @@ import { openDatabase } from './database/embedded-database';
 import { EmbeddedPostgresError } from './database/embedded-postgres';
 
 async function main(config: AppConfig): Promise<void> {
+  const files = loadFilesConfig();
   const keys = loadApiKeys(config.apiKeys, config.dataDir);
   if (keys.newSecret) ensureWritableDir(config.dataDir, 'DATA_DIR', ', or set API_KEYS');
   const data = loadDataConfig();
@@ -27,6 +29,7 @@ async function main(config: AppConfig): Promise<void> {
       keyPollMs: config.apiKeysPollMs,
     },
     apiKeys: keys.keys,
+    files,
     bodyLimitBytes: config.bodyLimitBytes,
     requestTimeoutMs: config.requestTimeoutMs,
     corsOrigins: config.corsOrigins,

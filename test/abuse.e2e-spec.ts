@@ -18,7 +18,7 @@ describe('Abuse: no key no work, timeouts that free sockets', () => {
   beforeAll(async () => {
     t = await startTestApp({
       listen: true,
-      connections: { headersTimeoutMs: 500, bodyTimeoutMs: 1_000, idleTimeoutMs: 5_000, maxConnections: 50 },
+      connections: { headersTimeoutMs: 500, bodyTimeoutMs: 1_000, idleTimeoutMs: 5_000, uploadIdleTimeoutMs: 1_000, maxConnections: 50 },
       metricsToken: 'metrics-token-0123456789abcdef',
     });
     port = Number(new URL(t.url as string).port);
@@ -110,7 +110,10 @@ describe('Abuse: settings', () => {
   });
 
   it('connections beyond MAX_CONNECTIONS are closed at once; the others are served', async () => {
-    const t = await startTestApp({ listen: true, connections: { headersTimeoutMs: 5_000, bodyTimeoutMs: 5_000, idleTimeoutMs: 10_000, maxConnections: 2 } });
+    const t = await startTestApp({
+      listen: true,
+      connections: { headersTimeoutMs: 5_000, bodyTimeoutMs: 5_000, idleTimeoutMs: 10_000, uploadIdleTimeoutMs: 5_000, maxConnections: 2 },
+    });
     try {
       const port = Number(new URL(t.url as string).port);
       const held = [partialUpload(port, 'GET /healthz HTTP/1.1\r\nHost: x\r\n'), partialUpload(port, 'GET /healthz HTTP/1.1\r\nHost: x\r\n')];

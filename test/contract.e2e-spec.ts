@@ -84,6 +84,29 @@ describe('response contract: the published OpenAI schemas', () => {
   }
 
   describe.each(VARIANTS)('$name', (v) => {
+    it('answers the Files API in the published shape (OpenAIFile, ListFilesResponse, DeleteFileResponse)', async () => {
+      await conforming(async () => {
+        const upload = (purpose: string, withExpiry: boolean) => {
+          let req = t.http.post(url(v, '/files')).set(v.headers).field('purpose', purpose);
+          if (withExpiry) req = req.field('expires_after[anchor]', 'created_at').field('expires_after[seconds]', '3600');
+          return req.attach('file', Buffer.from(`contract ${slug(v)}`), `${slug(v)}.jsonl`);
+        };
+        const evals = await upload('evals', true);
+        expect(evals.status).toBe(200);
+        expect(evals.body).toMatchObject({ object: 'file', purpose: 'evals', expires_at: evals.body.created_at + 3600 });
+        const plain = await upload('assistants', false);
+        expect(plain.status).toBe(200);
+        const list = await call(v, 'get', '/files', 200, undefined, { limit: '2' });
+        expect(list).toMatchObject({ object: 'list', first_id: plain.body.id });
+        const none = await call(v, 'get', '/files', 200, undefined, { purpose: 'batch' });
+        expect(none).toMatchObject({ data: [], first_id: null, last_id: null, has_more: false });
+        await call(v, 'get', `/files/${evals.body.id}`, 200);
+        expect(await call(v, 'delete', `/files/${evals.body.id}`, 200)).toEqual({ id: evals.body.id, object: 'file', deleted: true });
+        await call(v, 'delete', `/files/${plain.body.id}`, 200);
+        await call(v, 'get', `/files/${evals.body.id}`, 404);
+      });
+    });
+
     it('answers every route in the published shape', async () => {
       await conforming(async () => {
         const v2 = v.shape === 'v2';
@@ -306,6 +329,13 @@ describe('schemaFor', () => {
     ['GET', '/nothing', 404, undefined, 'ErrorResponse'],
     ['GET', '/healthz', 200, undefined, undefined],
     ['GET', '/readyz', 503, undefined, undefined],
+    ['POST', '/v1/files', 200, 'v2', 'OpenAIFile'],
+    ['POST', '/openai/files?api-version=2024-02-15-preview', 200, 'v1', 'OpenAIFile'],
+    ['GET', '/v1/files?purpose=assistants', 200, 'v1', 'ListFilesResponse'],
+    ['GET', '/v1/files/file-1', 200, 'v2', 'OpenAIFile'],
+    ['DELETE', '/openai/files/file-1?api-version=2024-08-01-preview', 200, 'v2', 'DeleteFileResponse'],
+    ['GET', '/v1/files/file-1/content', 200, 'v2', undefined],
+    ['GET', '/v1/files/file-1/content', 404, 'v2', 'ErrorResponse'],
   ])('%s %s %d (%s) -> %s', (method, path, status, shape, expected) => {
     expect(schemaFor(method, path, status, shape)).toBe(expected);
   });
@@ -398,5 +428,18 @@ describe('ContractRecorder', () => {
       expect.arrayContaining([expect.objectContaining({ instancePath: '/content/0', keyword: 'oneOf' })]),
     );
     expect(check({ ...complete, role: 'system' })?.errors).toEqual([expect.objectContaining({ instancePath: '/role', keyword: 'enum' })]);
+  });
+
+  it('checks file objects against the current edition in either shape, with evals admitted as a purpose', () => {
+    const file = { id: 'file-1', object: 'file', bytes: 3, created_at: 1700000000, filename: 'a.txt', purpose: 'evals', status: 'processed' };
+    for (const shape of ['v1', 'v2'] as const) {
+      const check = (body: object) => checkResponse({ method: 'GET', path: '/v1/files/file-1', status: 200, shape, body: JSON.stringify(body) });
+      expect(check(file)).toBeUndefined();
+      expect(check({ ...file, purpose: 'fun' })?.errors).toEqual([expect.objectContaining({ instancePath: '/purpose', keyword: 'enum' })]);
+      expect(check({ ...file, bytes: '3' })?.errors).toEqual([expect.objectContaining({ instancePath: '/bytes', keyword: 'type' })]);
+    }
+    expect(CONTRACT_SCHEMAS.overlays).toEqual(
+      expect.arrayContaining([expect.objectContaining({ edition: 'v2', schema: 'OpenAIFile', path: '/properties/purpose' })]),
+    );
   });
 });

@@ -123,6 +123,12 @@ describe(`the same answers on Fastify and Express (this run: ${testPlatform()})`
   });
 
   const json = { ...bearer(KEY_A), 'content-type': 'application/json' };
+  const FORM_TYPE = 'multipart/form-data; boundary=pb';
+  const multipart = { ...bearer(KEY_A), 'content-type': FORM_TYPE };
+  const purpose = 'Content-Disposition: form-data; name="purpose"\r\n\r\nassistants';
+  const bad = 'Content-Disposition: form-data; name="purpose"\r\n\r\nfun';
+  const file = (content: string) => `Content-Disposition: form-data; name="file"; filename="f.txt"\r\n\r\n${content}`;
+  const form = (parts: string[]) => parts.map((part) => `--pb\r\n${part}\r\n`).join('') + '--pb--\r\n';
   const cases: [string, () => RawRequest][] = [
     ['retrieve', () => ({ method: 'GET', path: `/v1/threads/${threadId}`, headers: bearer(KEY_A) })],
     ['retrieve, v1 shape', () => ({ method: 'GET', path: `/v1/threads/${threadId}`, headers: { ...bearer(KEY_A), 'OpenAI-Beta': 'assistants=v1' } })],
@@ -216,6 +222,23 @@ describe(`the same answers on Fastify and Express (this run: ${testPlatform()})`
       () => ({ method: 'OPTIONS', path: '/v1/threads', headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' } }),
     ],
     ['CORS request, allowed origin', () => ({ method: 'GET', path: `/v1/threads/${threadId}`, headers: { ...bearer(KEY_A), origin: 'https://app.example' } })],
+    ['upload, no key', () => ({ method: 'POST', path: '/v1/files', headers: { 'content-type': FORM_TYPE }, body: form([purpose, file('x')]) })],
+    ['upload, text/plain', () => ({ method: 'POST', path: '/v1/files', headers: { ...bearer(KEY_A), 'content-type': 'text/plain' }, body: 'x' })],
+    ['upload, JSON', () => ({ method: 'POST', path: '/v1/files', headers: json, body: '{"purpose":"assistants"}' })],
+    ['upload, no content type', () => ({ method: 'POST', path: '/v1/files', headers: bearer(KEY_A), body: 'x' })],
+    ['upload, no file part', () => ({ method: 'POST', path: '/v1/files', headers: multipart, body: form([purpose]) })],
+    ['upload, two file parts', () => ({ method: 'POST', path: '/v1/files', headers: multipart, body: form([purpose, file('a'), file('b')]) })],
+    ['upload, a form cut short', () => ({ method: 'POST', path: '/v1/files', headers: multipart, body: form([purpose, file('a')]).slice(0, 120) })],
+    ['upload over BODY_LIMIT, no purpose', () => ({ method: 'POST', path: '/v1/files', headers: multipart, body: form([file('x'.repeat(4096))]) })],
+    ['upload, percent-encoded route', () => ({ method: 'POST', path: '/%761/files', headers: multipart, body: form([file('x')]) })],
+    ['upload, chunked, unknown purpose', () => ({ method: 'POST', path: '/v1/files', headers: multipart, body: form([bad, file('x')]), chunked: true })],
+    [
+      'Azure upload, text/plain',
+      () => ({ method: 'POST', path: `/openai/files?api-version=${AZURE}`, headers: { 'api-key': KEY_A, 'content-type': 'text/plain' }, body: 'x' }),
+    ],
+    ['list files, bad limit', () => ({ method: 'GET', path: '/v1/files?limit=0', headers: bearer(KEY_A) })],
+    ['retrieve an unknown file', () => ({ method: 'GET', path: '/v1/files/file-nope', headers: bearer(KEY_A) })],
+    ['content of an unknown file', () => ({ method: 'GET', path: '/v1/files/file-nope/content', headers: bearer(KEY_A) })],
     ['healthz', () => ({ method: 'GET', path: '/healthz' })],
     ['readyz', () => ({ method: 'GET', path: '/readyz' })],
     ['openapi.json', () => ({ method: 'GET', path: '/openapi.json' })],

@@ -10,7 +10,7 @@ describe('/readyz', () => {
     await t?.close();
   });
 
-  it.each(['messages', 'threads', 'idempotency_keys', 'api_keys'])(
+  it.each(['messages', 'threads', 'idempotency_keys', 'api_keys', 'files', 'file_chunks'])(
     'is 503 while queries on %s fail, though connections succeed, and 200 again once they work',
     async (table) => {
       await t.http.get('/readyz').expect(200);

@@ -29,6 +29,7 @@ export function randomBase62(length: number): string {
 
 export const newThreadId = (): string => `thread_${randomBase62(ID_LENGTH)}`;
 export const newMessageId = (): string => `msg_${randomBase62(ID_LENGTH)}`;
+export const newFileId = (): string => `file-${randomBase62(ID_LENGTH)}`;
 
 /**
  * The one id rule, for every id a client sends (path, body, cursor): 1 to 128 visible ASCII

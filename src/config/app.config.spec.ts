@@ -19,7 +19,7 @@ describe('loadConfig', () => {
       requestTimeoutMs: 30000,
       corsOrigins: [],
       httpPlatform: 'fastify',
-      connections: { headersTimeoutMs: 10_000, bodyTimeoutMs: 30_000, idleTimeoutMs: 60_000, maxConnections: 1_000 },
+      connections: { headersTimeoutMs: 10_000, bodyTimeoutMs: 30_000, idleTimeoutMs: 60_000, uploadIdleTimeoutMs: 30_000, maxConnections: 1_000 },
       rateLimitPerMinute: 0,
       authFailuresPerMinute: 60,
       metricsToken: undefined,
@@ -47,6 +47,7 @@ describe('loadConfig', () => {
       HEADERS_TIMEOUT_MS: '2000',
       BODY_TIMEOUT_MS: '9000',
       IDLE_TIMEOUT_MS: '15000',
+      UPLOAD_IDLE_TIMEOUT_MS: '12000',
       MAX_CONNECTIONS: '50',
       RATE_LIMIT_RPM: '600',
       AUTH_FAILURES_PER_MINUTE: '0',
@@ -69,7 +70,7 @@ describe('loadConfig', () => {
       requestTimeoutMs: 5000,
       corsOrigins: ['https://a.example', 'http://localhost:3000'],
       httpPlatform: 'express',
-      connections: { headersTimeoutMs: 2000, bodyTimeoutMs: 9000, idleTimeoutMs: 15000, maxConnections: 50 },
+      connections: { headersTimeoutMs: 2000, bodyTimeoutMs: 9000, idleTimeoutMs: 15000, uploadIdleTimeoutMs: 12000, maxConnections: 50 },
       rateLimitPerMinute: 600,
       authFailuresPerMinute: 0,
       metricsToken: 'metrics-0123456789abcdef',
@@ -96,6 +97,8 @@ describe('loadConfig', () => {
     ['HEADERS_TIMEOUT_MS', '0'],
     ['BODY_TIMEOUT_MS', '200'],
     ['IDLE_TIMEOUT_MS', 'soon'],
+    ['UPLOAD_IDLE_TIMEOUT_MS', '50'],
+    ['UPLOAD_IDLE_TIMEOUT_MS', '60001'],
     ['MAX_CONNECTIONS', '0'],
     ['RATE_LIMIT_RPM', '-1'],
     ['AUTH_FAILURES_PER_MINUTE', 'many'],
@@ -104,6 +107,14 @@ describe('loadConfig', () => {
   ])('rejects %s=%s with a message naming the variable', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^${name} `));
+  });
+
+  it('times uploads by their progress: at most IDLE_TIMEOUT_MS, which a shorter one brings down when unset', () => {
+    expect(loadConfig({ IDLE_TIMEOUT_MS: '20000' }).connections.uploadIdleTimeoutMs).toBe(20000);
+    expect(loadConfig({ IDLE_TIMEOUT_MS: '20000', UPLOAD_IDLE_TIMEOUT_MS: '5000' }).connections.uploadIdleTimeoutMs).toBe(5000);
+    expect(() => loadConfig({ IDLE_TIMEOUT_MS: '20000', UPLOAD_IDLE_TIMEOUT_MS: '25000' })).toThrow(
+      /^UPLOAD_IDLE_TIMEOUT_MS must be at most IDLE_TIMEOUT_MS \(20000\)/,
+    );
   });
 
   it('refuses a pooler setting without the pooler, naming the variables', () => {

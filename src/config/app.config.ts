@@ -50,6 +50,11 @@ export interface ConnectionSettings {
   bodyTimeoutMs: number;
   /** A connection with no traffic either way for this long is closed. */
   idleTimeoutMs: number;
+  /**
+   * An upload (POST /files) is not held to `bodyTimeoutMs`: it fails when none of its bytes arrive
+   * for this long while the service waits for them (at most `idleTimeoutMs`).
+   */
+  uploadIdleTimeoutMs: number;
   /** Connections beyond this many are closed at once. */
   maxConnections: number;
 }
@@ -70,7 +75,7 @@ export function integer<F extends number | undefined>(env: NodeJS.ProcessEnv, na
   return value;
 }
 
-function byteSize(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+export function byteSize(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const match = /^(\d+)\s*([a-z]*)$/i.exec(raw.trim());
@@ -133,7 +138,13 @@ function httpPlatform(env: NodeJS.ProcessEnv): HttpPlatformName {
   return name;
 }
 
-export const DEFAULT_CONNECTIONS: ConnectionSettings = { headersTimeoutMs: 10_000, bodyTimeoutMs: 30_000, idleTimeoutMs: 60_000, maxConnections: 1_000 };
+export const DEFAULT_CONNECTIONS: ConnectionSettings = {
+  headersTimeoutMs: 10_000,
+  bodyTimeoutMs: 30_000,
+  idleTimeoutMs: 60_000,
+  uploadIdleTimeoutMs: 30_000,
+  maxConnections: 1_000,
+};
 
 function connectionSettings(env: NodeJS.ProcessEnv): ConnectionSettings {
   const headersTimeoutMs = integer(env, 'HEADERS_TIMEOUT_MS', DEFAULT_CONNECTIONS.headersTimeoutMs, 100, 3_600_000);
@@ -143,10 +154,19 @@ function connectionSettings(env: NodeJS.ProcessEnv): ConnectionSettings {
       `BODY_TIMEOUT_MS (the whole request, headers included) must be at least HEADERS_TIMEOUT_MS (${headersTimeoutMs}), got '${bodyTimeoutMs}'`,
     );
   }
+  const idleTimeoutMs = integer(env, 'IDLE_TIMEOUT_MS', DEFAULT_CONNECTIONS.idleTimeoutMs, 100, 3_600_000);
+  // Unset, it follows a shorter IDLE_TIMEOUT_MS down: a stalled upload's connection would be closed by that first.
+  const uploadIdleTimeoutMs = integer(env, 'UPLOAD_IDLE_TIMEOUT_MS', Math.min(DEFAULT_CONNECTIONS.uploadIdleTimeoutMs, idleTimeoutMs), 100, 3_600_000);
+  if (uploadIdleTimeoutMs > idleTimeoutMs) {
+    throw new ConfigError(
+      `UPLOAD_IDLE_TIMEOUT_MS must be at most IDLE_TIMEOUT_MS (${idleTimeoutMs}): a connection idle that long is closed first; got '${uploadIdleTimeoutMs}'`,
+    );
+  }
   return {
     headersTimeoutMs,
     bodyTimeoutMs,
-    idleTimeoutMs: integer(env, 'IDLE_TIMEOUT_MS', DEFAULT_CONNECTIONS.idleTimeoutMs, 100, 3_600_000),
+    idleTimeoutMs,
+    uploadIdleTimeoutMs,
     maxConnections: integer(env, 'MAX_CONNECTIONS', DEFAULT_CONNECTIONS.maxConnections, 1, 1_000_000),
   };
 }

@@ -1,5 +1,6 @@
 import { arrayTooLong, invalidType, missingParameter, notOneOf, Problem } from '../common/errors/wording';
 import { newMessageId, randomBase62 } from '../common/ids';
+import type { FileReference } from '../files/file-references';
 import { MessageAttachment, MessageContentPart, MessageRecord } from '../messages/message.entity';
 
 /**
@@ -252,6 +253,22 @@ export function toNewItem(input: Record<string, unknown>): NewItem {
   }
   const id = type === 'message' ? newMessageId() : `${ITEM_PREFIXES.get(type) as string}_${randomBase62(24)}`;
   return { id, role: type === 'message' ? (input.role as string) : 'item', content: [], attachments: [], metadata: {}, item };
+}
+
+/**
+ * The file ids of an item stored as an Assistants message (its `image_file` parts and attachments),
+ * each with the field that names it as the client sent it (`items[0].content[1].file_id`); none for
+ * an item stored whole, which the Assistants API does not show.
+ */
+export function itemFileReferences(input: Record<string, unknown>, stored: NewItem, prefix: string): FileReference[] {
+  if (stored.item !== null) return [];
+  const references: FileReference[] = [];
+  partsOf(stored.role, input.content).forEach((part, j) => {
+    if ((part.type === 'input_image' || part.type === 'input_file') && typeof part.file_id === 'string') {
+      references.push({ fileId: part.file_id, param: `${prefix}content[${j}].file_id` });
+    }
+  });
+  return references;
 }
 
 /** A stored row as the Conversations API shows it. */

@@ -4,6 +4,7 @@ import { KeysetPlan, takePage } from '../common/pagination/keyset';
 import { SortOrder } from '../common/pagination/list-query.dto';
 import { Metadata } from '../common/metadata/is-metadata';
 import { NOW_SECONDS as NOW, Queryable, Sql, Statement, statement } from '../database/sql';
+import { firstMissingFile } from '../files/files.repository';
 import { messageColumns } from '../messages/messages.repository';
 import { ThreadRecord } from '../threads/threads.repository';
 import { ItemRecord, NewItem } from './conversation-item';
@@ -32,6 +33,25 @@ const CREATE = statement(`
   )
   SELECT thread.* FROM thread`);
 
+/**
+ * CREATE when the items name files: each must be a live file of the tenant ($9), checked in the same
+ * statement; otherwise nothing is inserted and the first missing one's position comes back.
+ */
+const CREATE_CHECKED = statement(`
+  WITH missing AS (${firstMissingFile('$9', '$2')}),
+  thread AS (
+    INSERT INTO threads (id, tenant_id, created_at, metadata, tool_resources)
+    SELECT $1, $2, ${NOW}, $3::json, '{}' WHERE NOT EXISTS (SELECT 1 FROM missing)
+    RETURNING ${THREAD_COLUMNS}
+  ),
+  inserted AS (
+    INSERT INTO messages (thread_id, id, tenant_id, created_at, completed_at, role, content, attachments, metadata, item)
+    SELECT thread.id, i.id, $2, thread."createdAt", thread."createdAt", i.role, i.content, i.attachments, '{}', i.item
+    FROM thread, ${itemsSource(4)}
+    ORDER BY i.ord
+  )
+  SELECT (SELECT ord FROM missing)::int AS "missingFile", thread.* FROM (SELECT 1) one LEFT JOIN thread ON true`);
+
 /** Items appended to an owned thread, in the order given, ownership checked in the same statement. */
 const INSERT = statement(`
   WITH t AS (SELECT id, tenant_id FROM threads WHERE id = $1 AND tenant_id = $2),
@@ -43,6 +63,20 @@ const INSERT = statement(`
     RETURNING created_at
   )
   SELECT t.id AS "threadFound", (SELECT min(created_at) FROM inserted) AS "createdAt" FROM t`);
+
+/** INSERT when the items name files ($8): nothing is inserted when one is missing, and its position comes back. */
+const INSERT_CHECKED = statement(`
+  WITH missing AS (${firstMissingFile('$8', '$2')}),
+  t AS (SELECT id, tenant_id FROM threads WHERE id = $1 AND tenant_id = $2),
+  inserted AS (
+    INSERT INTO messages (thread_id, id, tenant_id, created_at, completed_at, role, content, attachments, metadata, item)
+    SELECT t.id, i.id, t.tenant_id, ${NOW}, ${NOW}, i.role, i.content, i.attachments, '{}', i.item
+    FROM t, ${itemsSource(3)}
+    WHERE NOT EXISTS (SELECT 1 FROM missing)
+    ORDER BY i.ord
+    RETURNING created_at
+  )
+  SELECT t.id AS "threadFound", (SELECT ord FROM missing)::int AS "missingFile", (SELECT min(created_at) FROM inserted) AS "createdAt" FROM t`);
 
 const FIND = statement(`
   SELECT t.id AS "threadFound", ${ITEM_COLUMNS('m')}
@@ -59,7 +93,8 @@ type ThreadScopedRow<T> = { threadFound: string } & (T | { [K in keyof T]: null 
 type ListRow = ThreadScopedRow<ItemRecord> & { afterSeq: number | null };
 
 export type ItemLookup = { kind: 'no-thread' } | { kind: 'no-item' } | { kind: 'item'; item: ItemRecord };
-export type ItemsInsert = { kind: 'no-thread' } | { kind: 'items'; items: ItemRecord[] };
+export type ItemsInsert = { kind: 'no-thread' } | { kind: 'missing-file'; position: number } | { kind: 'items'; items: ItemRecord[] };
+export type ConversationCreate = { kind: 'missing-file'; position: number } | { kind: 'thread'; thread: ThreadRecord };
 export type ItemDelete = { kind: 'no-thread' } | { kind: 'no-item' } | { kind: 'deleted'; thread: ThreadRecord };
 export type ItemPage = { kind: 'no-thread' } | { kind: 'no-cursor' } | { kind: 'page'; items: ItemRecord[]; hasMore: boolean };
 
@@ -111,21 +146,33 @@ function inserted(threadId: string, createdAt: number, item: NewItem): ItemRecor
 export class ConversationItemsRepository {
   constructor(private readonly sql: Sql) {}
 
-  async create(thread: { id: string; tenantId: string; metadata: Metadata }, items: NewItem[], on?: Queryable): Promise<ThreadRecord> {
+  /** `fileIds`: the ids that must name live files of the tenant (none: no check). */
+  async create(
+    thread: { id: string; tenantId: string; metadata: Metadata },
+    items: NewItem[],
+    on?: Queryable,
+    fileIds: string[] = [],
+  ): Promise<ConversationCreate> {
     const params = [thread.id, thread.tenantId, JSON.stringify(thread.metadata), ...itemParams(items)];
-    return (await this.sql.rows<ThreadRecord>(CREATE, params, on))[0];
+    if (fileIds.length === 0) return { kind: 'thread', thread: (await this.sql.rows<ThreadRecord>(CREATE, params, on))[0] };
+    const [{ missingFile, ...created }] = await this.sql.rows<{ missingFile: number | null } & ThreadRecord>(CREATE_CHECKED, [...params, fileIds], on);
+    return missingFile !== null ? { kind: 'missing-file', position: missingFile } : { kind: 'thread', thread: created };
   }
 
-  async insert(tenant: string, threadId: string, items: NewItem[], on?: Queryable): Promise<ItemsInsert> {
-    let rows: { threadFound: string; createdAt: number | null }[];
+  /** `fileIds`: the ids that must name live files of the tenant (none: no check). */
+  async insert(tenant: string, threadId: string, items: NewItem[], on?: Queryable, fileIds: string[] = []): Promise<ItemsInsert> {
+    let rows: { threadFound: string; createdAt: number | null; missingFile?: number | null }[];
     try {
-      rows = await this.sql.rows(INSERT, [threadId, tenant, ...itemParams(items)], on);
+      const params = [threadId, tenant, ...itemParams(items)];
+      rows = fileIds.length === 0 ? await this.sql.rows(INSERT, params, on) : await this.sql.rows(INSERT_CHECKED, [...params, fileIds], on);
     } catch (error) {
       // The thread was deleted between the statement's read of it and its insert.
       if (sqlState(error) === FOREIGN_KEY_VIOLATION) return { kind: 'no-thread' };
       throw error;
     }
     if (rows.length === 0) return { kind: 'no-thread' };
+    const { missingFile } = rows[0];
+    if (missingFile !== undefined && missingFile !== null) return { kind: 'missing-file', position: missingFile };
     const createdAt = Number(rows[0].createdAt);
     return { kind: 'items', items: items.map((item) => inserted(threadId, createdAt, item)) };
   }

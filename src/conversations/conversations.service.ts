@@ -3,10 +3,11 @@ import { ApiError, notFound } from '../common/errors/api-error';
 import { newThreadId } from '../common/ids';
 import { DEFAULT_LIMIT, planKeyset } from '../common/pagination/keyset';
 import { listEnvelope, ListEnvelope } from '../common/pagination/list-envelope';
+import { FileReferences } from '../files/file-references';
 import { IdempotentRequest } from '../idempotency/idempotency-key.decorator';
 import { IdempotencyService } from '../idempotency/idempotency.service';
 import { ThreadRecord, ThreadsRepository } from '../threads/threads.repository';
-import { ItemObject, presentItem, toNewItem } from './conversation-item';
+import { ItemObject, itemFileReferences, presentItem, toNewItem } from './conversation-item';
 import { ConversationItemsRepository } from './conversation-items.repository';
 import { ConversationObject, presentConversation, presentConversationDeleted, threadIdOf } from './conversation.presenter';
 import { CreateConversationDto } from './dto/create-conversation.dto';
@@ -36,12 +37,19 @@ export class ConversationsService {
     private readonly threads: ThreadsRepository,
     private readonly items: ConversationItemsRepository,
     private readonly idempotency: IdempotencyService,
+    private readonly fileReferences: FileReferences,
   ) {}
 
   async create(tenant: string, dto: CreateConversationDto, idempotency?: IdempotentRequest): Promise<ConversationObject> {
-    const items = (dto.items ?? []).map(toNewItem);
+    const inputs = dto.items ?? [];
+    const items = inputs.map(toNewItem);
+    const references = items.flatMap((item, i) => itemFileReferences(inputs[i], item, `items[${i}].`));
     const thread = { id: newThreadId(), tenantId: tenant, metadata: dto.metadata ?? {} };
-    return this.idempotency.run(tenant, idempotency, async (on) => presentConversation(await this.items.create(thread, items, on)));
+    return this.idempotency.run(tenant, idempotency, async (on) => {
+      const created = await this.items.create(thread, items, on, this.fileReferences.toCheck(references));
+      if (created.kind === 'missing-file') throw this.fileReferences.missing(references, created.position);
+      return presentConversation(created.thread);
+    });
   }
 
   async retrieve(tenant: string, conversationId: string): Promise<ConversationObject> {
@@ -51,7 +59,9 @@ export class ConversationsService {
   /** Metadata only (a thread's tool resources are kept as they are). */
   async update(tenant: string, conversationId: string, dto: UpdateConversationDto): Promise<ConversationObject> {
     const changes = { metadata: dto.metadata ?? {}, toolResources: null };
-    return presentConversation(found(await this.threads.modify(tenant, threadOf(conversationId), changes), conversationId));
+    // No file ids to check: the tool resources are not changed.
+    const written = await this.threads.modify(tenant, threadOf(conversationId), changes);
+    return presentConversation(found(written?.kind === 'thread' ? written.thread : undefined, conversationId));
   }
 
   async delete(tenant: string, conversationId: string) {
@@ -62,9 +72,11 @@ export class ConversationsService {
   async createItems(tenant: string, conversationId: string, dto: CreateItemsDto, idempotency?: IdempotentRequest): Promise<ListEnvelope<ItemObject>> {
     const threadId = threadOf(conversationId);
     const items = dto.items.map(toNewItem);
+    const references = items.flatMap((item, i) => itemFileReferences(dto.items[i], item, `items[${i}].`));
     return this.idempotency.run(tenant, idempotency, async (on) => {
-      const inserted = await this.items.insert(tenant, threadId, items, on);
+      const inserted = await this.items.insert(tenant, threadId, items, on, this.fileReferences.toCheck(references));
       if (inserted.kind === 'no-thread') throw notFound('conversation', conversationId);
+      if (inserted.kind === 'missing-file') throw this.fileReferences.missing(references, inserted.position);
       return listEnvelope(inserted.items.map(presentItem), false);
     });
   }

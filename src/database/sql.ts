@@ -52,7 +52,9 @@ const PING = statement(`
   SELECT EXISTS (SELECT 1 FROM threads WHERE id = $1 AND tenant_id = $1)
     OR EXISTS (SELECT 1 FROM messages WHERE thread_id = $1 AND id = $1)
     OR EXISTS (SELECT 1 FROM idempotency_keys WHERE tenant_id = $1 AND key = $1)
-    OR EXISTS (SELECT 1 FROM api_keys WHERE id = $1) AS found`);
+    OR EXISTS (SELECT 1 FROM api_keys WHERE id = $1)
+    OR EXISTS (SELECT 1 FROM files WHERE id = $1 AND tenant_id = $1)
+    OR EXISTS (SELECT 1 FROM file_chunks WHERE file_id = $1 AND n = 0) AS found`);
 
 /** The database's time in epoch seconds, as the API's `created_at` fields are: times come from the database. */
 export const NOW_SECONDS = 'extract(epoch from now())::bigint';
@@ -117,6 +119,12 @@ export class Sql {
   async transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
     const client = await this.checkOut();
     let broken: Error | undefined;
+    // A connection lost while the transaction waits on something else (an upload's next bytes) is
+    // reported by an 'error' event: answered as the lost connection it is (503) rather than as the
+    // "not queryable" error of the next statement, and the connection is not reused.
+    let lost: Error | undefined;
+    const onError = (error: Error) => (lost ??= error);
+    client.on('error', onError);
     try {
       await this.startSession(client);
       await client.query('BEGIN');
@@ -124,10 +132,11 @@ export class Sql {
       await client.query('COMMIT');
       return result;
     } catch (error) {
-      await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
-      throw error;
+      if (!lost) await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
+      throw lost ?? error;
     } finally {
-      client.release(broken);
+      client.off('error', onError);
+      client.release(lost ?? broken);
     }
   }
 

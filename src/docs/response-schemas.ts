@@ -109,6 +109,21 @@ export const RESPONSE_SCHEMAS: Record<string, SchemaObject> = {
     description: 'A message item (the Assistants message with the same id) or an item of another type, stored as written',
   },
   ConversationItemList: list(ref('ConversationItem')),
+  File: object(
+    {
+      id: string,
+      object: constant('file'),
+      bytes: { type: 'integer' },
+      created_at: unixTime,
+      expires_at: { ...unixTime, description: 'Only for a file uploaded with expires_after' },
+      filename: string,
+      purpose: string,
+      status: { type: 'string', enum: ['processed'] },
+    },
+    ['expires_at'],
+  ),
+  FileList: list(ref('File')),
+  DeletedFile: object({ id: string, object: constant('file'), deleted: { type: 'boolean', enum: [true] } }),
   Health: object({ status: constant('ok') }),
   Readiness: object({ status: constant('ok'), database: constant('reachable') }),
   Error: object({ message: string, type: string, param: nullableString, code: nullableString }),
@@ -125,8 +140,9 @@ const ERRORS: Record<string, string> = {
   '400': 'Invalid request: malformed JSON, unknown or invalid fields, a bad query, api-version or OpenAI-Beta',
   '401': 'Missing or wrong API key',
   '404': 'No such thread, message or route (another tenant’s objects are not found either)',
+  '408': 'The upload stalled: none of its bytes arrived for UPLOAD_IDLE_TIMEOUT_MS (nothing was stored)',
   '409': 'A request with the same Idempotency-Key is still being processed',
-  '413': 'Request body over BODY_LIMIT',
+  '413': 'Request body over BODY_LIMIT (POST /files: a file over FILE_MAX_BYTES)',
   '415': 'A body that is not application/json',
   '500': 'Server error (never a stack trace or SQL)',
   '503': 'The database cannot be reached',
@@ -158,6 +174,11 @@ function successSchema(method: string, route: string): string | undefined {
     'GET /conversations/{conversation_id}/items': 'ConversationItemList',
     'GET /conversations/{conversation_id}/items/{item_id}': 'ConversationItem',
     'DELETE /conversations/{conversation_id}/items/{item_id}': 'Conversation',
+    'POST /files': 'File',
+    'GET /files': 'FileList',
+    'GET /files/{file_id}': 'File',
+    'DELETE /files/{file_id}': 'DeletedFile',
+    'GET /files/{file_id}/content': 'FileContent',
     'GET /healthz': 'Health',
     'GET /readyz': 'Readiness',
   };
@@ -173,7 +194,15 @@ export function describeResponses(path: string, method: string, operation: Opera
   const route = dialect === undefined ? path : path.replace(/^\/(openai\/v1|v1|openai)/, '');
   const success = successSchema(method, route);
   if (!success) throw new Error(`no response schema for ${method.toUpperCase()} ${path}`);
-  const responses: Record<string, ResponseObject> = { '200': json('OK', success) };
+  const responses: Record<string, ResponseObject> =
+    success === 'FileContent'
+      ? {
+          '200': {
+            description: "The file's bytes, with its Content-Type and Content-Disposition",
+            content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } },
+          },
+        }
+      : { '200': json('OK', success) };
   if (dialect === undefined) {
     if (route === '/readyz') responses['503'] = json('Not ready: the database cannot be reached, or the process is shutting down', 'ErrorResponse');
     operation.responses = responses;
@@ -185,7 +214,8 @@ export function describeResponses(path: string, method: string, operation: Opera
     '401',
     '404',
     ...(withBody && !/\{(message_id|thread_id|conversation_id)\}$/.test(route) ? ['409'] : []),
-    ...(withBody ? ['413', '415'] : []),
+    // An upload is multipart/form-data, not JSON: a body of another type is a 400 there, not a 415.
+    ...(withBody ? (route === '/files' ? ['408', '413'] : ['413', '415']) : []),
     '500',
     '503',
     '504',

@@ -4,6 +4,7 @@ import { KeysetPlan, takePage } from '../common/pagination/keyset';
 import { SortOrder } from '../common/pagination/list-query.dto';
 import { NOW_SECONDS as NOW, Queryable, Sql, Statement, statement } from '../database/sql';
 import { MESSAGE_TEXT, searchQueryExpression, textSearchConfig } from '../database/text-search';
+import { firstMissingFile } from '../files/files.repository';
 import { MessageRecord } from './message.entity';
 import { NewMessage } from './new-message';
 import { SearchTerms } from './search-query';
@@ -37,6 +38,21 @@ const INSERT = statement(`
   FROM threads t WHERE t.id = $1 AND t.tenant_id = $2
   RETURNING created_at AS "createdAt"`);
 
+/**
+ * The insert when the message names files: each must be a live file of the tenant, checked in the
+ * same statement; otherwise nothing is inserted and the first missing one's position comes back.
+ */
+const INSERT_CHECKED = statement(`
+  WITH missing AS (${firstMissingFile('$8', '$2')}),
+  inserted AS (
+    INSERT INTO messages (thread_id, id, tenant_id, created_at, completed_at, role, content, attachments, metadata)
+    SELECT t.id, $3, t.tenant_id, ${NOW}, ${NOW}, $4, $5::json, $6::json, $7::json
+    FROM threads t WHERE t.id = $1 AND t.tenant_id = $2 AND NOT EXISTS (SELECT 1 FROM missing)
+    RETURNING created_at
+  )
+  SELECT t.id AS "threadFound", (SELECT ord FROM missing)::int AS "missingFile", (SELECT created_at FROM inserted) AS "createdAt"
+  FROM threads t WHERE t.id = $1 AND t.tenant_id = $2`);
+
 const FIND = statement(`
   SELECT t.id AS "threadFound", ${messageColumns('m')}
   FROM threads t LEFT JOIN messages m ON m.thread_id = t.id AND m.id = $3 AND m.item IS NULL
@@ -66,7 +82,7 @@ type ThreadScopedRow<T> = { threadFound: string } & (T | { [K in keyof T]: null 
 type ListRow = ThreadScopedRow<MessageRecord> & { afterSeq: number | null; beforeSeq: number | null };
 
 export type MessageLookup = { kind: 'no-thread' } | { kind: 'no-message' } | { kind: 'message'; message: MessageRecord };
-export type MessageInsert = { kind: 'no-thread' } | { kind: 'message'; message: MessageRecord };
+export type MessageInsert = { kind: 'no-thread' } | { kind: 'missing-file'; position: number } | { kind: 'message'; message: MessageRecord };
 export type MessageDelete = { kind: 'no-thread' } | { kind: 'no-message' } | { kind: 'deleted'; id: string };
 export type MessagePage =
   { kind: 'no-thread' } | { kind: 'no-cursor'; param: 'after' | 'before' } | { kind: 'page'; messages: MessageRecord[]; hasMore: boolean };
@@ -97,10 +113,11 @@ function lookup(rows: ThreadScopedRow<MessageRecord>[]): MessageLookup {
 export class MessagesRepository {
   constructor(private readonly sql: Sql) {}
 
-  async insert(tenantId: string, threadId: string, message: NewMessage, on?: Queryable): Promise<MessageInsert> {
-    let rows: { createdAt: number }[];
+  /** `fileIds`: the ids that must name live files of the tenant (none: no check). */
+  async insert(tenantId: string, threadId: string, message: NewMessage, on?: Queryable, fileIds: string[] = []): Promise<MessageInsert> {
+    let rows: { createdAt: number | null; missingFile?: number | null }[];
     try {
-      const params = [
+      const params: unknown[] = [
         threadId,
         tenantId,
         message.id,
@@ -109,14 +126,18 @@ export class MessagesRepository {
         JSON.stringify(message.attachments),
         JSON.stringify(message.metadata),
       ];
-      rows = await this.sql.rows<{ createdAt: number }>(INSERT, params, on);
+      if (fileIds.length > 0) params.push(fileIds);
+      rows = await this.sql.rows<{ createdAt: number | null; missingFile?: number | null }>(fileIds.length > 0 ? INSERT_CHECKED : INSERT, params, on);
     } catch (error) {
       // The thread was deleted between the statement's read of it and its insert.
       if (sqlState(error) === FOREIGN_KEY_VIOLATION) return { kind: 'no-thread' };
       throw error;
     }
     if (rows.length === 0) return { kind: 'no-thread' };
-    const { createdAt } = rows[0];
+    const { createdAt, missingFile } = rows[0];
+    if (missingFile !== undefined && missingFile !== null) return { kind: 'missing-file', position: missingFile };
+    // The thread was deleted between the statement's read of it and its insert.
+    if (createdAt === null) return { kind: 'no-thread' };
     return {
       kind: 'message',
       message: {

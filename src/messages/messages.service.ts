@@ -13,23 +13,27 @@ import { MessageRecord } from './message.entity';
 import { pageOfFiles } from './message-files';
 import { MessageFileObject, presentMessage, presentMessageDeleted, presentMessageFiles } from './message.presenter';
 import { MessageLookup, MessagesRepository } from './messages.repository';
-import { toNewMessage } from './new-message';
+import { fileReferencesOf, toNewMessage } from './new-message';
 import { SearchMessagesQueryDto } from './dto/search-messages-query.dto';
 import { searchTerms } from './search-query';
 import { parseHitCursor, presentSearchHit } from './search.presenter';
+import { FileReferences } from '../files/file-references';
 
 @Injectable()
 export class MessagesService {
   constructor(
     private readonly messages: MessagesRepository,
     private readonly idempotency: IdempotencyService,
+    private readonly fileReferences: FileReferences,
   ) {}
 
   async create(tenant: string, shape: Shape, threadId: string, dto: CreateMessageDto, idempotency?: IdempotentRequest) {
     const message = toNewMessage(dto, shape);
+    const references = fileReferencesOf(message, shape);
     return this.idempotency.run(tenant, idempotency, async (on) => {
-      const inserted = await this.messages.insert(tenant, threadId, message, on);
+      const inserted = await this.messages.insert(tenant, threadId, message, on, this.fileReferences.toCheck(references));
       if (inserted.kind === 'no-thread') throw notFound('thread', threadId);
+      if (inserted.kind === 'missing-file') throw this.fileReferences.missing(references, inserted.position);
       return presentMessage(inserted.message, shape);
     });
   }

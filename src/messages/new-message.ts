@@ -2,6 +2,7 @@ import { Shape } from '../common/api-version/api-request';
 import { ApiError } from '../common/errors/api-error';
 import { newMessageId } from '../common/ids';
 import { Metadata } from '../common/metadata/is-metadata';
+import { FileReference } from '../files/file-references';
 import { CreateMessageDto } from './dto/create-message.dto';
 import { MessageAttachment, MessageContentPart, MessageRole } from './message.entity';
 
@@ -46,4 +47,16 @@ export function toNewMessage(dto: CreateMessageDto, shape: Shape, prefix = ''): 
       ? (dto.file_ids ?? []).map((file_id) => ({ file_id, tools: [] }))
       : (dto.attachments ?? []).map((a) => ({ file_id: a.file_id, tools: a.tools.map((tool) => ({ type: tool.type })) }));
   return { id: newMessageId(), role: dto.role, content, attachments, metadata: dto.metadata ?? {} };
+}
+
+/** The file ids a message names, each with the field that names it as the client sent it (`attachments[1].file_id`, v1 `file_ids[0]`). */
+export function fileReferencesOf(message: NewMessage, shape: Shape, prefix = ''): FileReference[] {
+  const references: FileReference[] = [];
+  message.content.forEach((part, i) => {
+    if (part.type === 'image_file') references.push({ fileId: part.image_file.file_id, param: `${prefix}content[${i}].image_file.file_id` });
+  });
+  message.attachments.forEach((attachment, i) => {
+    references.push({ fileId: attachment.file_id, param: shape === 'v1' ? `${prefix}file_ids[${i}]` : `${prefix}attachments[${i}].file_id` });
+  });
+  return references;
 }

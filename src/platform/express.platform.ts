@@ -7,6 +7,7 @@ import { pathOf, type ApiRequest } from '../common/api-version/api-request';
 import { ApiError } from '../common/errors/api-error';
 import { bodyFollows } from '../common/http/connection-limits';
 import { bodyLengthMismatch, bodyTooLarge, clientClosedRequest, isClientAbort, parseJsonBody, unsupportedMediaType } from '../common/http/json-body';
+import { isStreamedUpload, type RawRequestBody } from '../common/http/raw-body';
 import { RequestDeadlines, TIMEOUT_BODY } from '../common/http/request-timeout';
 import { securityHeadersFor } from '../common/http/response-headers';
 import { requestIdOf } from '../observability/request-id';
@@ -97,13 +98,24 @@ function isJson(contentType: string): boolean {
   return (semicolon < 0 ? contentType : contentType.slice(0, semicolon)).trim().toLowerCase() === 'application/json';
 }
 
-/** JSON bodies only, within the size limit; the same rules and answers as the Fastify content-type parser. */
-function jsonBodyParser(limit: number) {
-  return (request: Request, _response: Response, next: NextFunction): void => {
+/**
+ * JSON bodies only, within the size limit; the same rules and answers as the Fastify content-type
+ * parser. The upload route's other bodies are handed through unread (`openUpload`).
+ */
+function jsonBodyParser(limit: number, openUpload: (request: Request, response: Response) => RawRequestBody) {
+  return (request: Request, response: Response, next: NextFunction): void => {
     // No route: Nest's not-found answers 404, with the body never read.
     if (!BODY_METHODS.has(request.method) || !(request as ExpressApiRequest).routeFound) return next();
     const contentType = request.headers['content-type'];
     if (contentType === undefined && hasNoBody(request)) return next();
+    // The upload route streams its body itself.
+    if (
+      (contentType === undefined || !isJson(contentType)) &&
+      isStreamedUpload(request.method, (request as ExpressApiRequest)._parsedUrl?.pathname ?? pathOf(request.url))
+    ) {
+      request.body = openUpload(request, response);
+      return next();
+    }
     if (contentType === undefined || !isJson(contentType)) return next(unsupportedMediaType(contentType));
     const declared = request.headers['content-length'] === undefined ? undefined : Number(request.headers['content-length']);
     if (declared !== undefined && declared > limit) return next(bodyTooLarge());
@@ -219,7 +231,9 @@ export function expressPlatform(settings: PlatformSettings): HttpPlatform {
         if (early) response.setHeader('connection', 'close');
         next(error);
       });
-      instance.use(jsonBodyParser(settings.bodyLimitBytes));
+      // An upload is timed by its progress while its body arrives; its deadline counts from its last byte.
+      const openUpload = (request: Request, response: Response) => settings.uploads.open(request, response, deadlines.suspend(response));
+      instance.use(jsonBodyParser(settings.bodyLimitBytes, openUpload));
       adapter.getHttpServer()?.once('close', () => deadlines.close());
     },
     async ready(): Promise<void> {},

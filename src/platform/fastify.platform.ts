@@ -6,6 +6,7 @@ import { ApiError } from '../common/errors/api-error';
 import { toErrorResponse } from '../common/errors/error.filter';
 import { bodyFollows } from '../common/http/connection-limits';
 import { bodyLengthMismatch, bodyTooLarge, clientClosedRequest, isClientAbort, parseJsonBody, unsupportedMediaType } from '../common/http/json-body';
+import { isStreamedUpload } from '../common/http/raw-body';
 import { RequestDeadlines, TIMEOUT_BODY } from '../common/http/request-timeout';
 import { securityHeadersFor } from '../common/http/response-headers';
 import type { ApiRequest } from '../common/api-version/api-request';
@@ -94,8 +95,10 @@ export function fastifyPlatform(settings: PlatformSettings): HttpPlatform {
         // The connection is closed once answered: the rest of a stalled body is not waited for.
         if (!reply.sent && !reply.raw.headersSent) void reply.code(504).header('connection', 'close').type(JSON_TYPE).send(TIMEOUT_BODY);
       });
+      const replies = new WeakMap<FastifyRequest, FastifyReply>();
       fastify.addHook('onRequest', (request, reply, done) => {
         deadlines.start(request, reply);
+        replies.set(request, reply);
         done();
       });
       // The route is known here (Fastify routes before its hooks), the body not yet read.
@@ -142,7 +145,14 @@ export function fastifyPlatform(settings: PlatformSettings): HttpPlatform {
           done(error as Error, undefined);
         }
       });
-      fastify.addContentTypeParser('*', (request: FastifyRequest, _payload, done) => done(unsupportedMediaType(request.headers['content-type']), undefined));
+      // The upload route streams its body itself (multipart): handed through unread, timed by its progress while it
+      // arrives, its deadline counted from its last byte.
+      fastify.addContentTypeParser('*', (request: FastifyRequest, _payload, done) => {
+        const reply = replies.get(request);
+        if (!reply || !isStreamedUpload(request.method, request.routeOptions.url ?? ''))
+          return done(unsupportedMediaType(request.headers['content-type']), undefined);
+        done(null, settings.uploads.open(request.raw, reply.raw, deadlines.suspend(request)));
+      });
     },
     async ready(): Promise<void> {
       await fastify.ready();

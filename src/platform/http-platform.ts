@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { ApiRequest } from '../common/api-version/api-request';
 import type { CorsPolicy } from '../common/http/cors';
 import type { DrainState } from '../common/http/drain';
+import type { UploadWatch } from '../common/http/upload-watch';
 import type { RequestObserver } from '../observability/request-observer';
 
 /**
@@ -17,6 +18,8 @@ export interface PlatformSettings {
   requestTimeoutMs: number;
   /** CORS for the configured origins; off when undefined. */
   cors?: CorsPolicy;
+  /** The bodies of uploads (POST /files), handed to their route unread and timed by their progress. */
+  uploads: UploadWatch;
 }
 
 /**
@@ -40,7 +43,8 @@ export interface HttpPlatform {
    * request gets, in this order: a request id and its logger, the security headers (and
    * `Connection: close` while draining), CORS (a preflight is answered here), a deadline (504 in the envelope when it passes, and the
    * connection closed), its route (none: 404 without reading the body), admission (`admit`: key and rate limit), its JSON
-   * body parsed within the size limit (400/413/415 in the envelope), then routing, where a URL
+   * body parsed within the size limit (400/413/415 in the envelope) or, on the upload route, any other body handed
+   * through unread (`uploads`; its deadline counted from its last byte), then routing, where a URL
    * that is not valid percent-encoding is a 400 in the envelope; when it is answered, one log line
    * and the metrics.
    */

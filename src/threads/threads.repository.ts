@@ -3,6 +3,7 @@ import { Metadata } from '../common/metadata/is-metadata';
 import { KeysetPlan, takePage } from '../common/pagination/keyset';
 import { SortOrder } from '../common/pagination/list-query.dto';
 import { NOW_SECONDS as NOW, Queryable, Sql, Statement, statement } from '../database/sql';
+import { firstMissingFile } from '../files/files.repository';
 import { NewMessage } from '../messages/new-message';
 import { ThreadEntity, ToolResources } from './thread.entity';
 
@@ -64,6 +65,40 @@ const EXPIRE = statement(`
 const COUNT_EXPIRED = statement(`
   SELECT true AS locked, count(*)::int AS threads, COALESCE(sum((SELECT count(*) FROM messages m WHERE m.thread_id = t.id)), 0)::int AS messages ${EXPIRED}`);
 
+/** The first missing file's position (1-based), or null: the checked statements' extra column. */
+type Checked<T> = { missingFile: number | null } & (T | { [K in keyof T]: null });
+export type ThreadWrite = { kind: 'missing-file'; position: number } | { kind: 'thread'; thread: ThreadRecord };
+
+/** A thread insert (with or without messages) that first checks the file ids in parameter `ids`: nothing is inserted when one is missing. */
+function checkedCreate(text: string, ids: string): Statement {
+  const values = `VALUES ($1, $2, ${NOW}, $3::json, $4::json)`;
+  if (!text.includes(values)) throw new Error('checkedCreate: the thread insert no longer has its VALUES list');
+  const gated = text.replace(values, `SELECT $1, $2, ${NOW}, $3::json, $4::json WHERE NOT EXISTS (SELECT 1 FROM missing)`);
+  const body = gated.trimStart().startsWith('WITH') ? gated.trimStart().slice('WITH'.length) : ` thread AS (${gated})`;
+  const last = body.lastIndexOf('SELECT thread.* FROM thread');
+  const ctes = last < 0 ? body : body.slice(0, last);
+  return statement(`WITH missing AS (${firstMissingFile(ids, '$2')}),${ctes.replace(/,\s*$/, '')}
+  SELECT (SELECT ord FROM missing)::int AS "missingFile", thread.* FROM (SELECT 1) one LEFT JOIN thread ON true`);
+}
+
+const INSERT_CHECKED = checkedCreate(INSERT_TEXT, '$5');
+const INSERT_WITH_MESSAGES_CHECKED = checkedCreate(INSERT_WITH_MESSAGES.text, '$10');
+const MODIFY_CHECKED = statement(`
+  WITH missing AS (${firstMissingFile('$5', '$2')}),
+  u AS (
+    UPDATE threads SET metadata = COALESCE($3::json, metadata), tool_resources = COALESCE($4::json, tool_resources)
+    WHERE id = $1 AND tenant_id = $2 AND NOT EXISTS (SELECT 1 FROM missing)
+    RETURNING ${THREAD_COLUMNS}
+  )
+  SELECT (SELECT ord FROM missing)::int AS "missingFile", u.* FROM threads t LEFT JOIN u ON true WHERE t.id = $1 AND t.tenant_id = $2`);
+
+function written(rows: Checked<ThreadRecord>[]): ThreadWrite | undefined {
+  if (rows.length === 0) return undefined;
+  const { missingFile, ...thread } = rows[0];
+  if (missingFile !== null) return { kind: 'missing-file', position: missingFile };
+  return thread.id === null ? undefined : { kind: 'thread', thread: thread as ThreadRecord };
+}
+
 const json = (value: unknown): string | null => (value === undefined || value === null ? null : JSON.stringify(value));
 
 /**
@@ -75,9 +110,14 @@ const json = (value: unknown): string | null => (value === undefined || value ==
 export class ThreadsRepository {
   constructor(private readonly sql: Sql) {}
 
-  async create(thread: NewThread, messages: NewMessage[], on?: Queryable): Promise<ThreadRecord> {
+  /** `fileIds`: the ids (of its tool resources and messages) that must name live files of the tenant; none, no check. */
+  async create(thread: NewThread, messages: NewMessage[], on?: Queryable, fileIds: string[] = []): Promise<ThreadWrite> {
     const params: unknown[] = [thread.id, thread.tenantId, JSON.stringify(thread.metadata), JSON.stringify(thread.toolResources)];
-    if (messages.length === 0) return (await this.sql.rows<ThreadRecord>(INSERT, params, on))[0];
+    const checked = fileIds.length > 0;
+    if (messages.length === 0) {
+      if (!checked) return { kind: 'thread', thread: (await this.sql.rows<ThreadRecord>(INSERT, params, on))[0] };
+      return written(await this.sql.rows<Checked<ThreadRecord>>(INSERT_CHECKED, [...params, fileIds], on)) as ThreadWrite;
+    }
     // Columns as arrays, not one JSON document: json_to_recordset would unescape \u0000, which text cannot hold.
     params.push(
       messages.map((m) => m.id),
@@ -86,7 +126,8 @@ export class ThreadsRepository {
       messages.map((m) => JSON.stringify(m.attachments)),
       messages.map((m) => JSON.stringify(m.metadata)),
     );
-    return (await this.sql.rows<ThreadRecord>(INSERT_WITH_MESSAGES, params, on))[0];
+    if (!checked) return { kind: 'thread', thread: (await this.sql.rows<ThreadRecord>(INSERT_WITH_MESSAGES, params, on))[0] };
+    return written(await this.sql.rows<Checked<ThreadRecord>>(INSERT_WITH_MESSAGES_CHECKED, [...params, fileIds], on)) as ThreadWrite;
   }
 
   async find(tenant: string, threadId: string): Promise<ThreadRecord | undefined> {
@@ -98,8 +139,14 @@ export class ThreadsRepository {
     tenant: string,
     threadId: string,
     changes: { metadata: Metadata | null; toolResources: ToolResources | null },
-  ): Promise<ThreadRecord | undefined> {
-    return (await this.sql.rows<ThreadRecord>(MODIFY, [threadId, tenant, json(changes.metadata), json(changes.toolResources)]))[0];
+    fileIds: string[] = [],
+  ): Promise<ThreadWrite | undefined> {
+    if (fileIds.length > 0) {
+      const params = [threadId, tenant, json(changes.metadata), json(changes.toolResources), fileIds];
+      return written(await this.sql.rows<Checked<ThreadRecord>>(MODIFY_CHECKED, params));
+    }
+    const thread = (await this.sql.rows<ThreadRecord>(MODIFY, [threadId, tenant, json(changes.metadata), json(changes.toolResources)]))[0];
+    return thread && { kind: 'thread', thread };
   }
 
   /** A page of the tenant's threads (`limit + 1` are fetched: the extra one only says that more lie beyond). */

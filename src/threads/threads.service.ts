@@ -7,14 +7,15 @@ import { IdempotencyService } from '../idempotency/idempotency.service';
 import { DEFAULT_LIMIT, planKeyset } from '../common/pagination/keyset';
 import { listEnvelope } from '../common/pagination/list-envelope';
 import { invalidCursor } from '../messages/messages.service';
-import { toNewMessage } from '../messages/new-message';
+import { fileReferencesOf, toNewMessage } from '../messages/new-message';
 import { ListThreadsQueryDto } from './dto/list-threads-query.dto';
+import { FileReference, FileReferences } from '../files/file-references';
 import { CreateThreadDto } from './dto/create-thread.dto';
 import { ModifyThreadDto } from './dto/modify-thread.dto';
 import { ToolResourcesDto } from './dto/tool-resources.dto';
 import { ToolResources } from './thread.entity';
 import { presentThread, presentThreadDeleted } from './thread.presenter';
-import { ThreadRecord, ThreadsRepository } from './threads.repository';
+import { ThreadRecord, ThreadsRepository, ThreadWrite } from './threads.repository';
 
 /** Only the resources that were sent, in the API's form (class instances become plain objects). */
 function toolResources(dto: ToolResourcesDto | null | undefined): ToolResources {
@@ -22,6 +23,11 @@ function toolResources(dto: ToolResourcesDto | null | undefined): ToolResources 
   if (dto?.code_interpreter) resources.code_interpreter = { file_ids: dto.code_interpreter.file_ids ?? [] };
   if (dto?.file_search) resources.file_search = { vector_store_ids: dto.file_search.vector_store_ids ?? [] };
   return resources;
+}
+
+/** The code interpreter's file ids (vector store ids stay as given: there is no vector store API). */
+function toolFileReferences(resources: ToolResources, prefix = 'tool_resources'): FileReference[] {
+  return (resources.code_interpreter?.file_ids ?? []).map((fileId, i) => ({ fileId, param: `${prefix}.code_interpreter.file_ids[${i}]` }));
 }
 
 function found(thread: ThreadRecord | undefined, threadId: string): ThreadRecord {
@@ -34,15 +40,25 @@ export class ThreadsService {
   constructor(
     private readonly threads: ThreadsRepository,
     private readonly idempotency: IdempotencyService,
+    private readonly fileReferences: FileReferences,
   ) {}
+
+  /** The thread written, or the answer to the first file id that names no file. */
+  private stored(write: ThreadWrite | undefined, references: FileReference[], threadId: string): ThreadRecord {
+    if (write?.kind === 'missing-file') throw this.fileReferences.missing(references, write.position);
+    return found(write?.thread, threadId);
+  }
 
   /** A thread with its first messages (converted and checked by the messages module's rules), in one statement. */
   async create(tenant: string, shape: Shape, dto: CreateThreadDto, idempotency?: IdempotentRequest) {
     if (shape === 'v1' && dto.tool_resources !== undefined) throw ApiError.unknownParameter('tool_resources');
     const messages = (dto.messages ?? []).map((message, i) => toNewMessage(message, shape, `messages[${i}].`));
     const thread = { tenantId: tenant, metadata: dto.metadata ?? {}, toolResources: toolResources(dto.tool_resources) };
+    const references = [...toolFileReferences(thread.toolResources), ...messages.flatMap((message, i) => fileReferencesOf(message, shape, `messages[${i}].`))];
+    const fileIds = this.fileReferences.toCheck(references);
+    const id = newThreadId();
     return this.idempotency.run(tenant, idempotency, async (on) =>
-      presentThread(await this.threads.create({ ...thread, id: newThreadId() }, messages, on), shape),
+      presentThread(this.stored(await this.threads.create({ ...thread, id }, messages, on, fileIds), references, id), shape),
     );
   }
 
@@ -75,7 +91,11 @@ export class ThreadsService {
   async modify(tenant: string, shape: Shape, threadId: string, dto: ModifyThreadDto) {
     if (shape === 'v1' && dto.tool_resources !== undefined) throw ApiError.unknownParameter('tool_resources');
     const changes = { metadata: dto.metadata ?? null, toolResources: dto.tool_resources ? toolResources(dto.tool_resources) : null };
-    return presentThread(found(await this.threads.modify(tenant, threadId, changes), threadId), shape);
+    const references = changes.toolResources ? toolFileReferences(changes.toolResources) : [];
+    return presentThread(
+      this.stored(await this.threads.modify(tenant, threadId, changes, this.fileReferences.toCheck(references)), references, threadId),
+      shape,
+    );
   }
 
   async delete(tenant: string, threadId: string) {

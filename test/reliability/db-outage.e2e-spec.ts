@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http';
 import { Pool } from 'pg';
 import { Load, Sample } from '../support/reliability/load';
 import { elapsed, envelopeProblem, jsonOf, RawOutcome, sendRaw } from '../support/reliability/raw-http';
@@ -20,6 +21,12 @@ const RECOVER_WITHIN_MS = 5000;
 const WRITERS = 4;
 
 const json = { Authorization: `Bearer ${KEY}`, 'Content-Type': 'application/json' };
+const BOUNDARY = 'outageboundary';
+const FORM_HEAD =
+  `--${BOUNDARY}\r\nContent-Disposition: form-data; name="purpose"\r\n\r\nassistants\r\n` +
+  `--${BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="during.txt"\r\n\r\n`;
+const FORM_TAIL = `\r\n--${BOUNDARY}--\r\n`;
+const FORM = { type: `multipart/form-data; boundary=${BOUNDARY}`, body: `${FORM_HEAD}uploaded during the outage${FORM_TAIL}` };
 
 describe('database outage through a TCP relay', () => {
   let relayed: RelayedService;
@@ -87,6 +94,11 @@ describe('database outage through a TCP relay', () => {
       ['list message files (v1)', 'GET', `/v1/threads/${threadId}/messages/${messageId}/files`, undefined, { ...json, 'OpenAI-Beta': 'assistants=v1' }],
       ['delete message', 'DELETE', `/v1/threads/${threadId}/messages/msg_doesnotexist000000000000`, undefined, json],
       ['delete thread', 'DELETE', '/v1/threads/thread_doesnotexist000000000000', undefined, json],
+      ['upload file', 'POST', '/v1/files', FORM.body, { Authorization: `Bearer ${KEY}`, 'Content-Type': FORM.type }],
+      ['list files', 'GET', '/v1/files', undefined, json],
+      ['retrieve file', 'GET', '/v1/files/file-doesnotexist000000000000', undefined, json],
+      ['file content', 'GET', '/v1/files/file-doesnotexist000000000000/content', undefined, json],
+      ['delete file', 'DELETE', '/v1/files/file-doesnotexist000000000000', undefined, json],
       ['readyz', 'GET', '/readyz', undefined, {}],
     ];
     const results: [string, RawOutcome][] = [];
@@ -182,6 +194,77 @@ describe('database outage through a TCP relay', () => {
 
   it('cut by refusing connections (nothing listens): the same, and the service recovers by itself again', async () => {
     await outage('refuse');
+  }, 60_000);
+
+  it('answers an upload whose database goes away midway with 503, and stores none of it', async () => {
+    const { rows: before } = await direct.query('SELECT (SELECT count(*) FROM files)::int AS files, (SELECT count(*) FROM file_chunks)::int AS chunks');
+    const first = Buffer.alloc(3 * 1024 * 1024 + 10, 1);
+    const rest = Buffer.alloc(2 * 1024 * 1024, 2);
+    const length = Buffer.byteLength(FORM_HEAD) + first.length + rest.length + Buffer.byteLength(FORM_TAIL);
+    const upload = httpRequest({
+      host: '127.0.0.1',
+      port,
+      method: 'POST',
+      path: '/v1/files',
+      headers: { Authorization: `Bearer ${KEY}`, 'Content-Type': FORM.type, 'Content-Length': String(length) },
+    });
+    const answered = new Promise<{ status: number; text: string }>((resolve, reject) => {
+      upload.on('response', (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString() }));
+      });
+      upload.on('error', reject);
+    });
+    upload.write(FORM_HEAD);
+    upload.write(first);
+    // The upload's transaction has stored chunks (uncommitted) when the database goes away.
+    await waitFor(
+      'the upload to have stored chunks in its transaction',
+      async () =>
+        (
+          await direct.query(
+            `SELECT count(*) > 0 AS ok FROM pg_stat_activity WHERE datname = current_database() ` +
+              `AND state = 'idle in transaction' AND query LIKE '%INSERT INTO file_chunks%'`,
+          )
+        ).rows[0].ok,
+      { timeoutMs: 15_000 },
+    );
+    await relay.cut('reset');
+    try {
+      upload.end(Buffer.concat([rest, Buffer.from(FORM_TAIL)]));
+      const answer = await answered;
+      expect([answer.status, answer.text]).toEqual([503, expect.stringContaining('"code":"service_unavailable"')]);
+    } finally {
+      await relay.restore();
+    }
+    await waitFor('/readyz to answer 200 after the restore', async () => (await ready()) === 200, { timeoutMs: RECOVER_WITHIN_MS });
+    // The transaction died with its connection: no session of it is left, and none of its rows.
+    await waitFor(
+      'the upload transaction to be gone',
+      async () =>
+        (
+          await direct.query(
+            `SELECT count(*) = 0 AS ok FROM pg_stat_activity WHERE datname = current_database() ` +
+              `AND query LIKE '%INSERT INTO file_chunks%' AND state LIKE '%in transaction%'`,
+          )
+        ).rows[0].ok,
+      { timeoutMs: 15_000 },
+    );
+    const { rows: after } = await direct.query('SELECT (SELECT count(*) FROM files)::int AS files, (SELECT count(*) FROM file_chunks)::int AS chunks');
+    expect(after).toEqual(before);
+    // The service, never restarted, stores the next upload whole.
+    const next = await sendRaw(port, {
+      method: 'POST',
+      path: '/v1/files',
+      headers: { Authorization: `Bearer ${KEY}`, 'Content-Type': FORM.type },
+      body: FORM.body,
+    });
+    expect(next.response?.status).toBe(200);
+    const id = (jsonOf(next.response) as { id: string }).id;
+    const content = await sendRaw(port, { method: 'GET', path: `/v1/files/${id}/content`, headers: json });
+    expect(content.response?.text).toBe('uploaded during the outage');
+    expect(service.child.exitCode).toBeNull();
   }, 60_000);
 
   it('keeps every message it acknowledged before, during and after the outages', async () => {

@@ -68,8 +68,22 @@ describe.each(FUZZ_SEEDS)('fuzz: hostile requests on every route of both dialect
     await t?.close();
   });
 
-  /** Valid requests (not counted as fuzz) that give the generator live threads and messages to aim at. */
+  /** Valid requests (not counted as fuzz) that give the generator live threads, messages and files to aim at. */
   async function replenish(): Promise<void> {
+    for (const [tenant, key, wanted] of [
+      ['A', KEY_A, 3],
+      ['B', KEY_B, 2],
+    ] as [Tenant, string, number][]) {
+      while (model.liveFiles(tenant).length < wanted) {
+        const file = await t.http
+          .post('/v1/files')
+          .set(bearer(key))
+          .field('purpose', 'assistants')
+          .attach('file', Buffer.from(`fixture of ${tenant}`), 'fixture.txt');
+        expect(file.status).toBe(200);
+        model.addFile(file.body, tenant);
+      }
+    }
     for (const [tenant, key, wanted] of [
       ['A', KEY_A, 4],
       ['B', KEY_B, 2],
@@ -130,13 +144,15 @@ describe.each(FUZZ_SEEDS)('fuzz: hostile requests on every route of both dialect
           if (!success) {
             const problem = envelopeProblem(response, { azureAuth: c.dialect === 'azure' });
             if (problem) fail(c, `no error envelope: ${problem}`, outcome);
+          } else if (c.kind === 'getFileContent') {
+            for (const problem of model.checkContent(c, response.body)) fail(c, problem, outcome);
           } else if (!/^application\/json/.test(response.headers['content-type'] ?? '') || jsonOf(response) === undefined) {
             fail(c, 'success that is not JSON', outcome);
           }
           // Successes echo what was sent; errors must not leak internals.
           if (!success && (STACK_TRACE.test(response.text) || SQL_LEAK.test(response.text))) fail(c, 'stack trace or SQL in an error', outcome);
         }
-        if (success && c.method !== 'HEAD') {
+        if (success && c.method !== 'HEAD' && c.kind !== 'getFileContent') {
           const problems = await model.applySuccess(c, jsonOf(response));
           for (const problem of problems) fail(c, problem, outcome);
         }

@@ -21,7 +21,13 @@ export type ContractSchemaName =
   | 'DeleteThreadResponse'
   | 'MessageFileObject'
   | 'ListMessageFilesResponse'
-  | 'ErrorResponse';
+  | 'ErrorResponse'
+  | 'OpenAIFile'
+  | 'ListFilesResponse'
+  | 'DeleteFileResponse';
+
+/** The Files API's schemas: one edition (v2, the current document), whatever the request's shape: files have no assistants=v1 form. */
+const FILE_SCHEMAS: ReadonlySet<ContractSchemaName> = new Set(['OpenAIFile', 'ListFilesResponse', 'DeleteFileResponse']);
 
 type JsonSchema = Record<string, unknown>;
 
@@ -57,6 +63,12 @@ export function dialectOfPath(path: string): Dialect | undefined {
 
 /** The schema a successful response of this route takes; undefined where the route has none. */
 function successSchema(method: string, segments: string[], shape: Shape | undefined): ContractSchemaName | undefined {
+  if (segments[0] === 'files' && !segments.some((segment) => segment === '')) {
+    // GET /files/{id}/content answers the file's bytes: no schema.
+    if (segments.length === 1) return method === 'POST' ? 'OpenAIFile' : method === 'GET' ? 'ListFilesResponse' : undefined;
+    if (segments.length === 2) return method === 'GET' ? 'OpenAIFile' : method === 'DELETE' ? 'DeleteFileResponse' : undefined;
+    return undefined;
+  }
   if (segments[0] !== 'threads' || segments.some((segment) => segment === '')) return undefined;
   const [, threadId, messages, messageId, files, fileId] = segments;
   const at = (length: number) => segments.length === length;
@@ -208,7 +220,7 @@ export function checkResponse(response: ResponseToCheck): ContractViolation | un
   } catch {
     return violation([...errors, problem('json', 'the body is not JSON')]);
   }
-  const validate = contractValidator(shape, schema);
+  const validate = contractValidator(FILE_SCHEMAS.has(schema) ? 'v2' : shape, schema);
   if (!validate(body)) errors.push(...(validate.errors ?? []).map((error) => withUnionHint(error, body)));
   return errors.length > 0 ? violation(errors) : undefined;
 }

@@ -5,6 +5,7 @@ import request from 'supertest';
 import { AppOptions, createApp } from '../../src/app.factory';
 import { parseApiKeys } from '../../src/auth/api-keys';
 import { ConfigError, DbPoolMode, HttpPlatformName, loadConfig } from '../../src/config/app.config';
+import { DEFAULT_FILES_SETTINGS, FilesSettings } from '../../src/files/files.settings';
 import { assertNoViolations, ContractRecorder } from './contract';
 import { cloneTestDatabase, directUrlOf, testPool, testPoolMode } from './test-database';
 
@@ -46,6 +47,12 @@ export interface TestAppOptions {
   requestTimeoutMs?: number;
   listen?: boolean;
   corsOrigins?: string[];
+  /**
+   * The Files API's settings. References default to 'any' here: most suites are about messages and
+   * threads and name made-up file ids; the suites about files and references set 'strict', the
+   * service's default.
+   */
+  files?: Partial<FilesSettings>;
   /** Capture log lines (JSON) here; the app logs nothing otherwise. */
   logLines?: string[];
   /** The pool mode (else the run's DB_POOL_MODE), the direct URL (null: none) and the key poll interval. */
@@ -79,6 +86,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     authFailuresPerMinute: options.authFailuresPerMinute,
     metricsToken: options.metricsToken,
     docsEnabled: options.docsEnabled,
+    files: { ...DEFAULT_FILES_SETTINGS, references: 'any', ...options.files },
   });
   // Mounted on the HTTP server's request event: it sees every response, errors of the framework included.
   const contract = new ContractRecorder().attach(app);
@@ -106,11 +114,14 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
 
 export const bearer = (key: string) => ({ Authorization: `Bearer ${key}` });
 
-/** Row counts and a checksum of both tables: equal before and after means nothing was written. */
+/** Row counts and a checksum of the tables (threads, messages, files and their bytes): equal before and after means nothing was written. */
 export async function snapshot(db: Pool): Promise<string> {
   const { rows } = await db.query(`
     SELECT (SELECT count(*) FROM threads) AS threads, (SELECT count(*) FROM messages) AS messages,
       (SELECT md5(coalesce(string_agg(t::text, '|' ORDER BY id), '')) FROM threads t) AS threads_sum,
-      (SELECT md5(coalesce(string_agg(m::text, '|' ORDER BY thread_id, seq), '')) FROM messages m) AS messages_sum`);
+      (SELECT md5(coalesce(string_agg(m::text, '|' ORDER BY thread_id, seq), '')) FROM messages m) AS messages_sum,
+      (SELECT count(*) FROM files) AS files, (SELECT count(*) FROM file_chunks) AS file_chunks,
+      (SELECT md5(coalesce(string_agg(f::text, '|' ORDER BY id), '')) FROM files f) AS files_sum,
+      (SELECT md5(coalesce(string_agg(c.file_id || ':' || c.n || ':' || md5(c.data), '|' ORDER BY c.file_id, c.n), '')) FROM file_chunks c) AS chunks_sum`);
   return JSON.stringify(rows[0]);
 }

@@ -47,6 +47,7 @@ describe('toErrorResponse (every error as the OpenAI error envelope)', () => {
     ['a refused connection', coded('ECONNREFUSED'), 503, 'service_unavailable'],
     ['a server shutting down', coded('57P01', 'terminating connection due to administrator command'), 503, 'service_unavailable'],
     ['a lost connection', new Error('Connection terminated unexpectedly'), 503, 'service_unavailable'],
+    ['a connection lost before the statement', new Error('Client has encountered a connection error and is not queryable'), 503, 'service_unavailable'],
     ['no connection from the pool in time', new Error('timeout exceeded when trying to connect'), 503, 'service_unavailable'],
     ['readiness refused while draining', new ServiceUnavailableException(), 503, 'service_unavailable'],
     // A code decides: the text of an error that has one is not read.

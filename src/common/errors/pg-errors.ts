@@ -37,7 +37,7 @@ const CONNECTION_FAILURES = new Set([
 ]);
 
 /** pg and pg-pool's errors of a lost or unobtainable connection, which carry no code. */
-const UNCODED_CONNECTION_FAILURES = ['Connection terminated', 'timeout exceeded when trying to connect'];
+const UNCODED_CONNECTION_FAILURES = ['Connection terminated', 'timeout exceeded when trying to connect', 'Client has encountered a connection error'];
 
 /** pg's own read timeout (query_timeout), which carries no code. */
 const UNCODED_QUERY_TIMEOUT = 'Query read timeout';

@@ -97,3 +97,14 @@ export const REQUEST_WORDING = {
   tooManyFailures: (retryAfterSeconds: number): string =>
     `Too many requests with a missing or incorrect API key from your address. Please try again in ${retryAfterSeconds}s.`,
 };
+
+/** Uploads (POST /files, multipart/form-data). */
+export const uploadWording = {
+  notMultipart: "Invalid request: expected a multipart/form-data body with a 'file' part and a 'purpose' field.",
+  malformed: (reason: string): string => `Invalid multipart/form-data body: ${reason}.`,
+  oneFile: 'expected exactly one file, but got more than one.',
+  notAFile: "Invalid type for 'file': expected a file (a part with a filename), but got a text field instead.",
+  badFilename: "the filename must be 1 to 255 characters, without path separators ('/' or '\\\\') or control characters.",
+  tooLarge: (max: number): string => `File too large: the maximum size is ${max} bytes.`,
+  stalled: (idleMs: number): string => `The upload stalled: none of its bytes arrived for ${idleMs} ms. Nothing was stored; send the file again.`,
+};

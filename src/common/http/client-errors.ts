@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { STATUS_CODES, type Server } from 'node:http';
+import { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { ErrorBody } from '../errors/api-error';
 import { securityHeadersFor } from './response-headers';
@@ -43,11 +44,15 @@ function rawResponse(status: number, error: ErrorBody): string {
  * Requests Node refuses before any framework sees them (headers or a URL over its 16 KB limit:
  * 431; malformed HTTP: 400) are answered in the error envelope, with the security headers and a
  * request id, like every other error. Replaces the server's own `clientError` listeners (Node's
- * bare status line, or Fastify's body), on either platform.
+ * bare status line, or Fastify's body), on either platform. `progressTimed`: whether the socket is
+ * receiving an upload, which Node's whole-body timeout (BODY_TIMEOUT_MS, 408) does not cut: its
+ * own rule, a timeout on its progress, applies instead (upload-watch.ts).
  */
-export function answerClientErrors(server: Server): void {
+export function answerClientErrors(server: Server, progressTimed: (socket: Socket) => boolean = () => false): void {
   server.removeAllListeners('clientError');
   server.on('clientError', (error: Error & { code?: string }, socket: Duplex & { _httpMessage?: { headersSent?: boolean } }) => {
+    // Node hands the socket to this listener to answer and close; an upload in progress is left to go on.
+    if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT' && socket instanceof Socket && progressTimed(socket)) return;
     // As Node does: nothing is written on a reset, or when a response is already under way.
     if (error.code === 'ECONNRESET' || !socket.writable || socket._httpMessage?.headersSent) {
       socket.destroy();

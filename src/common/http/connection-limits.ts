@@ -13,7 +13,8 @@ export interface ConnectionLimits {
  * at creation, Express none): a request whose headers (`headersTimeoutMs`) or whole body
  * (`bodyTimeoutMs`) have not arrived in time is answered 408 and its connection closed (see
  * client-errors.ts); a connection without traffic either way for `idleTimeoutMs` is destroyed;
- * connections beyond `maxConnections` are closed as they arrive. Node checks the first two on an
+ * connections beyond `maxConnections` are closed as they arrive. An upload's body is timed by its
+ * progress instead of `bodyTimeoutMs` (upload-watch.ts). Node checks the first two on an
  * interval, read when the server starts listening: a fraction of the shorter timeout, so that a
  * stalled upload holds its socket for little longer than its timeout (30 s late by default).
  */

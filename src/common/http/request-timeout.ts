@@ -10,6 +10,8 @@ export const TIMEOUT_BODY = JSON.stringify({ error: TIMEOUT_ERROR });
  */
 export class RequestDeadlines<R, A = R> {
   private readonly inFlight = new Map<R, { answer: A; deadline: number }>();
+  /** Requests whose deadline is set aside until their body has arrived (uploads). */
+  private readonly suspended = new Map<R, A>();
   private readonly sweep: NodeJS.Timeout;
 
   constructor(
@@ -35,13 +37,33 @@ export class RequestDeadlines<R, A = R> {
     this.inFlight.set(request, { answer, deadline: Date.now() + this.timeoutMs });
   }
 
+  /**
+   * Sets the request's deadline aside: an upload is timed by its progress while its body arrives
+   * (upload-watch.ts). The returned function gives it a whole deadline from then (its last byte);
+   * once the request was answered or abandoned, it does nothing.
+   */
+  suspend(request: R): () => void {
+    const entry = this.inFlight.get(request);
+    if (!entry) return () => undefined;
+    this.inFlight.delete(request);
+    this.suspended.set(request, entry.answer);
+    return () => {
+      const answer = this.suspended.get(request);
+      if (answer === undefined) return;
+      this.suspended.delete(request);
+      this.start(request, answer);
+    };
+  }
+
   /** The request was answered or abandoned. */
   end(request: R): void {
     this.inFlight.delete(request);
+    this.suspended.delete(request);
   }
 
   close(): void {
     clearInterval(this.sweep);
     this.inFlight.clear();
+    this.suspended.clear();
   }
 }

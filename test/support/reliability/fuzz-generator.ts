@@ -25,7 +25,12 @@ export type RouteName =
   | 'modifyMessage'
   | 'deleteMessage'
   | 'listFiles'
-  | 'getFile';
+  | 'getFile'
+  | 'uploadFile'
+  | 'listFileObjects'
+  | 'getFileObject'
+  | 'deleteFileObject'
+  | 'getFileContent';
 export type CaseKind = RouteName | 'health' | 'unknownPath' | 'wrongMethod';
 
 export const API_ROUTES: readonly RouteName[] = [
@@ -40,7 +45,25 @@ export const API_ROUTES: readonly RouteName[] = [
   'deleteMessage',
   'listFiles',
   'getFile',
+  'uploadFile',
+  'listFileObjects',
+  'getFileObject',
+  'deleteFileObject',
+  'getFileContent',
 ];
+
+/** The Files API's routes (`/files...`), as opposed to a message's files (`listFiles`, `getFile`). */
+export const FILE_ROUTES: readonly RouteName[] = ['uploadFile', 'listFileObjects', 'getFileObject', 'deleteFileObject', 'getFileContent'];
+
+/** What a valid upload asked to store. */
+export interface UploadSpec {
+  bytes: number;
+  filename: string;
+  purpose: string;
+  expiresAfter?: number;
+}
+
+const FILE_PURPOSES = ['assistants', 'batch', 'fine-tune', 'vision', 'user_data', 'evals'] as const;
 
 export interface FuzzCase {
   n: number;
@@ -63,6 +86,10 @@ export interface FuzzCase {
   /** Live targets (when the path names them and they were live when generated). */
   threadId?: string;
   messageId?: string;
+  /** The file a Files API route names, when it was live when generated. */
+  fileId?: string;
+  /** What an upload meant to store (its checks apply to a success of a valid upload). */
+  upload?: UploadSpec;
   /** A well-formed Idempotency-Key sent on a create. */
   idempotencyKey?: string;
   /** The body as the service parses it, when the transport kept it parseable JSON. */
@@ -76,6 +103,10 @@ export interface FuzzWorld {
   liveMessages(threadId: string): readonly { id: string; fileIds: readonly string[] }[];
   deadThreads(): readonly string[];
   deadMessages(): readonly { threadId: string; id: string }[];
+  /** Live files of the Files API. */
+  liveFiles(tenant: Tenant): readonly string[];
+  /** Files deleted by a success. */
+  deadFiles(): readonly string[];
 }
 
 export interface FuzzOptions {
@@ -268,6 +299,11 @@ const KIND_WEIGHTS: Record<CaseKind, number> = {
   deleteMessage: 4,
   listFiles: 4,
   getFile: 4,
+  uploadFile: 5,
+  listFileObjects: 4,
+  getFileObject: 4,
+  deleteFileObject: 4,
+  getFileContent: 4,
   health: 1,
   unknownPath: 2,
   wrongMethod: 2,
@@ -336,7 +372,15 @@ export class FuzzGenerator {
     let threadId: string | undefined;
     let messageId: string | undefined;
     let bodyRoute = false;
-    let listQuery: 'messages' | 'files' | undefined;
+    let listQuery: 'messages' | 'files' | 'fileObjects' | undefined;
+    let fileId: string | undefined;
+    let upload: { body: Buffer; contentType: string; spec?: UploadSpec } | undefined;
+    const fileObject = () => {
+      const target = this.fileObjectTarget(tenant);
+      b.expect(target.e, target.e === 'ok' ? undefined : `file ${target.segment.slice(0, 60)}`, plainSegment(target.segment) ? 'target' : 'path');
+      fileId = target.live;
+      return target.segment;
+    };
     let fileIds: readonly string[] = [];
 
     const thread = (preferMessages = false) => {
@@ -413,6 +457,28 @@ export class FuzzGenerator {
         v1Only();
         break;
       }
+      case 'uploadFile':
+        method = 'POST';
+        path = `${prefix}/files`;
+        upload = this.uploadBody(b);
+        break;
+      case 'listFileObjects':
+        method = 'GET';
+        path = `${prefix}/files`;
+        listQuery = 'fileObjects';
+        break;
+      case 'getFileObject':
+        method = 'GET';
+        path = `${prefix}/files/${fileObject()}`;
+        break;
+      case 'deleteFileObject':
+        method = 'DELETE';
+        path = `${prefix}/files/${fileObject()}`;
+        break;
+      case 'getFileContent':
+        method = 'GET';
+        path = `${prefix}/files/${fileObject()}/content`;
+        break;
       case 'health':
         method = 'GET';
         path = rng.pick(['/healthz', '/readyz']);
@@ -457,7 +523,8 @@ export class FuzzGenerator {
 
     if (rng.chance(0.04) && kind !== 'health') path = this.mutatePath(b, path, authOk);
 
-    if (listQuery) this.listQuery(b, listQuery, threadId, fileIds);
+    if (listQuery === 'fileObjects') this.fileListQuery(b, tenant);
+    else if (listQuery) this.listQuery(b, listQuery, threadId, fileIds);
     else if (rng.chance(0.06)) this.junkQuery(b);
     if (dialect === 'azure') this.azureVersionQuery(b, shape);
 
@@ -467,7 +534,14 @@ export class FuzzGenerator {
     let body: Buffer | undefined;
     let chunked = false;
     let effectiveBody: unknown;
-    if (bodyRoute) {
+    if (upload) {
+      body = upload.body;
+      b.headers['Content-Type'] = upload.contentType;
+      if (rng.chance(0.1)) {
+        chunked = true;
+        b.notes.push('chunked');
+      }
+    } else if (bodyRoute) {
       const semantic = kind === 'unknownPath' || kind === 'wrongMethod' ? ok({}) : this.body(kind, shape);
       const transport = this.transport(b, semantic.v, kind as RouteName);
       b.expect(transport.empty ? this.emptyBodyExpect(kind) : semantic.e, semantic.e === 'ok' ? undefined : `body: ${semantic.why}`, 'body');
@@ -513,6 +587,8 @@ export class FuzzGenerator {
       notes: b.notes,
       threadId,
       messageId,
+      fileId,
+      upload: upload?.spec,
       idempotencyKey,
       effectiveBody,
       pathMutated: b.pathMutated,
@@ -702,6 +778,199 @@ export class FuzzGenerator {
       { segment: rng.pick(STRANGE_SEGMENTS), e: 'reject' },
       { segment: '%00', e: 'reject' },
     ]);
+  }
+
+  /** A file of the Files API: the tenant's (live), or one it must not find (another tenant's, deleted, made up, malformed). */
+  private fileObjectTarget(tenant: Tenant): Target & { live?: string } {
+    const rng = this.rng;
+    const live = this.world.liveFiles(tenant);
+    if (live.length > 0 && rng.chance(0.75)) {
+      const id = rng.pick(live);
+      return { segment: id, e: 'ok', live: id };
+    }
+    const other = this.world.liveFiles(tenant === 'A' ? 'B' : 'A');
+    const dead = this.world.deadFiles();
+    const options: (() => Target)[] = [
+      () => ({ segment: `file-${rng.alnum(24)}`, e: 'reject' }),
+      () => ({ segment: rng.pick(STRANGE_SEGMENTS), e: 'reject' }),
+      () => ({ segment: `file-${rng.pick(STRANGE_SEGMENTS)}`, e: 'reject' }),
+    ];
+    if (other.length > 0) options.push(() => ({ segment: rng.pick(other), e: 'reject' }));
+    if (dead.length > 0) options.push(() => ({ segment: rng.pick(dead), e: 'reject' }));
+    return rng.pick(options)();
+  }
+
+  /** GET /files: `purpose`, `limit` (1-10,000), `order`, `after` (a file of the tenant). */
+  private fileListQuery(b: Builder, tenant: Tenant): void {
+    const rng = this.rng;
+    const add = (param: string, l: L) => {
+      b.query.push(`${param}=${l.v as string}`);
+      if (l.e !== 'ok') b.expect(l.e, `query ${param}=${String(l.v).slice(0, 40)} (${l.why})`, 'query');
+    };
+    if (rng.chance(0.3)) {
+      add(
+        'limit',
+        rng.pick([
+          ok('1'),
+          ok('3'),
+          ok('10000'),
+          ok(String(rng.range(1, 50))),
+          bad('0', 'zero'),
+          bad('10001', 'above max'),
+          bad('-1', 'negative'),
+          bad('1.5', 'fraction'),
+          bad('abc', 'word'),
+          bad('', 'empty'),
+          bad('%00', 'NUL'),
+        ]),
+      );
+    }
+    if (rng.chance(0.3)) add('order', rng.pick([ok('asc'), ok('desc'), bad('ASC', 'upper case'), bad('', 'empty'), bad('up', 'unknown')]));
+    if (rng.chance(0.3))
+      add(
+        'purpose',
+        rng.pick([...FILE_PURPOSES.map((purpose) => ok(purpose)), ok('nothing-has-this'), anyOf('', 'empty purpose'), bad('p'.repeat(65), 'long purpose')]),
+      );
+    if (rng.chance(0.3)) {
+      const own = this.world.liveFiles(tenant);
+      const other = this.world.liveFiles(tenant === 'A' ? 'B' : 'A');
+      add(
+        'after',
+        own.length > 0 && rng.chance(0.6)
+          ? ok(rng.pick(own))
+          : rng.pick([
+              bad(`file-${rng.alnum(24)}`, 'unknown cursor'),
+              bad('', 'empty cursor'),
+              bad('%00', 'NUL cursor'),
+              bad('f'.repeat(129), 'long cursor'),
+              other.length > 0 ? bad(rng.pick(other), "another tenant's file as cursor") : bad('file-', 'prefix only'),
+            ]),
+      );
+    }
+    if (rng.chance(0.08)) add(rng.pick(['foo', 'before', 'run_id', 'LIMIT']), bad('x', 'unknown parameter'));
+  }
+
+  /**
+   * A multipart/form-data upload: valid (a purpose, one file with a plain name, an optional
+   * expiry, in any order), or with one or more of the mistakes the service must refuse.
+   */
+  private uploadBody(b: Builder): { body: Buffer; contentType: string; spec?: UploadSpec } {
+    const rng = this.rng;
+    const boundary = `fz${rng.alnum(16)}`;
+    const content = Buffer.from(rng.alnum(rng.int(4) === 0 ? 0 : rng.range(1, 3000)));
+    const mistakes: L[] = [];
+    const filenames: L[] = [
+      ok('notes.txt'),
+      ok('résumé final.pdf'),
+      ok('日本語.txt'),
+      ok('😀.bin'),
+      ok('x'.repeat(255)),
+      ok('no-extension'),
+      ok('it\'s "quoted".txt'),
+    ];
+    let filename = rng.pick(filenames);
+    if (rng.chance(0.08)) {
+      filename = rng.pick([
+        bad('../etc/passwd', 'path in the filename'),
+        bad('a\\b.txt', 'backslash in the filename'),
+        bad('a\u0001b', 'control character in the filename'),
+        bad('y'.repeat(256), 'filename too long'),
+        bad('a\u007fb', 'DEL in the filename'),
+      ]);
+    }
+    if (filename.e !== 'ok') mistakes.push(filename);
+    let purpose: L = ok(rng.pick(FILE_PURPOSES));
+    if (rng.chance(0.08)) {
+      purpose = rng.pick([
+        bad('fun', 'unknown purpose'),
+        bad('Assistants', 'purpose in another case'),
+        bad('', 'empty purpose'),
+        bad('p'.repeat(2000), 'purpose too long'),
+        bad('assistants\u0000', 'NUL in purpose'),
+      ]);
+      mistakes.push(purpose);
+    }
+    type Part = { name: string; filename?: string; contentType?: string; data: Buffer | string };
+    const parts: Part[] = [];
+    const filePart: Part = {
+      name: 'file',
+      filename: filename.v as string,
+      contentType: rng.pick([undefined, 'text/plain', 'application/pdf', 'not a type']),
+      data: content,
+    };
+    parts.push(filePart);
+    if (rng.chance(0.95)) parts.push({ name: 'purpose', data: purpose.v as string });
+    else mistakes.push(bad('', 'no purpose'));
+    let expiresAfter: number | undefined;
+    if (rng.chance(0.15)) {
+      const seconds = rng.pick<L>([
+        ok('3600'),
+        ok('2592000'),
+        ok(String(rng.range(3600, 2592000))),
+        bad('60', 'expiry too short'),
+        bad('2592001', 'expiry too long'),
+        bad('1.5', 'fractional expiry'),
+        bad('abc', 'expiry not a number'),
+      ]);
+      const anchor = rng.pick<L>([ok('created_at'), ok('created_at'), ok('created_at'), bad('last_active_at', 'unknown anchor')]);
+      for (const l of [seconds, anchor]) if (l.e !== 'ok') mistakes.push(l);
+      if (rng.chance(0.9)) parts.push({ name: 'expires_after[anchor]', data: anchor.v as string });
+      else mistakes.push(bad('', 'expiry without anchor'));
+      parts.push({ name: 'expires_after[seconds]', data: seconds.v as string });
+      if (seconds.e === 'ok') expiresAfter = Number(seconds.v);
+    }
+    if (rng.chance(0.05)) {
+      parts.push({ name: 'file', filename: 'second.txt', data: 'again' });
+      mistakes.push(bad('', 'two file parts'));
+    }
+    if (rng.chance(0.04)) {
+      parts.push({ name: rng.pick(['colour', 'model', 'File', 'expires_after']), data: 'x' });
+      mistakes.push(bad('', 'unknown field'));
+    }
+    if (rng.chance(0.04)) {
+      parts.splice(parts.indexOf(filePart), 1, { name: 'file', data: 'text, not a file' });
+      mistakes.push(bad('', 'a text field named file'));
+    }
+    if (rng.chance(0.03)) {
+      parts.splice(parts.indexOf(filePart), 1);
+      mistakes.push(bad('', 'no file part'));
+    }
+    // Any order: a field after the file part is only checked once the bytes are stored.
+    for (let i = parts.length - 1; i > 0; i--) {
+      const j = rng.int(i + 1);
+      [parts[i], parts[j]] = [parts[j], parts[i]];
+    }
+    const chunks: Buffer[] = [];
+    for (const part of parts) {
+      let disposition = `form-data; name="${part.name}"`;
+      if (part.filename !== undefined) disposition += `; filename*=UTF-8''${encodeURIComponent(part.filename).replace(/'/g, '%27')}`;
+      const head = [`--${boundary}`, `Content-Disposition: ${disposition}`];
+      if (part.contentType) head.push(`Content-Type: ${part.contentType}`);
+      chunks.push(Buffer.from(`${head.join('\r\n')}\r\n\r\n`), Buffer.from(part.data), Buffer.from('\r\n'));
+    }
+    chunks.push(Buffer.from(`--${boundary}--\r\n`));
+    let body = Buffer.concat(chunks);
+    let contentType = `multipart/form-data; boundary=${boundary}`;
+    if (rng.chance(0.04)) {
+      // Cut before the closing delimiter: a form cut after it is complete.
+      body = body.subarray(0, rng.int(body.length - boundary.length - 6));
+      mistakes.push(bad('', 'truncated multipart body'));
+    }
+    if (rng.chance(0.04)) {
+      const [type, why] = rng.pick<[string, string]>([
+        ['application/json', 'JSON content type'],
+        ['text/plain', 'text content type'],
+        ['multipart/form-data', 'no boundary'],
+        [`multipart/form-data; boundary=other${boundary}`, 'wrong boundary'],
+        ['application/x-www-form-urlencoded', 'urlencoded content type'],
+      ]);
+      contentType = type;
+      mistakes.push(bad('', why));
+    }
+    const expect = combine(...mistakes.map((m) => m.e));
+    b.expect(expect, mistakes.length > 0 ? `body: ${mistakes.map((m) => m.why).join(', ')}` : undefined, 'body');
+    const spec = expect === 'ok' ? { bytes: content.length, filename: filename.v as string, purpose: purpose.v as string, expiresAfter } : undefined;
+    return { body, contentType, spec };
   }
 
   /**

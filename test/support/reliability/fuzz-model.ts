@@ -25,6 +25,14 @@ interface MessageModel {
   contentMd5?: string;
 }
 
+interface FileModel {
+  tenant: Tenant;
+  bytes: number;
+  filename: string;
+  purpose: string;
+  expiresAt: number | null;
+}
+
 const TENANT_NAMES: Record<Tenant, string> = { A: 'alpha', B: 'beta' };
 
 /** JSON with object keys sorted: equal values give equal text. */
@@ -67,6 +75,9 @@ export class ModelStore implements FuzzWorld {
   private readonly dead: { threads: string[]; messages: { threadId: string; id: string }[] } = { threads: [], messages: [] };
   private readonly seen = new Set<string>();
   private readonly keys = new Set<string>();
+  private readonly files = new Map<string, FileModel>();
+  private filesByTenant: Record<Tenant, string[]> = { A: [], B: [] };
+  private deadFileIds: string[] = [];
 
   constructor(private readonly db: Pool) {}
 
@@ -88,8 +99,63 @@ export class ModelStore implements FuzzWorld {
     return this.dead.messages;
   }
 
+  liveFiles(tenant: Tenant): readonly string[] {
+    return this.filesByTenant[tenant];
+  }
+
+  deadFiles(): readonly string[] {
+    return this.deadFileIds;
+  }
+
   counts(): string {
-    return `${this.threads.size} threads, ${this.messages.size} messages, ${this.keys.size} idempotency keys`;
+    return `${this.threads.size} threads, ${this.messages.size} messages, ${this.files.size} files, ${this.keys.size} idempotency keys`;
+  }
+
+  /** A file as the API answered its upload. */
+  addFile(body: Record<string, unknown>, tenant: Tenant): void {
+    const id = body.id as string;
+    this.seen.add(id);
+    this.files.set(id, {
+      tenant,
+      bytes: body.bytes as number,
+      filename: body.filename as string,
+      purpose: body.purpose as string,
+      expiresAt: (body.expires_at as number | null | undefined) ?? null,
+    });
+    this.filesByTenant[tenant].push(id);
+  }
+
+  private removeFile(id: string): void {
+    const file = this.files.get(id);
+    if (!file) return;
+    this.files.delete(id);
+    this.filesByTenant[file.tenant] = this.filesByTenant[file.tenant].filter((f) => f !== id);
+    this.deadFileIds = [...this.deadFileIds.slice(-30), id];
+  }
+
+  /** The bytes of GET /files/{id}/content: as many as the upload stored, of a file of the tenant that asks. */
+  checkContent(c: FuzzCase, content: Buffer): string[] {
+    const file = c.fileId ? this.files.get(c.fileId) : undefined;
+    if (!file || c.pathMutated) return [];
+    if (file.tenant !== c.tenant) return [`content of tenant ${file.tenant}'s file ${c.fileId} answered to tenant ${c.tenant}`];
+    return content.length === file.bytes ? [] : [`content of ${c.fileId}: ${content.length} bytes, the upload stored ${file.bytes}`];
+  }
+
+  /** Checks an answer of the Files API against the model: the file object as uploaded, of the tenant that asks. */
+  private checkFile(what: string, body: Record<string, unknown>, tenant: Tenant): string[] {
+    const file = this.files.get(body.id as string);
+    if (!file) return [`${what}: file ${String(body.id)} that no success created`];
+    if (file.tenant !== tenant) return [`${what}: file ${String(body.id)} of tenant ${file.tenant} answered to tenant ${tenant}`];
+    const problems: string[] = [];
+    if (body.object !== 'file') problems.push(`${what}: object ${String(body.object)}`);
+    for (const [field, expected] of [
+      ['bytes', file.bytes],
+      ['filename', file.filename],
+      ['purpose', file.purpose],
+    ] as const) {
+      if (body[field] !== expected) problems.push(`${what}: ${field} ${JSON.stringify(body[field])} differs from the upload's ${JSON.stringify(expected)}`);
+    }
+    return problems;
   }
 
   // ---- changes ----
@@ -236,6 +302,46 @@ export class ModelStore implements FuzzWorld {
       case 'deleteMessage':
         this.removeMessage((body.id as string) ?? c.messageId);
         break;
+      case 'uploadFile': {
+        const id = body.id as string;
+        if (typeof id !== 'string' || !/^file-[A-Za-z0-9]{24}$/.test(id)) {
+          problems.push(`uploaded file with id ${JSON.stringify(body.id)}`);
+          break;
+        }
+        if (this.seen.has(id)) {
+          problems.push(`upload answered with the existing file ${id}`);
+          break;
+        }
+        this.addFile(body, c.tenant);
+        if (c.upload) {
+          if (body.bytes !== c.upload.bytes) problems.push(`uploaded file: bytes ${String(body.bytes)}, sent ${c.upload.bytes}`);
+          if (body.filename !== c.upload.filename)
+            problems.push(`uploaded file: filename ${JSON.stringify(body.filename)}, sent ${JSON.stringify(c.upload.filename)}`);
+          if (body.purpose !== c.upload.purpose) problems.push(`uploaded file: purpose ${String(body.purpose)}, sent ${c.upload.purpose}`);
+          const expiresAt = c.upload.expiresAfter === undefined ? undefined : (body.created_at as number) + c.upload.expiresAfter;
+          if (body.expires_at !== expiresAt && !(expiresAt === undefined && body.expires_at === null))
+            problems.push(`uploaded file: expires_at ${String(body.expires_at)}, expected ${String(expiresAt)}`);
+        }
+        break;
+      }
+      case 'getFileObject':
+        if (!c.pathMutated) problems.push(...this.checkFile('retrieved file', body, c.tenant));
+        break;
+      case 'deleteFileObject': {
+        const file = this.files.get(body.id as string);
+        if (!file) problems.push(`deleted file ${String(body.id)} that no success created`);
+        else if (file.tenant !== c.tenant) problems.push(`tenant ${c.tenant} deleted file ${String(body.id)} of tenant ${file.tenant}`);
+        if (body.deleted !== true || body.object !== 'file') problems.push(`deleted file answered ${canonical(body).slice(0, 80)}`);
+        this.removeFile(body.id as string);
+        break;
+      }
+      case 'listFileObjects':
+        if (body.object !== 'list' || !Array.isArray(body.data)) {
+          problems.push(`files list answered ${canonical(body).slice(0, 80)}`);
+          break;
+        }
+        for (const item of body.data as Record<string, unknown>[]) problems.push(...this.checkFile('listed file', item, c.tenant));
+        break;
       case 'getThread': {
         const thread = this.threads.get(body.id as string);
         if (thread && !same(body.metadata, thread.metadata))
@@ -354,6 +460,33 @@ export class ModelStore implements FuzzWorld {
         this.removeMessage(id);
       }
     }
+
+    const files = await this.db
+      .query(`SELECT id, tenant_id, bytes::int, filename, purpose, (SELECT count(*)::int FROM file_chunks c WHERE c.file_id = f.id) AS chunks,
+      (SELECT coalesce(sum(length(c.data)), 0)::int FROM file_chunks c WHERE c.file_id = f.id) AS stored FROM files f`);
+    const fileIds = new Set<string>();
+    for (const row of files.rows) {
+      fileIds.add(row.id);
+      const model = this.files.get(row.id);
+      if (!model) {
+        problems.push(`file ${row.id} (tenant ${row.tenant_id}) is in the database but no success created it`);
+        this.addFile(row, row.tenant_id === 'beta' ? 'B' : 'A');
+        continue;
+      }
+      if (row.tenant_id !== TENANT_NAMES[model.tenant])
+        problems.push(`file ${row.id} belongs to tenant ${row.tenant_id}, expected ${TENANT_NAMES[model.tenant]}`);
+      if (row.bytes !== model.bytes || row.stored !== model.bytes)
+        problems.push(`file ${row.id} holds ${row.stored} bytes (row: ${row.bytes}), the upload answered ${model.bytes}`);
+      if (row.filename !== model.filename || row.purpose !== model.purpose) problems.push(`file ${row.id} filename or purpose differ from the upload's answer`);
+    }
+    for (const id of [...this.files.keys()]) {
+      if (!fileIds.has(id)) {
+        problems.push(`file ${id} was acknowledged but is missing from the database`);
+        this.removeFile(id);
+      }
+    }
+    const orphans = await this.db.query(`SELECT count(*)::int AS n FROM file_chunks c WHERE NOT EXISTS (SELECT 1 FROM files f WHERE f.id = c.file_id)`);
+    if (orphans.rows[0].n > 0) problems.push(`${orphans.rows[0].n} file chunks belong to no file`);
 
     const keys = await this.db.query(`SELECT tenant_id, key FROM idempotency_keys`);
     const stored = new Set(keys.rows.map((row) => `${row.tenant_id} ${row.key}`));
