@@ -6,6 +6,7 @@ import { CreateConversationDto } from '../src/conversations/dto/create-conversat
 import { CreateItemsDto } from '../src/conversations/dto/create-items.dto';
 import { ListItemsQueryDto } from '../src/conversations/dto/item-query.dto';
 import { UpdateConversationDto } from '../src/conversations/dto/update-conversation.dto';
+import { ListFilesQueryDto } from '../src/files/list-files-query.dto';
 import { CreateMessageDto } from '../src/messages/dto/create-message.dto';
 import { ListMessagesQueryDto } from '../src/messages/dto/list-messages-query.dto';
 import { ModifyMessageDto } from '../src/messages/dto/modify-message.dto';
@@ -51,6 +52,7 @@ const SAMPLES: [Dto, Record<string, unknown>][] = [
   [CreateConversationDto, { items: [{ type: 'message', role: 'user', content: 'hi' }], metadata: { topic: 'x' } }],
   [CreateItemsDto, { items: [{ type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'hello' }] }] }],
   [UpdateConversationDto, { metadata: { topic: 'y' } }],
+  [ListFilesQueryDto, { limit: '10000', order: 'asc', after: 'file-1', purpose: 'assistants' }],
   [ListItemsQueryDto, { limit: '10', order: 'asc', after: 'msg_1', include: ['message.input_image.image_url'] }],
 ];
 
