@@ -21,6 +21,13 @@ describe('file references', () => {
   });
   afterAll(() => t.close());
 
+  /** A message of KEY_A's thread with one attachment naming `fileId`. */
+  const attach = (fileId: string) =>
+    t.http
+      .post(`/v1/threads/${threadId}/messages`)
+      .set(bearer(KEY_A))
+      .send({ role: 'user', content: 'x', attachments: [{ file_id: fileId, tools: [] }] });
+
   const rejected = async (request: () => Promise<{ status: number; body: { error: { param: string; message: string } } }>, param: string, missing: string) => {
     const before = await snapshot(t.db);
     const response = await request();
@@ -207,15 +214,7 @@ describe('file references', () => {
   });
 
   it("answers another tenant's file like a missing one", async () => {
-    await rejected(
-      () =>
-        t.http
-          .post(`/v1/threads/${threadId}/messages`)
-          .set(bearer(KEY_A))
-          .send({ role: 'user', content: 'x', attachments: [{ file_id: fileB, tools: [] }] }),
-      'attachments[0].file_id',
-      fileB,
-    );
+    await rejected(() => attach(fileB), 'attachments[0].file_id', fileB);
   });
 
   it('a missing thread stays a 404 whatever the files', async () => {
@@ -228,24 +227,13 @@ describe('file references', () => {
 
   it('deleting a file leaves the messages that name it readable, with the id kept', async () => {
     const file = await upload(KEY_A);
-    const message = await t.http
-      .post(`/v1/threads/${threadId}/messages`)
-      .set(bearer(KEY_A))
-      .send({ role: 'user', content: 'x', attachments: [{ file_id: file, tools: [] }] });
+    const message = await attach(file);
     expect((await t.http.delete(`/v1/files/${file}`).set(bearer(KEY_A))).status).toBe(200);
     const read = await t.http.get(`/v1/threads/${threadId}/messages/${message.body.id}`).set(bearer(KEY_A));
     expect(read.status).toBe(200);
     expect(read.body.attachments).toEqual([{ file_id: file, tools: [] }]);
     // And a deleted file can no longer be attached.
-    await rejected(
-      () =>
-        t.http
-          .post(`/v1/threads/${threadId}/messages`)
-          .set(bearer(KEY_A))
-          .send({ role: 'user', content: 'x', attachments: [{ file_id: file, tools: [] }] }),
-      'attachments[0].file_id',
-      file,
-    );
+    await rejected(() => attach(file), 'attachments[0].file_id', file);
   });
 
   it('FILE_REFERENCES=any admits unknown ids', async () => {
@@ -273,10 +261,7 @@ describe('file references', () => {
       return (original as (...a: unknown[]) => unknown).apply(this, args);
     } as typeof Client.prototype.query;
     try {
-      const response = await t.http
-        .post(`/v1/threads/${threadId}/messages`)
-        .set(bearer(KEY_A))
-        .send({ role: 'user', content: 'x', attachments: [{ file_id: fileA, tools: [] }] });
+      const response = await attach(fileA);
       expect(response.status).toBe(200);
     } finally {
       Client.prototype.query = original;

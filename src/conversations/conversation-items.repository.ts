@@ -18,6 +18,14 @@ const itemsSource = (first: number): string =>
   `unnest($${first}::varchar[], $${first + 1}::varchar[], $${first + 2}::json[], $${first + 3}::json[], $${first + 4}::json[])` +
   ' WITH ORDINALITY AS i(id, role, content, attachments, item, ord)';
 
+/** The CTE that stores a new conversation's first items ($4 on) in the thread of the CTE `thread`. */
+const INSERT_FIRST_ITEMS = `inserted AS (
+    INSERT INTO messages (thread_id, id, tenant_id, created_at, completed_at, role, content, attachments, metadata, item)
+    SELECT thread.id, i.id, $2, thread."createdAt", thread."createdAt", i.role, i.content, i.attachments, '{}', i.item
+    FROM thread, ${itemsSource(4)}
+    ORDER BY i.ord
+  )`;
+
 /** A thread (a conversation) with its first items, in one statement: all or nothing. */
 const CREATE = statement(`
   WITH thread AS (
@@ -25,12 +33,7 @@ const CREATE = statement(`
     VALUES ($1, $2, ${NOW}, $3::json, '{}')
     RETURNING ${THREAD_COLUMNS}
   ),
-  inserted AS (
-    INSERT INTO messages (thread_id, id, tenant_id, created_at, completed_at, role, content, attachments, metadata, item)
-    SELECT thread.id, i.id, $2, thread."createdAt", thread."createdAt", i.role, i.content, i.attachments, '{}', i.item
-    FROM thread, ${itemsSource(4)}
-    ORDER BY i.ord
-  )
+  ${INSERT_FIRST_ITEMS}
   SELECT thread.* FROM thread`);
 
 /**
@@ -44,12 +47,7 @@ const CREATE_CHECKED = statement(`
     SELECT $1, $2, ${NOW}, $3::json, '{}' WHERE NOT EXISTS (SELECT 1 FROM missing)
     RETURNING ${THREAD_COLUMNS}
   ),
-  inserted AS (
-    INSERT INTO messages (thread_id, id, tenant_id, created_at, completed_at, role, content, attachments, metadata, item)
-    SELECT thread.id, i.id, $2, thread."createdAt", thread."createdAt", i.role, i.content, i.attachments, '{}', i.item
-    FROM thread, ${itemsSource(4)}
-    ORDER BY i.ord
-  )
+  ${INSERT_FIRST_ITEMS}
   SELECT (SELECT ord FROM missing)::int AS "missingFile", thread.* FROM (SELECT 1) one LEFT JOIN thread ON true`);
 
 /** Items appended to an owned thread, in the order given, ownership checked in the same statement. */
