@@ -6,6 +6,7 @@ import { Metadata } from '../common/metadata/is-metadata';
 import { NOW_SECONDS as NOW, Queryable, Sql, Statement, statement } from '../database/sql';
 import { firstMissingFile } from '../files/files.repository';
 import { messageColumns } from '../messages/messages.repository';
+import { insertedMessage } from '../messages/new-message';
 import { ThreadRecord } from '../threads/threads.repository';
 import { ItemRecord, NewItem } from './conversation-item';
 
@@ -117,22 +118,7 @@ function itemParams(items: NewItem[]): unknown[] {
 
 /** An item just inserted, as it is stored (the insert returns only the database's time). */
 function inserted(threadId: string, createdAt: number, item: NewItem): ItemRecord {
-  return {
-    id: item.id,
-    threadId,
-    createdAt,
-    role: item.role as ItemRecord['role'],
-    content: item.content,
-    attachments: item.attachments,
-    assistantId: null,
-    runId: null,
-    status: 'completed',
-    incompleteDetails: null,
-    completedAt: createdAt,
-    incompleteAt: null,
-    metadata: item.metadata,
-    item: item.item,
-  };
+  return { ...insertedMessage(item, threadId, createdAt), role: item.role as ItemRecord['role'], item: item.item };
 }
 
 /**

@@ -6,7 +6,7 @@ import { NOW_SECONDS as NOW, Queryable, Sql, Statement, statement } from '../dat
 import { MESSAGE_TEXT, searchQueryExpression, textSearchConfig } from '../database/text-search';
 import { firstMissingFile } from '../files/files.repository';
 import { MessageRecord } from './message.entity';
-import { NewMessage } from './new-message';
+import { insertedMessage, NewMessage } from './new-message';
 import { SearchTerms } from './search-query';
 
 /**
@@ -140,21 +140,7 @@ export class MessagesRepository {
     if (createdAt === null) return { kind: 'no-thread' };
     return {
       kind: 'message',
-      message: {
-        id: message.id,
-        threadId,
-        createdAt,
-        role: message.role,
-        content: message.content,
-        attachments: message.attachments,
-        assistantId: null,
-        runId: null,
-        status: 'completed',
-        incompleteDetails: null,
-        completedAt: createdAt,
-        incompleteAt: null,
-        metadata: message.metadata,
-      },
+      message: insertedMessage(message, threadId, createdAt),
     };
   }
 

@@ -4,7 +4,7 @@ import { newMessageId } from '../common/ids';
 import { Metadata } from '../common/metadata/is-metadata';
 import { FileReference } from '../files/file-references';
 import { CreateMessageDto } from './dto/create-message.dto';
-import { MessageAttachment, MessageContentPart, MessageRole } from './message.entity';
+import { MessageAttachment, MessageContentPart, MessageRecord, MessageRole } from './message.entity';
 
 /** A validated message ready to insert, in the stored (edition-neutral) form. */
 export interface NewMessage {
@@ -13,6 +13,25 @@ export interface NewMessage {
   content: MessageContentPart[];
   attachments: MessageAttachment[];
   metadata: Metadata;
+}
+
+/** A message just inserted, as it is stored: the insert returns only the database's time. */
+export function insertedMessage(message: Omit<NewMessage, 'role'> & { role: string }, threadId: string, createdAt: number): MessageRecord {
+  return {
+    id: message.id,
+    threadId,
+    createdAt,
+    role: message.role as MessageRole,
+    content: message.content,
+    attachments: message.attachments,
+    assistantId: null,
+    runId: null,
+    status: 'completed',
+    incompleteDetails: null,
+    completedAt: createdAt,
+    incompleteAt: null,
+    metadata: message.metadata,
+  };
 }
 
 type RequestPart =
