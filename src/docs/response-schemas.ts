@@ -9,6 +9,20 @@ const object = (properties: Record<string, SchemaObject | { $ref: string }>, opt
   const required = Object.keys(properties).filter((name) => !optional.includes(name));
   return { type: 'object', properties, ...(required.length > 0 ? { required } : {}), additionalProperties: false };
 };
+
+/** The fields both editions of a message share, in the order the API writes them. */
+const messageFields: Record<string, SchemaObject> = {
+  id: string,
+  object: constant('thread.message'),
+  created_at: unixTime,
+  thread_id: string,
+  status: { type: 'string', enum: ['in_progress', 'incomplete', 'completed'] },
+  incomplete_details: { ...object({ reason: string }), nullable: true },
+  completed_at: { ...unixTime, nullable: true },
+  incomplete_at: { ...unixTime, nullable: true },
+  role: { type: 'string', enum: ['user', 'assistant'] },
+};
+
 const list = (item: SchemaObject | { $ref: string }): SchemaObject =>
   object({ object: constant('list'), data: { type: 'array', items: item }, first_id: nullableString, last_id: nullableString, has_more: { type: 'boolean' } });
 
@@ -43,15 +57,7 @@ export const RESPONSE_SCHEMAS: Record<string, SchemaObject> = {
   }),
   MessageV2: {
     ...object({
-      id: string,
-      object: constant('thread.message'),
-      created_at: unixTime,
-      thread_id: string,
-      status: { type: 'string', enum: ['in_progress', 'incomplete', 'completed'] },
-      incomplete_details: { ...object({ reason: string }), nullable: true },
-      completed_at: { ...unixTime, nullable: true },
-      incomplete_at: { ...unixTime, nullable: true },
-      role: { type: 'string', enum: ['user', 'assistant'] },
+      ...messageFields,
       content: { type: 'array', items: ref('MessageContent') },
       assistant_id: nullableString,
       run_id: nullableString,
@@ -62,15 +68,7 @@ export const RESPONSE_SCHEMAS: Record<string, SchemaObject> = {
   },
   MessageV1: {
     ...object({
-      id: string,
-      object: constant('thread.message'),
-      created_at: unixTime,
-      thread_id: string,
-      status: { type: 'string', enum: ['in_progress', 'incomplete', 'completed'] },
-      incomplete_details: { ...object({ reason: string }), nullable: true },
-      completed_at: { ...unixTime, nullable: true },
-      incomplete_at: { ...unixTime, nullable: true },
-      role: { type: 'string', enum: ['user', 'assistant'] },
+      ...messageFields,
       content: { type: 'array', items: { oneOf: [ref('TextContent'), ref('ImageFileContent')] } },
       assistant_id: nullableString,
       run_id: nullableString,
