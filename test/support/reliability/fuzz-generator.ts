@@ -354,12 +354,13 @@ export class FuzzGenerator {
     this.rng = new SeededRandom(seed);
   }
 
-  next(): FuzzCase {
+  /** The next case; `forced` fixes its route, dialect and shape (to cover what the draw left short). */
+  next(forced?: { kind: CaseKind; dialect: Dialect; shape: Shape }): FuzzCase {
     const rng = this.rng;
     const n = ++this.count;
-    const kind = rng.weighted(KIND_WEIGHTS);
-    const dialect: Dialect = rng.chance(0.5) ? 'openai' : 'azure';
-    const shape: Shape = rng.chance(0.55) ? 'v2' : 'v1';
+    const kind = forced?.kind ?? rng.weighted(KIND_WEIGHTS);
+    const dialect: Dialect = forced?.dialect ?? (rng.chance(0.5) ? 'openai' : 'azure');
+    const shape: Shape = forced?.shape ?? (rng.chance(0.55) ? 'v2' : 'v1');
     const tenant: Tenant = rng.chance(0.8) ? 'A' : 'B';
     const b = new Builder();
     const prefix = dialect === 'openai' ? '/v1' : '/openai';
