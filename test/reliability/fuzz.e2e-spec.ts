@@ -22,6 +22,8 @@ const FUZZ_SEEDS = seedsFor('FUZZ_SEED', [
   576320075,
   3593059218, // the model took a file id of plain visible ASCII for a unicode one
   205874333, // the draw left a route short of cases: the short ones are now sent after it
+  2734264721, // 'no file part' after 'two file parts' removed only the first: one valid file part was left
+  1579064825, // the same
 ]);
 const REQUESTS = 2000;
 const BATCH = 50;

@@ -933,7 +933,8 @@ export class FuzzGenerator {
       mistakes.push(bad('', 'a text field named file'));
     }
     if (rng.chance(0.03)) {
-      parts.splice(parts.indexOf(filePart), 1);
+      // Every part named file goes (a second file part added above included), not just the first.
+      for (let i = parts.length - 1; i >= 0; i--) if (parts[i].name === 'file') parts.splice(i, 1);
       mistakes.push(bad('', 'no file part'));
     }
     // Any order: a field after the file part is only checked once the bytes are stored.
