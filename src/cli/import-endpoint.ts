@@ -9,7 +9,7 @@ import { CursorPage } from 'openai/pagination';
 import type { Thread } from 'openai/resources/beta/threads/threads';
 import { Queryable } from '../database/sql';
 import { TransferRepository } from '../threads/transfer.repository';
-import { importFile, ImportSummary, Wording } from './import-file';
+import { emptySummary, importFile, ImportSummary, Wording } from './import-file';
 import { Progress } from './progress';
 
 export type Dialect = 'openai' | 'azure';
@@ -144,7 +144,7 @@ export async function importFromEndpoint(
 ): Promise<EndpointSummary> {
   const { endpoint } = options;
   const client = endpointClient(endpoint);
-  const summary: EndpointSummary = { threads: 0, messages: 0, skipped: 0, failed: [] };
+  const summary: EndpointSummary = emptySummary();
   const given = options.threadIds;
   const ids: AsyncGenerator<string> = given
     ? (async function* () {
