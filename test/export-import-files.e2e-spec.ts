@@ -334,3 +334,46 @@ describe('import of files into S3 storage', () => {
     expect(sorted(back)).toEqual(sorted(join(dir, 'alpha.jsonl')));
   }, 60000);
 });
+
+describe('import from an endpoint with files', () => {
+  it('copies the files the threads name (GET /files/{id} and its content), once each; a re-run verifies and skips them', async () => {
+    const endpoint = await startTestApp({ databaseUrl: source.databaseUrl, listen: true, files: { references: 'strict' } });
+    const copy = await startTestApp({ files: { references: 'strict' } });
+    try {
+      // A thread that names a file the source no longer has: the file is left out, the thread imported.
+      const gone = await upload(source, KEY_A, Buffer.from('soon deleted'), 'gone.txt', 'text/plain');
+      const withGone = await source.http
+        .post('/v1/threads')
+        .set(bearer(KEY_A))
+        .send({ messages: [{ role: 'user', content: 'x', attachments: [{ file_id: gone, tools: [{ type: 'file_search' }] }] }] });
+      await source.http.delete(`/v1/files/${gone}`).set(bearer(KEY_A)).expect(200);
+      const args = ['--tenant', 'alpha', '--from-endpoint', `${endpoint.url}/v1`, '--dialect', 'openai', '--key', KEY_A, '--concurrency', '2'];
+      const first = await run(runImportCommand, args, { DATABASE_URL: copy.databaseUrl });
+      const bytes = DOC.length + BIG.length + 5000;
+      expect(first).toMatchObject({
+        code: IMPORT_EXIT.ok,
+        out:
+          `Imported 3 file(s) (${bytes} bytes); 0 already there (verified, skipped); 0 expired (not imported); 0 failed.\n` +
+          'Imported 4 thread(s) with 4 message(s); 0 already there (verified, skipped); 0 failed.',
+      });
+      const named = new Set([ids.doc, ids.big, ids.image]);
+      const byId = (files: Awaited<ReturnType<typeof filesOf>>) =>
+        files.filter((f) => named.has((f.file as { id: string }).id)).sort((a, b) => ((a.file as { id: string }).id < (b.file as { id: string }).id ? -1 : 1));
+      expect(byId(await filesOf(copy, KEY_A))).toEqual(byId(await filesOf(source, KEY_A)));
+      expect((await copy.db.query(`SELECT count(*)::int AS n FROM files`)).rows[0].n).toBe(3);
+      expect(await threadsOf(copy, KEY_A)).toEqual(await threadsOf(source, KEY_A));
+
+      const before = await snapshot(copy.db);
+      const again = await run(runImportCommand, args, { DATABASE_URL: copy.databaseUrl });
+      expect(again.out).toBe(
+        'Imported 0 file(s) (0 bytes); 3 already there (verified, skipped); 0 expired (not imported); 0 failed.\n' +
+          'Imported 0 thread(s) with 0 message(s); 4 already there (verified, skipped); 0 failed.',
+      );
+      expect(await snapshot(copy.db)).toBe(before);
+      await source.db.query(`DELETE FROM threads WHERE id = $1`, [withGone.body.id]);
+    } finally {
+      await copy.close();
+      await endpoint.close();
+    }
+  }, 60000);
+});

@@ -29,7 +29,8 @@ FILE_STORAGE says (postgres, or s3 with the S3_ variables), as the service does.
 memory stays flat whatever its size.
 
 --from-endpoint: reads the threads and all their messages from an endpoint that speaks the Assistants
-API, through the official openai SDK, and imports them the same way.
+API, through the official openai SDK, and imports them the same way, with the files they name (read
+through GET /files/{id} and its content; a file the source does not have is left out).
   --dialect openai   URL is the base URL: https://api.openai.com/v1, or http://HOST:PORT/v1 of this service
   --dialect azure    URL is the resource's endpoint: https://NAME.openai.azure.com, or http://HOST:PORT of
                      this service; --api-version (default ${AZURE_DEFAULT_API_VERSION}) must be a v2 one
@@ -129,18 +130,22 @@ export async function runImportCommand(argv: string[], io: Output, env: NodeJS.P
     if (typeof values['from-endpoint'] !== 'string') throw new UsageError('--in FILE.jsonl or --from-endpoint URL is required');
     const options = endpointOptions(values);
     const threadIds = options.threadsFile !== undefined ? await listedIds(options.threadsFile) : undefined;
+    const filesConfig = loadFilesConfig(env);
     const summary = await withDatabase(
       env,
       io,
-      (sql) =>
-        importFromEndpoint(
+      (sql) => {
+        const files = new FilesRepository(sql);
+        return importFromEndpoint(
           new TransferRepository(sql),
           (work) => sql.transaction(work),
           tenant,
-          { endpoint: options.endpoint, threadIds, concurrency: options.concurrency },
+          { endpoint: options.endpoint, threadIds, concurrency: options.concurrency, files: { repo: files, storage: storageFor(filesConfig, files) } },
           new Progress(io),
-        ),
-      options.concurrency,
+        );
+      },
+      // A connection more: a file already there is read back (to compare its bytes) while its transaction is open.
+      options.concurrency + 1,
     );
     for (const line of describeSummary(summary)) io.out(line);
     if (summary.stopped !== undefined) io.err(`Error: stopped before the end: ${summary.stopped}`);

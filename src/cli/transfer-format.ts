@@ -1,6 +1,6 @@
 import { isWellFormedId } from '../common/ids';
 import { metadataProblem } from '../common/metadata/is-metadata';
-import { FILE_PURPOSES, FileRecord } from '../files/file.entity';
+import { FileRecord } from '../files/file.entity';
 import { filenameProblem, MIME_TYPE } from '../files/multipart';
 import { MessageRecord } from '../messages/message.entity';
 import { ThreadRecord } from '../threads/threads.repository';
@@ -142,6 +142,8 @@ export type FileParts =
 export type ParsedLine = { kind: 'thread'; thread: ThreadRecord } | { kind: 'message'; message: MessageRecord } | FileParts;
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+/** Lowercase words joined by dashes or underscores, as OpenAI's purposes are; at most 32 characters, as the column. */
+const PURPOSE = /^[a-z][a-z0-9_-]{0,31}$/;
 
 function parseFileLine(value: Record<string, unknown>): FileParts {
   const id = value.object === 'file' ? value.id : value.file_id;
@@ -161,7 +163,8 @@ function parseFileLine(value: Record<string, unknown>): FileParts {
     return { kind: 'file_end', fileId: id, sha256: value.sha256 };
   }
   if (typeof value.filename !== 'string' || filenameProblem(value.filename)) throw new LineError("'filename' is not a file name");
-  if (!(FILE_PURPOSES as readonly unknown[]).includes(value.purpose)) throw new LineError(`'purpose' is not one of ${FILE_PURPOSES.join(', ')}`);
+  // The purposes of this service, and the others an endpoint may show (assistants_output, batch_output, fine-tune-results).
+  if (typeof value.purpose !== 'string' || !PURPOSE.test(value.purpose)) throw new LineError("'purpose' is not a file purpose");
   if (!Number.isSafeInteger(value.bytes) || (value.bytes as number) < 0) throw new LineError("'bytes' is not a byte count");
   if (!isTime(value.created_at)) throw new LineError("'created_at' is not a Unix time");
   const expiresAt = value.expires_at ?? null;
