@@ -21,8 +21,9 @@ Writes the tenant's files (their bytes in base64 lines of 256 KiB, read from the
 names), then its threads, each followed by its messages in their order, as JSON Lines (the format is
 described in the README). Expired files are left out. --threads FILE: only the thread ids listed in
 FILE, one a line, each preceded by the files it or its messages name that are not written yet.
-Reads page by page and streams the bytes, so memory stays flat whatever the size. Exit codes: 0 done, 1 failure,
-2 bad arguments, 3 a listed thread is not the tenant's (the others are written).`;
+Reads page by page and streams the bytes, so memory stays flat whatever the size.
+Exit codes: 0 done, 1 failure, 2 bad arguments, 3 a listed thread is not the tenant's (the others
+are written).`;
 
 const PAGE = 500;
 

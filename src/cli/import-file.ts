@@ -194,9 +194,13 @@ async function importOneFile(
       }
       inserted = true;
       let written: number;
+      const chunks = bytes.chunks();
       try {
-        written = await store.storage.write(file.id, Readable.from(bytes.chunks()), tx);
+        written = await store.storage.write(file.id, Readable.from(chunks), tx);
       } catch (error) {
+        // The stream reads ahead: a storage that failed on its own may leave a read of the next line under
+        // way. Closed here (after that read), the chunks take no line from the skip that follows.
+        await chunks.return(undefined);
         if (bytes.problem !== undefined) throw new FileFailure(bytes.problem);
         throw error;
       }
