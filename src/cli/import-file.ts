@@ -1,6 +1,4 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import { isDeepStrictEqual } from 'node:util';
 import { Queryable } from '../database/sql';
@@ -10,6 +8,7 @@ import { FileStorage } from '../files/storage/file-storage';
 import { MessageRecord } from '../messages/message.entity';
 import { ThreadRecord } from '../threads/threads.repository';
 import { TransferRepository } from '../threads/transfer.repository';
+import { linesOf } from './cli-support';
 import { LineError, parseLine, ParsedLine } from './transfer-format';
 
 /**
@@ -30,7 +29,7 @@ class Lines {
   private peeked: Parsed | null | undefined;
 
   constructor(file: string) {
-    this.source = createInterface({ input: createReadStream(file), crlfDelay: Infinity })[Symbol.asyncIterator]();
+    this.source = linesOf(file);
   }
 
   async peek(): Promise<Parsed | null> {
