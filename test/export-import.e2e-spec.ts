@@ -70,7 +70,7 @@ describe('export and import', () => {
   it('round-trips a tenant field by field: ids, times, order, metadata, attachments, tool resources', async () => {
     const file = join(dir, 'alpha.jsonl');
     const exported = await run(runExportCommand, ['--tenant', 'alpha', '--out', file], source.databaseUrl);
-    expect(exported).toMatchObject({ code: EXPORT_EXIT.ok, out: `Exported 2 thread(s) and 8 message(s) of tenant 'alpha' to ${file}.` });
+    expect(exported).toMatchObject({ code: EXPORT_EXIT.ok, out: `Exported 0 file(s) (0 bytes), 2 thread(s) and 8 message(s) of tenant 'alpha' to ${file}.` });
     const lines = readFileSync(file, 'utf8')
       .trimEnd()
       .split('\n')

@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
+import { StringDecoder } from 'node:string_decoder';
 import { Pool, types } from 'pg';
 import { isWellFormedId } from '../common/ids';
 import { loadConfig } from '../config/app.config';
@@ -63,9 +63,36 @@ export function integerOption(values: Record<string, string | true>, name: strin
   return Number(value);
 }
 
+/**
+ * The lines of a file (LF or CRLF), read as they are asked for. Not readline: its iterator reads
+ * up to 1,024 lines ahead of its reader, which with lines of file chunks (about 350 KB each) would
+ * hold hundreds of megabytes while the database catches up.
+ */
+export async function* linesOf(file: string): AsyncGenerator<string> {
+  const decoder = new StringDecoder('utf8');
+  let pieces: string[] = [];
+  const line = (last: string) => {
+    pieces.push(last);
+    const text = pieces.join('');
+    pieces = [];
+    return text.endsWith('\r') ? text.slice(0, -1) : text;
+  };
+  for await (const chunk of createReadStream(file) as AsyncIterable<Buffer>) {
+    const text = decoder.write(chunk);
+    let start = 0;
+    for (let end = text.indexOf('\n'); end !== -1; end = text.indexOf('\n', start)) {
+      yield line(text.slice(start, end));
+      start = end + 1;
+    }
+    if (start < text.length) pieces.push(text.slice(start));
+  }
+  const rest = decoder.end();
+  if (rest !== '' || pieces.length > 0) yield line(rest);
+}
+
 /** The thread ids a file lists, one a line (blank lines skipped); a line that cannot be an id is a usage error. */
 export async function* threadIdsIn(file: string): AsyncGenerator<string> {
-  for await (const raw of createInterface({ input: createReadStream(file), crlfDelay: Infinity })) {
+  for await (const raw of linesOf(file)) {
     const id = raw.trim();
     if (id === '') continue;
     if (!isWellFormedId(id)) throw new UsageError(`${file}: '${raw.trim().slice(0, 80)}' is not a thread id`);

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -7,10 +8,13 @@ import { finished } from 'node:stream/promises';
 import OpenAI, { APIConnectionError, APIError, AuthenticationError, AzureOpenAI } from 'openai';
 import { CursorPage } from 'openai/pagination';
 import type { Thread } from 'openai/resources/beta/threads/threads';
+import type { Message } from 'openai/resources/beta/threads/messages';
 import { Queryable } from '../database/sql';
+import { MIME_TYPE } from '../files/multipart';
 import { TransferRepository } from '../threads/transfer.repository';
-import { importFile, ImportSummary, Wording } from './import-file';
+import { emptySummary, FileStore, importFile, ImportSummary, Wording } from './import-file';
 import { Progress } from './progress';
+import { FILE_CHUNK_BYTES, fileChunkLine, fileEndLine } from './transfer-format';
 
 export type Dialect = 'openai' | 'azure';
 
@@ -81,27 +85,113 @@ const ENDPOINT_WORDING: Wording = { source: 'the source', at: (line) => (line ==
 /** A reason to fail one thread: what the endpoint answered. */
 class SourceProblem extends Error {}
 
+/** The files the source's spool of a thread is read into are imported with this wording: line 1 is a file object. */
+const FILES_WORDING: Wording = { source: 'the source', at: (line) => `line ${line} of the files read` };
+
+/** The file ids a thread (its code interpreter's) and a message (attachments, image_file parts) name, as the source gives them. */
+function threadFileIds(thread: Thread, into: Set<string>): void {
+  for (const id of thread.tool_resources?.code_interpreter?.file_ids ?? []) if (typeof id === 'string') into.add(id);
+}
+
+function messageFileIds(message: Message, into: Set<string>): void {
+  for (const attachment of message.attachments ?? []) if (typeof attachment?.file_id === 'string') into.add(attachment.file_id);
+  for (const part of Array.isArray(message.content) ? message.content : [])
+    if (part?.type === 'image_file' && typeof part.image_file?.file_id === 'string') into.add(part.image_file.file_id);
+}
+
 /**
  * The thread and all its messages, oldest first, as the endpoint gives them, written to `file` in the
- * export format (the v2 objects are that format's lines). Returns the number of messages.
+ * export format (the v2 objects are that format's lines). Returns the number of messages, and the ids
+ * of the files they name.
  */
-export async function readThread(client: OpenAI, threadId: string, file: string): Promise<number> {
+export async function readThread(client: OpenAI, threadId: string, file: string): Promise<{ messages: number; fileIds: Set<string> }> {
   const thread = await client.beta.threads.retrieve(threadId);
   if (thread.id !== threadId) throw new SourceProblem(`the source answered thread ${String(thread.id).slice(0, 80)} for ${threadId}`);
   const out = createWriteStream(file);
   const closed = finished(out);
   let messages = 0;
+  const fileIds = new Set<string>();
+  threadFileIds(thread, fileIds);
   try {
     await write(out, thread);
     for await (const message of client.beta.threads.messages.list(threadId, { order: 'asc', limit: PAGE })) {
       await write(out, message);
+      messageFileIds(message, fileIds);
       messages++;
     }
   } finally {
     out.end();
     await closed;
   }
-  return messages;
+  return { messages, fileIds };
+}
+
+/**
+ * A file as the endpoint gives it (GET /files/{id}, then its content, streamed) appended to `out` in the
+ * export format; its content type is the download's. False when the source has no such file (404): the
+ * messages keep naming it, as they would without the copy.
+ */
+export async function readFile(client: OpenAI, fileId: string, out: NodeJS.WritableStream): Promise<boolean> {
+  let object: Awaited<ReturnType<OpenAI['files']['retrieve']>>;
+  try {
+    object = await client.files.retrieve(fileId);
+  } catch (error) {
+    if (error instanceof APIError && error.status === 404) return false;
+    throw error;
+  }
+  if (object.id !== fileId) throw new SourceProblem(`the source answered file ${String(object.id).slice(0, 80)} for ${fileId}`);
+  const response = await client.files.content(fileId);
+  const type = (response.headers.get('content-type') ?? '').split(';')[0].trim().toLowerCase();
+  await write(out, {
+    object: 'file',
+    id: object.id,
+    filename: object.filename,
+    purpose: object.purpose,
+    bytes: object.bytes,
+    created_at: object.created_at,
+    expires_at: object.expires_at ?? null,
+    status: 'processed',
+    content_type: MIME_TYPE.test(type) ? type : 'application/octet-stream',
+  });
+  const hash = createHash('sha256');
+  let offset = 0;
+  let held = Buffer.alloc(0);
+  const body = response.body as unknown as AsyncIterable<Uint8Array> | null;
+  for await (const piece of body ?? []) {
+    hash.update(piece);
+    held = held.length === 0 ? Buffer.from(piece) : Buffer.concat([held, piece]);
+    while (held.length >= FILE_CHUNK_BYTES) {
+      await write(out, fileChunkLine(fileId, offset, held.subarray(0, FILE_CHUNK_BYTES)));
+      offset += FILE_CHUNK_BYTES;
+      held = held.subarray(FILE_CHUNK_BYTES);
+    }
+  }
+  if (held.length > 0) await write(out, fileChunkLine(fileId, offset, held));
+  await write(out, fileEndLine(fileId, hash.digest('hex')));
+  return true;
+}
+
+/** The files of `ids` (each once) read from the source into `file`; those the source has not, and those that failed. */
+async function readFiles(client: OpenAI, ids: string[], file: string, retries: number): Promise<{ read: number; failed: { file: string; reason: string }[] }> {
+  const out = createWriteStream(file);
+  const closed = finished(out);
+  let read = 0;
+  const failed: { file: string; reason: string }[] = [];
+  try {
+    for (const id of ids) {
+      try {
+        if (await readFile(client, id, out)) read++;
+      } catch (error) {
+        if (error instanceof AuthenticationError) throw error;
+        // What was written of it has no end line: the import of the spool fails that file alone, and the reason here says why.
+        failed.push({ file: id, reason: sourceFailure(error, retries) });
+      }
+    }
+  } finally {
+    out.end();
+    await closed;
+  }
+  return { read, failed };
 }
 
 /** Why a thread could not be read, in words. */
@@ -121,6 +211,8 @@ export interface EndpointImport {
   /** The threads to import; undefined: every thread the endpoint lists. */
   threadIds?: string[];
   concurrency: number;
+  /** Where the files the threads name are copied to; without it, they are not. */
+  files?: FileStore;
 }
 
 export interface EndpointSummary extends ImportSummary {
@@ -144,7 +236,7 @@ export async function importFromEndpoint(
 ): Promise<EndpointSummary> {
   const { endpoint } = options;
   const client = endpointClient(endpoint);
-  const summary: EndpointSummary = { threads: 0, messages: 0, skipped: 0, failed: [] };
+  const summary: EndpointSummary = emptySummary();
   const given = options.threadIds;
   const ids: AsyncGenerator<string> = given
     ? (async function* () {
@@ -184,17 +276,46 @@ export async function importFromEndpoint(
     return next.value;
   };
   const spool = await mkdtemp(join(tmpdir(), 'threads-import-'));
+  /** Files read (or under way) by any worker: each is copied once. */
+  const copied = new Set<string>();
   const worker = async (slot: number): Promise<void> => {
     const file = join(spool, `${slot}.jsonl`);
+    const filesFile = join(spool, `${slot}-files.jsonl`);
     for (let id = await nextId(); id !== undefined; id = await nextId()) {
+      let fileIds: Set<string>;
       try {
-        await readThread(client, id, file);
+        ({ fileIds } = await readThread(client, id, file));
       } catch (error) {
         if (error instanceof AuthenticationError) summary.stopped ??= `the source refused the key: ${error.message}`;
         const reason = sourceFailure(error, endpoint.retries);
         summary.failed.push({ thread: id, reason });
         progress.thread('failed', 0, `failed ${id}: ${reason}`);
         continue;
+      }
+      const newFiles = [...fileIds].filter((fileId) => !copied.has(fileId));
+      if (options.files && newFiles.length > 0) {
+        for (const fileId of newFiles) copied.add(fileId);
+        try {
+          // The files first, each in its own transaction: a file comes before the threads that name it.
+          const read = await readFiles(client, newFiles, filesFile, endpoint.retries);
+          const files = (await importFile(repo, transaction, tenant, filesFile, () => undefined, FILES_WORDING, options.files)).files;
+          const failedHere = new Map(read.failed.map((f) => [f.file, f.reason]));
+          for (const f of files.failed) if (!failedHere.has(f.file)) failedHere.set(f.file, f.reason);
+          summary.files.imported += files.imported;
+          summary.files.bytes += files.bytes;
+          summary.files.skipped += files.skipped;
+          summary.files.expired += files.expired;
+          for (const [fileId, reason] of failedHere) {
+            summary.files.failed.push({ file: fileId, reason });
+            progress.line(`failed ${fileId}: ${reason}`);
+          }
+        } catch (error) {
+          if (error instanceof AuthenticationError) {
+            summary.stopped ??= `the source refused the key: ${error.message}`;
+            continue;
+          }
+          throw error;
+        }
       }
       const one = await importFile(repo, transaction, tenant, file, () => undefined, ENDPOINT_WORDING);
       summary.threads += one.threads;

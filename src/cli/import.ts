@@ -1,9 +1,12 @@
 import 'reflect-metadata';
 import { AZURE_API_VERSIONS } from '../common/api-version/supported-versions';
+import { loadFilesConfig } from '../config/files.config';
+import { FilesRepository } from '../files/files.repository';
+import { storageFor } from '../files/storage/storage-for';
 import { TransferRepository } from '../threads/transfer.repository';
 import { failedWith, integerOption, Output, parseOptions, runAsMain, tenantOption, threadIdsIn, UsageError, withDatabase } from './cli-support';
 import { Endpoint, importFromEndpoint } from './import-endpoint';
-import { describeSummary, importFile } from './import-file';
+import { anyFailed, describeSummary, FILE_WORDING, importFile } from './import-file';
 import { Progress } from './progress';
 
 export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
@@ -20,11 +23,14 @@ const USAGE = `Usage:
   npm run import -- --tenant NAME --from-endpoint URL --dialect openai|azure [--api-version V] --key KEY
                     [--threads FILE] [--concurrency N] [--retries N]
 
---in: reads a file of npm run export (JSON Lines: a thread, then its messages) into the tenant, ids,
-times, order, metadata and attachments as they are. Streams the file: memory stays flat whatever its size.
+--in: reads a file of npm run export (JSON Lines: files, then each thread followed by its messages) into
+the tenant, ids, times, order, metadata, attachments and files' bytes as they are; files are stored where
+FILE_STORAGE says (postgres, or s3 with the S3_ variables), as the service does. Streams the file:
+memory stays flat whatever its size.
 
 --from-endpoint: reads the threads and all their messages from an endpoint that speaks the Assistants
-API, through the official openai SDK, and imports them the same way.
+API, through the official openai SDK, and imports them the same way, with the files they name (read
+through GET /files/{id} and its content; a file the source does not have is left out).
   --dialect openai   URL is the base URL: https://api.openai.com/v1, or http://HOST:PORT/v1 of this service
   --dialect azure    URL is the resource's endpoint: https://NAME.openai.azure.com, or http://HOST:PORT of
                      this service; --api-version (default ${AZURE_DEFAULT_API_VERSION}) must be a v2 one
@@ -38,9 +44,11 @@ API, through the official openai SDK, and imports them the same way.
                      exponential backoff or the wait Retry-After asks for (default 5, 0 to 20)
 Progress goes to stderr (a bar on a terminal), the summary to stdout.
 
-Each thread is written in one transaction (all of it or none). A thread the tenant already has is
-verified against the source and skipped, so a re-run after an interruption completes the rest.
-Exit codes: 0 done, 1 a thread failed (each named with its reason) or another failure, 2 bad arguments.`;
+Each thread is written in one transaction (all of it or none), each file with all its bytes (whole or
+not at all; its byte count and SHA-256 checked). A thread or file the tenant already has is verified
+against the source and skipped, so a re-run after an interruption completes the rest. Expired files
+are not imported. Exit codes: 0 done, 1 a thread or file failed (each named with its reason) or
+another failure, 2 bad arguments.`;
 
 const ENDPOINT_OPTIONS = ['dialect', 'api-version', 'key', 'threads', 'concurrency', 'retries'];
 
@@ -103,37 +111,45 @@ export async function runImportCommand(argv: string[], io: Output, env: NodeJS.P
       const misplaced = ENDPOINT_OPTIONS.find((name) => values[name] !== undefined);
       if (misplaced) throw new UsageError(`--${misplaced} goes with --from-endpoint`);
       const file = values.in;
-      const summary = await withDatabase(env, io, (sql) =>
-        importFile(
+      const filesConfig = loadFilesConfig(env);
+      const summary = await withDatabase(env, io, (sql) => {
+        const files = new FilesRepository(sql);
+        return importFile(
           new TransferRepository(sql),
           (work) => sql.transaction(work),
           tenant,
           file,
           (text) => io.err(text),
-        ),
-      );
+          FILE_WORDING,
+          { repo: files, storage: storageFor(filesConfig, files) },
+        );
+      });
       for (const line of describeSummary(summary)) io.out(line);
-      return summary.failed.length > 0 ? EXIT.failure : EXIT.ok;
+      return anyFailed(summary) ? EXIT.failure : EXIT.ok;
     }
     if (typeof values['from-endpoint'] !== 'string') throw new UsageError('--in FILE.jsonl or --from-endpoint URL is required');
     const options = endpointOptions(values);
     const threadIds = options.threadsFile !== undefined ? await listedIds(options.threadsFile) : undefined;
+    const filesConfig = loadFilesConfig(env);
     const summary = await withDatabase(
       env,
       io,
-      (sql) =>
-        importFromEndpoint(
+      (sql) => {
+        const files = new FilesRepository(sql);
+        return importFromEndpoint(
           new TransferRepository(sql),
           (work) => sql.transaction(work),
           tenant,
-          { endpoint: options.endpoint, threadIds, concurrency: options.concurrency },
+          { endpoint: options.endpoint, threadIds, concurrency: options.concurrency, files: { repo: files, storage: storageFor(filesConfig, files) } },
           new Progress(io),
-        ),
-      options.concurrency,
+        );
+      },
+      // A connection more: a file already there is read back (to compare its bytes) while its transaction is open.
+      options.concurrency + 1,
     );
     for (const line of describeSummary(summary)) io.out(line);
     if (summary.stopped !== undefined) io.err(`Error: stopped before the end: ${summary.stopped}`);
-    return summary.failed.length > 0 || summary.stopped !== undefined ? EXIT.failure : EXIT.ok;
+    return anyFailed(summary) || summary.stopped !== undefined ? EXIT.failure : EXIT.ok;
   } catch (error) {
     return failedWith(error, USAGE, io);
   }

@@ -6,14 +6,8 @@ import { FilesController } from './files.controller';
 import { FilesRepository } from './files.repository';
 import { FilesService } from './files.service';
 import { FILES_SETTINGS, FilesSettings } from './files.settings';
-import { FILE_STORAGE, FileStorage } from './storage/file-storage';
-import { PostgresFileStorage } from './storage/postgres.storage';
-import { S3FileStorage } from './storage/s3.storage';
-
-function storageFor(settings: FilesSettings, files: FilesRepository): FileStorage {
-  if (settings.storage === 's3' && settings.s3) return new S3FileStorage(settings.s3);
-  return new PostgresFileStorage(files);
-}
+import { FILE_STORAGE } from './storage/file-storage';
+import { storageFor } from './storage/storage-for';
 
 /** The Files API, and the reference rule (FileReferences) that messages and threads apply to the file ids they store. */
 @Global()

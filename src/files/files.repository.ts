@@ -17,7 +17,8 @@ export function firstMissingFile(ids: string, tenant: string): string {
     ORDER BY r.ord LIMIT 1`;
 }
 
-const FILE_COLUMNS = (alias: string) =>
+/** The columns of a FileRecord, for the statements of other features that select files (the export's). */
+export const FILE_COLUMNS = (alias: string) =>
   [
     `${alias}.id`,
     `${alias}.bytes`,
@@ -43,6 +44,18 @@ const DELETE_EXPIRED = statement(`
   DELETE FROM files WHERE id IN (SELECT id FROM files WHERE expires_at <= ${NOW} ORDER BY expires_at LIMIT $1) RETURNING id`);
 const INSERT_CHUNK = statement(`INSERT INTO file_chunks (file_id, n, data) VALUES ($1, $2, $3)`);
 const READ_CHUNK = statement(`SELECT data FROM file_chunks WHERE file_id = $1 AND n = $2`);
+
+/** The tenant's live files in their order from an order key: the export's walk on (tenant_id, seq). */
+const EXPORT_FROM = statement(`
+  SELECT f.seq, ${FILE_COLUMNS('f')} FROM files f
+  WHERE f.tenant_id = $1 AND f.seq > $2 AND ${liveFile('f')} ORDER BY f.tenant_id, f.seq LIMIT $3`);
+/** A file as given (id, times, size): the import's; bytes follow in the same transaction. */
+const INSERT_AS_GIVEN = statement(`
+  INSERT INTO files (id, tenant_id, bytes, created_at, expires_at, filename, purpose, content_type)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING RETURNING id`);
+const OWNER = statement(`SELECT tenant_id AS "tenantId" FROM files WHERE id = $1`);
+/** Expired or not: an import compares what it would write with what is there. */
+const FIND_STORED = statement(`SELECT ${FILE_COLUMNS('f')} FROM files f WHERE f.id = $1 AND f.tenant_id = $2`);
 
 export type FilePage = { kind: 'no-cursor' } | { kind: 'page'; files: FileRecord[]; hasMore: boolean };
 
@@ -87,6 +100,24 @@ export class FilesRepository {
 
   async find(tenant: string, id: string): Promise<FileRecord | undefined> {
     return (await this.sql.rows<FileRecord>(FIND, [id, tenant]))[0];
+  }
+
+  /** Up to `limit` live files of the tenant after the order key `afterSeq`, in upload order. */
+  async exportFrom(tenant: string, afterSeq: number, limit: number): Promise<(FileRecord & { seq: number })[]> {
+    return this.sql.rows<FileRecord & { seq: number }>(EXPORT_FROM, [tenant, afterSeq, limit]);
+  }
+
+  /** Stores a file's row as given: 'inserted'; 'exists' (the tenant's already); 'taken' (another tenant's id). */
+  async insertAsGiven(tenant: string, file: FileRecord, tx: Queryable): Promise<'inserted' | 'exists' | 'taken'> {
+    const params = [file.id, tenant, file.bytes, file.createdAt, file.expiresAt, file.filename, file.purpose, file.contentType];
+    if ((await this.sql.rows(INSERT_AS_GIVEN, params, tx)).length > 0) return 'inserted';
+    const owner = (await this.sql.rows<{ tenantId: string }>(OWNER, [file.id], tx))[0];
+    return owner?.tenantId === tenant ? 'exists' : 'taken';
+  }
+
+  /** The tenant's file, expired or not. */
+  async findStored(tenant: string, id: string, on?: Queryable): Promise<FileRecord | undefined> {
+    return (await this.sql.rows<FileRecord>(FIND_STORED, [id, tenant], on))[0];
   }
 
   /** True when the file was deleted (its chunks go with it). */

@@ -22,7 +22,7 @@ export interface UploadFields {
 }
 
 const FIELDS = ['purpose', 'expires_after[anchor]', 'expires_after[seconds]'];
-const MIME_TYPE = /^[A-Za-z0-9][\w.+-]{0,126}\/[A-Za-z0-9][\w.+-]{0,126}$/;
+export const MIME_TYPE = /^[A-Za-z0-9][\w.+-]{0,126}\/[A-Za-z0-9][\w.+-]{0,126}$/;
 
 export function filenameProblem(filename: string): Problem | undefined {
   if (filename.length === 0 || filename.length > 255 || /[/\\\u0000-\u001f\u007f-\u009f]/.test(filename))

@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { Metadata } from '../common/metadata/is-metadata';
 import { Queryable, Sql, statement } from '../database/sql';
+import { FileRecord } from '../files/file.entity';
+import { FILE_COLUMNS, liveFile } from '../files/files.repository';
 import { MessageRecord } from '../messages/message.entity';
 import { messageColumns } from '../messages/messages.repository';
 import { ToolResources } from './thread.entity';
@@ -24,6 +26,25 @@ const MESSAGES_FROM = statement(`
 const MESSAGES_BY_ID = statement(`SELECT ${messageColumns('m')} FROM messages m WHERE m.thread_id = $1 AND m.id = ANY($2::varchar[]) AND m.item IS NULL`);
 
 const COUNT_MESSAGES = statement(`SELECT count(*)::int AS n FROM messages WHERE thread_id = $1 AND item IS NULL`);
+
+/** An array, or null (which unnests to no row): a value stored by an import with 'any' references may have another shape. */
+const array = (value: string) => `CASE WHEN json_typeof(${value}) = 'array' THEN ${value} END`;
+
+/**
+ * The tenant's live files that a thread names (its code interpreter's file_ids) or its messages do
+ * (attachments, image_file parts), in upload order: what an export of chosen threads carries with them.
+ */
+const REFERENCED_FILES = statement(`
+  WITH referenced AS (
+    SELECT a->>'file_id' AS id FROM messages m, json_array_elements(${array('m.attachments')}) a WHERE m.thread_id = $1 AND m.item IS NULL
+    UNION
+    SELECT p->'image_file'->>'file_id' FROM messages m, json_array_elements(${array('m.content')}) p
+    WHERE m.thread_id = $1 AND m.item IS NULL AND p->>'type' = 'image_file'
+    UNION
+    SELECT x.id FROM threads t, json_array_elements_text(${array("t.tool_resources->'code_interpreter'->'file_ids'")}) AS x(id)
+    WHERE t.id = $1 AND t.tenant_id = $2)
+  SELECT ${FILE_COLUMNS('f')} FROM files f
+  WHERE f.id IN (SELECT id FROM referenced) AND f.tenant_id = $2 AND ${liveFile('f')} ORDER BY f.tenant_id, f.seq`);
 
 const INSERT_THREAD = statement(`
   INSERT INTO threads (id, tenant_id, created_at, metadata, tool_resources) VALUES ($1, $2, $3, $4::json, $5::json)
@@ -59,6 +80,10 @@ export class TransferRepository {
 
   async messagesFrom(threadId: string, afterSeq: number, limit: number): Promise<(MessageRecord & { seq: number })[]> {
     return this.sql.rows<MessageRecord & { seq: number }>(MESSAGES_FROM, [threadId, afterSeq, limit]);
+  }
+
+  async referencedFiles(tenant: string, threadId: string): Promise<FileRecord[]> {
+    return this.sql.rows<FileRecord>(REFERENCED_FILES, [threadId, tenant]);
   }
 
   async messagesById(threadId: string, ids: string[], on?: Queryable): Promise<MessageRecord[]> {
