@@ -28,7 +28,8 @@ import {
   stopChild,
   waitReady,
 } from './lib/processes';
-import { Ratio, renderSearchTable, renderTable, ScenarioResult, TargetResult, targetRatio, writeResults } from './lib/report';
+import { FilesResults, runFilesBench } from './lib/files-bench';
+import { Ratio, renderFilesTable, renderSearchTable, renderTable, ScenarioResult, TargetResult, targetRatio, writeResults } from './lib/report';
 import { runSearchBench, SearchResults } from './lib/search-bench';
 
 const startedAt = new Date();
@@ -459,7 +460,9 @@ function watchdogSeconds(options: BenchOptions): number {
   const search = options.search
     ? 1800 + (options.searchMessages / 1_000_000) * 1800 + (12 * (options.duration + options.warmup) + 4 * (options.duration + options.warmup)) * 2
     : 0;
-  return 600 + options.seedBudget + runs * perRun * 2 + search;
+  // Files: four alternating measurements of both targets, the large file up and down on each (slow on a busy machine).
+  const files = options.files ? 900 + 4 * perRun * 2 + (options.filesBigMb / 512) * 1200 : 0;
+  return 600 + options.seedBudget + runs * perRun * 2 + search + files;
 }
 
 async function main(): Promise<void> {
@@ -670,6 +673,35 @@ async function main(): Promise<void> {
     rss.unwatch(second.child.pid);
   }
 
+  let files: FilesResults | undefined;
+  if (options.files) {
+    const filesFloor = await startServer(
+      'floor-files',
+      join(__dirname, 'floor', 'files-server.js'),
+      { DATABASE_URL: database.url, API_KEYS: apiKeys, DB_POOL_SIZE: process.env.DB_POOL_SIZE ?? '10', NODE_ENV: 'production' },
+      root,
+      rss,
+    );
+    files = await runFilesBench(
+      database.url,
+      key,
+      { name: 'service', pid: service.child.pid, baseUrl: service.baseUrl },
+      { name: 'floor', pid: filesFloor.child.pid, baseUrl: filesFloor.baseUrl },
+      rss,
+      {
+        duration: options.duration,
+        warmup: options.warmup,
+        rounds: options.rounds,
+        connections: 8,
+        smallBytes: 1_000_000,
+        bigBytes: options.filesBigMb * 1_000_000,
+      },
+      log,
+    );
+    await stopChild(filesFloor.child);
+    rss.unwatch(filesFloor.child.pid);
+  }
+
   let search: SearchResults | undefined;
   if (options.search) {
     // Last: it adds a million rows to the database and ends by dropping the search index and column.
@@ -721,6 +753,8 @@ async function main(): Promise<void> {
     scenario4vs3: scenario4vs3 ?? null,
     /** --search: the corpus, each search's figures, and the create throughput with and without the search index. */
     search: search ?? null,
+    /** --files: parity, 1 MB files at 8 connections and one large file, service and files floor. */
+    files: files ?? null,
     /** Whole-run memory of the processes: VmHWM is the lifetime peak (seeding included). */
     memory,
     /** Time from spawn to ready (/readyz 200), migrations of a fresh database included. */
@@ -735,6 +769,7 @@ async function main(): Promise<void> {
     '',
     table,
     ...(search ? ['', renderSearchTable(search)] : []),
+    ...(files ? ['', renderFilesTable(files)] : []),
     '',
     `service ready in ${service.readyMs} ms; service VmHWM ${memory.service.hwmMiB} MiB${memory.floor ? `, floor VmHWM ${memory.floor.hwmMiB} MiB` : ''}; ` +
       `${options.connections} connections, ${options.duration} s per scenario and target after ${options.warmup} s warm-up; ` +

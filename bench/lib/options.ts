@@ -24,6 +24,10 @@ export interface BenchOptions {
   searchThreads: number;
   /** Connections of the search measurements (the write cost uses --connections, as scenario 1). */
   searchConnections: number;
+  /** Also measure file uploads and downloads against the files floor (bench/lib/files-bench.ts). */
+  files: boolean;
+  /** Megabytes (10^6 bytes) of the large file of --files. */
+  filesBigMb: number;
 }
 
 export const ALL_SCENARIOS = [1, 2, 3, 4, 5, 6, 7, 8];
@@ -46,13 +50,16 @@ export const USAGE = `Usage: npm run bench -- [options]
   --search-messages N   messages of the search corpus (default 1000000)
   --search-threads N    threads of the search corpus (default 10000)
   --search-connections N  connections of the search measurements (default 4)
+  --files               also measure uploads and downloads of 1 MB files (8 connections) and of one large file,
+                        beside the files floor (MB/s, CPU per MB, peak RSS)
+  --files-big-mb N      megabytes of the large file of --files (default 512)
   --no-build            skip \`npm run build\` (use the existing dist/)
   --help                this text
 
 Scenarios: 1 create message (one thread), 2 create message (100 threads), 3 list limit=20 (1,000-message
 thread), 4 list limit=20 after a cursor deep in a 100,000-message thread, 5 retrieve message, 6 create thread,
 7 create conversation item (one user message), 8 list conversation items limit=20 (1,000-item conversation).
-With --search, "--scenarios none" measures search alone.
+With --search or --files, "--scenarios none" skips the scenarios.
 `;
 
 export class UsageError extends Error {}
@@ -97,6 +104,8 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
     searchMessages: 1_000_000,
     searchThreads: 10_000,
     searchConnections: 4,
+    files: false,
+    filesBigMb: 512,
   };
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].includes('=') ? [argv[i].slice(0, argv[i].indexOf('=')), argv[i].slice(argv[i].indexOf('=') + 1)] : [argv[i], undefined];
@@ -150,6 +159,12 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
       case '--search-connections':
         options.searchConnections = Math.round(positiveNumber(flag, value(), 1, 1000));
         break;
+      case '--files':
+        options.files = true;
+        break;
+      case '--files-big-mb':
+        options.filesBigMb = Math.round(positiveNumber(flag, value(), 1, 536));
+        break;
       case '--help':
       case '-h':
         return 'help';
@@ -158,7 +173,8 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
     }
   }
   if (options.scaleOut && options.connections < 2) throw new UsageError('--scale-out needs at least 2 connections');
-  if (options.scenarios.length === 0 && !options.search) throw new UsageError('--scenarios needs at least one scenario (or --search)');
+  if (options.scenarios.length === 0 && !options.search && !options.files)
+    throw new UsageError('--scenarios needs at least one scenario (or --search, --files)');
   if (options.searchThreads > options.searchMessages) throw new UsageError('--search-threads cannot exceed --search-messages');
   return options;
 }

@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LoadStats } from './load';
 import type { MemoryFigures } from './processes';
+import type { FilesResults } from './files-bench';
 import type { SearchResults } from './search-bench';
 
 /** `service` runs on the default platform (Fastify), `service-express` on Express. */
@@ -206,6 +207,66 @@ export function renderSearchTable(search: SearchResults): string {
     `create throughput with the index vs without the GIN index: ${verdict(withoutIndex)}; vs without the column and the index: ${verdict(withoutColumn)}`,
   );
   for (const row of search.rows) if (row.problem) lines.push(`! search ${row.route} ${row.label}: ${row.problem}`);
+  return lines.join('\n');
+}
+
+/** The --files summary: small files at 8 connections, then the large file, service beside the floor. */
+export function renderFilesTable(files: FilesResults): string {
+  const header = ['files', 'target', 'MB/s', 'vs floor', 'req/s', 'p50 ms', 'p99 ms', 'CPU ms/MB', 'peak RSS MiB', 'idle RSS MiB', 'above idle MiB'];
+  const right = [false, false, true, true, true, true, true, true, true, true, true];
+  const rows: string[][] = [];
+  const small = files.options.smallBytes / 1e6;
+  for (const [kind, list, vs] of [
+    ['upload', files.small.upload, files.small.uploadVsFloor],
+    ['download', files.small.download, files.small.downloadVsFloor],
+  ] as const) {
+    for (const f of list) {
+      rows.push([
+        `${kind} ${small} MB x${files.options.connections}`,
+        f.target,
+        fixed(f.mbPerSecond, 1),
+        f.target === 'service' ? `${fixed(vs, 2)}x` : '',
+        fixed(f.stats.requestsPerSecond, 1),
+        fixed(f.stats.latencyMs.p50, 1),
+        fixed(f.stats.latencyMs.p99, 1),
+        fixed(f.cpuMsPerMb, 2),
+        fixed(f.peakRssMiB, 1),
+        '',
+        '',
+      ]);
+    }
+  }
+  const big = files.options.bigBytes / 1e6;
+  for (const [kind, list, vs] of [
+    ['upload', files.big.upload, files.big.uploadVsFloor],
+    ['download', files.big.download, files.big.downloadVsFloor],
+  ] as const) {
+    for (const f of list) {
+      rows.push([
+        `${kind} ${big} MB x1`,
+        f.target,
+        fixed(f.mbPerSecond, 1),
+        f.target === 'service' ? `${fixed(vs, 2)}x` : '',
+        '',
+        '',
+        '',
+        fixed(f.cpuMsPerMb, 2),
+        fixed(f.peakRssMiB, 1),
+        fixed(f.idleRssMiB, 1),
+        fixed(f.aboveIdleMiB, 1),
+      ]);
+    }
+  }
+  const lines = [table(header, rows, right)];
+  const serviceBig = [...files.big.upload, ...files.big.download].filter((f) => f.target === 'service');
+  const worst = serviceBig.length > 0 ? Math.max(...serviceBig.map((f) => f.aboveIdleMiB)) : 0;
+  const ratios = [files.small.uploadVsFloor, files.small.downloadVsFloor, files.big.uploadVsFloor, files.big.downloadVsFloor];
+  lines.push(
+    `files vs floor (target >= 0.8x): ${ratios.map((r) => `${fixed(r, 2)}x`).join(', ')} (small up, small down, large up, large down): ` +
+      `${ratios.every((r) => r >= 0.8) ? 'met' : 'NOT met'}; service RSS above idle during the ${big} MB file: ${fixed(worst, 1)} MiB ` +
+      `(target < 64: ${worst < 64 ? 'met' : 'NOT met'}); parity: ${files.parity.ok ? 'same bytes' : 'DIFFERENT'}`,
+  );
+  for (const problem of files.problems) lines.push(`! files: ${problem}`);
   return lines.join('\n');
 }
 
