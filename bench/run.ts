@@ -29,8 +29,9 @@ import {
   waitReady,
 } from './lib/processes';
 import { FilesResults, runFilesBench } from './lib/files-bench';
-import { Ratio, renderFilesTable, renderSearchTable, renderTable, ScenarioResult, TargetResult, targetRatio, writeResults } from './lib/report';
+import { Ratio, renderFilesTable, renderSoak, renderSearchTable, renderTable, ScenarioResult, TargetResult, targetRatio, writeResults } from './lib/report';
 import { runSearchBench, SearchResults } from './lib/search-bench';
+import { runSoak, SoakResults, writeSoak } from './lib/soak';
 
 const startedAt = new Date();
 const log = (message: string): void => {
@@ -462,7 +463,8 @@ function watchdogSeconds(options: BenchOptions): number {
     : 0;
   // Files: four alternating measurements of both targets, the large file up and down on each (slow on a busy machine).
   const files = options.files ? 900 + 4 * perRun * 2 + (options.filesBigMb / 512) * 1200 : 0;
-  return 600 + options.seedBudget + runs * perRun * 2 + search + files;
+  const soak = options.soakMinutes > 0 ? options.soakMinutes * 60 * 1.2 + 120 : 0;
+  return 600 + options.seedBudget + runs * perRun * 2 + search + files + soak;
 }
 
 async function main(): Promise<void> {
@@ -673,6 +675,28 @@ async function main(): Promise<void> {
     rss.unwatch(second.child.pid);
   }
 
+  let soak: SoakResults | undefined;
+  let soakFiles: { json: string; svg: string } | undefined;
+  if (options.soakMinutes > 0) {
+    // A thread of its own: 20 messages to retrieve, and the creates of the soak appended to it.
+    const messages = Array.from({ length: 20 }, () => ({ role: 'user', content: SEED_TEXT }));
+    const thread = await api.call<ThreadObject>('POST', '/v1/threads', { metadata: { bench: 'soak' }, messages });
+    const ids = await allMessageIds(api, thread.id);
+    const path = `/v1/threads/${thread.id}/messages`;
+    const plan: LoadPlan = {
+      requests: ids.flatMap((id) => [
+        { method: 'POST' as const, path, body: CREATE_BODY },
+        { method: 'GET' as const, path: `${path}?limit=20` },
+        { method: 'GET' as const, path: `${path}/${id}` },
+      ]),
+      headers: api.headers,
+    };
+    log(`soak: ${options.soakMinutes} min of create + list + retrieve on the service, ${options.connections} connections`);
+    if (options.warmup > 0) await runLoad([service.baseUrl], plan, options.connections, { seconds: options.warmup });
+    soak = await runSoak({ pid: service.child.pid, baseUrl: service.baseUrl }, plan, options.connections, options.soakMinutes, log);
+    soakFiles = writeSoak(join(root, 'bench', 'results', startedAt.toISOString().replace(/[:.]/g, '-')), soak);
+  }
+
   let files: FilesResults | undefined;
   if (options.files) {
     const filesFloor = await startServer(
@@ -755,6 +779,8 @@ async function main(): Promise<void> {
     search: search ?? null,
     /** --files: parity, 1 MB files at 8 connections and one large file, service and files floor. */
     files: files ?? null,
+    /** --soak: the summary (the curve is in the -soak.json file beside this one). */
+    soak: soak ? { ...soak, points: undefined, curve: soakFiles } : null,
     /** Whole-run memory of the processes: VmHWM is the lifetime peak (seeding included). */
     memory,
     /** Time from spawn to ready (/readyz 200), migrations of a fresh database included. */
@@ -770,6 +796,7 @@ async function main(): Promise<void> {
     table,
     ...(search ? ['', renderSearchTable(search)] : []),
     ...(files ? ['', renderFilesTable(files)] : []),
+    ...(soak && soakFiles ? ['', renderSoak(soak, soakFiles)] : []),
     '',
     `service ready in ${service.readyMs} ms; service VmHWM ${memory.service.hwmMiB} MiB${memory.floor ? `, floor VmHWM ${memory.floor.hwmMiB} MiB` : ''}; ` +
       `${options.connections} connections, ${options.duration} s per scenario and target after ${options.warmup} s warm-up; ` +

@@ -28,6 +28,8 @@ export interface BenchOptions {
   files: boolean;
   /** Megabytes (10^6 bytes) of the large file of --files. */
   filesBigMb: number;
+  /** Minutes of the sustained mixed load of --soak (0 = none). */
+  soakMinutes: number;
 }
 
 export const ALL_SCENARIOS = [1, 2, 3, 4, 5, 6, 7, 8];
@@ -53,13 +55,15 @@ export const USAGE = `Usage: npm run bench -- [options]
   --files               also measure uploads and downloads of 1 MB files (8 connections) and of one large file,
                         beside the files floor (MB/s, CPU per MB, peak RSS)
   --files-big-mb N      megabytes of the large file of --files (default 512)
+  --soak MINUTES        also run a sustained mixed load (create, list, retrieve; --connections) for that long,
+                        sampling RSS and req/s (a curve in bench/results/<timestamp>-soak.json and .svg)
   --no-build            skip \`npm run build\` (use the existing dist/)
   --help                this text
 
 Scenarios: 1 create message (one thread), 2 create message (100 threads), 3 list limit=20 (1,000-message
 thread), 4 list limit=20 after a cursor deep in a 100,000-message thread, 5 retrieve message, 6 create thread,
 7 create conversation item (one user message), 8 list conversation items limit=20 (1,000-item conversation).
-With --search or --files, "--scenarios none" skips the scenarios.
+With --search, --files or --soak, "--scenarios none" skips the scenarios.
 `;
 
 export class UsageError extends Error {}
@@ -106,6 +110,7 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
     searchConnections: 4,
     files: false,
     filesBigMb: 512,
+    soakMinutes: 0,
   };
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].includes('=') ? [argv[i].slice(0, argv[i].indexOf('=')), argv[i].slice(argv[i].indexOf('=') + 1)] : [argv[i], undefined];
@@ -165,6 +170,9 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
       case '--files-big-mb':
         options.filesBigMb = Math.round(positiveNumber(flag, value(), 1, 536));
         break;
+      case '--soak':
+        options.soakMinutes = positiveNumber(flag, value(), 0.5, 600);
+        break;
       case '--help':
       case '-h':
         return 'help';
@@ -173,8 +181,9 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
     }
   }
   if (options.scaleOut && options.connections < 2) throw new UsageError('--scale-out needs at least 2 connections');
-  if (options.scenarios.length === 0 && !options.search && !options.files)
-    throw new UsageError('--scenarios needs at least one scenario (or --search, --files)');
+  if (options.scenarios.length === 0 && !options.search && !options.files && options.soakMinutes === 0) {
+    throw new UsageError('--scenarios needs at least one scenario (or --search, --files, --soak)');
+  }
   if (options.searchThreads > options.searchMessages) throw new UsageError('--search-threads cannot exceed --search-messages');
   return options;
 }

@@ -4,6 +4,7 @@ import type { LoadStats } from './load';
 import type { MemoryFigures } from './processes';
 import type { FilesResults } from './files-bench';
 import type { SearchResults } from './search-bench';
+import { GROWTH_MIB_PER_MINUTE, SoakResults } from './soak';
 
 /** `service` runs on the default platform (Fastify), `service-express` on Express. */
 export type Target = 'service' | 'service-express' | 'floor' | 'scale-out';
@@ -268,6 +269,22 @@ export function renderFilesTable(files: FilesResults): string {
   );
   for (const problem of files.problems) lines.push(`! files: ${problem}`);
   return lines.join('\n');
+}
+
+/** The --soak summary: the first minute against the last, and the slope of the RSS. */
+export function renderSoak(soak: SoakResults, files: { json: string; svg: string }): string {
+  const rows = [
+    ['first minute', fixed(soak.firstMinute.requestsPerSecond, 1), fixed(soak.firstMinute.rssMiB, 1)],
+    ['last minute', fixed(soak.lastMinute.requestsPerSecond, 1), fixed(soak.lastMinute.rssMiB, 1)],
+  ];
+  return [
+    `soak: ${soak.minutes} min of ${soak.requests.join(' + ')} at ${soak.connections} connections, a point every ${soak.sampleSeconds} s`,
+    table(['window', 'req/s', 'RSS MiB'], rows, [false, true, true]),
+    `RSS slope ${fixed(soak.rssSlopeMiBPerMinute, 2)} MiB/min (least squares over ${soak.points.length} points): ` +
+      `${soak.rssGrew ? `GREW (above ${GROWTH_MIB_PER_MINUTE} MiB/min)` : `flat (at most ${GROWTH_MIB_PER_MINUTE} MiB/min)`}; ` +
+      `${soak.totalNon2xx} non-2xx, ${soak.totalErrors} errors`,
+    `curve: ${files.json}, ${files.svg}`,
+  ].join('\n');
 }
 
 /** Writes bench/results/<timestamp>.json and returns its path. */
