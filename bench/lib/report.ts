@@ -19,6 +19,8 @@ export interface TargetResult {
   stats: LoadStats;
   /** CPU time (user + system) of the server process(es) per response, in ms: less sensitive to a busy machine than req/s. */
   cpuMsPerRequest: number;
+  /** Responses per CPU second (user + system) of the server process(es): how much work a core's second buys. */
+  responsesPerCpuSecond: number;
   /** Per process (service, service-2, floor): the highest VmRSS sampled during the measured runs, and VmHWM after them. */
   memory: Record<string, MemoryFigures>;
 }
@@ -44,8 +46,17 @@ export interface ScenarioResult {
   serviceVsFloor?: Ratio;
   /** The same on Express. */
   expressVsFloor?: Ratio;
-  /** Two instances' combined figures as ratios to one instance's. */
+  /** The largest scale-out's combined figures as ratios to one instance's (the x1 run of --scale-out-n, else the service's). */
   scaleOutVsSingle?: Ratio;
+  /** Each scale-out run: combined req/s and responses per CPU second of the service processes, and ratios to the x1 run. */
+  scaleOut?: {
+    instances: number;
+    requestsPerSecond: number;
+    responsesPerCpuSecond: number;
+    cpuMsPerRequest: number;
+    p99Ms: number;
+    vsOneInstance?: Ratio;
+  }[];
   scaleOutVsFloor?: Ratio;
   /** Problems found before or while measuring (a failed check, a non-2xx response). */
   problems: string[];
@@ -96,22 +107,23 @@ export function renderTable(scenarios: ScenarioResult[], scenario4vs3: Ratio | u
     'non-2xx',
     'errors',
     'CPU ms/req',
+    'resp/CPU s',
     'peak RSS MiB',
     'req/s vs floor',
     'p99 vs floor',
     'CPU/req vs floor',
   ];
-  const right = [true, false, false, true, true, true, true, true, true, true, true, true, true];
+  const right = [true, false, false, true, true, true, true, true, true, true, true, true, true, true];
   const rows: string[][] = [];
   for (const scenario of scenarios) {
     if (scenario.results.length === 0) {
-      rows.push([String(scenario.id), scenario.name, '-', '-', '-', '-', '-', '-', '-', '-', '-', '-', '-']);
+      rows.push([String(scenario.id), scenario.name, '-', '-', '-', '-', '-', '-', '-', '-', '-', '-', '-', '-']);
       continue;
     }
     for (const result of scenario.results) {
-      const vs = { service: scenario.serviceVsFloor, 'service-express': scenario.expressVsFloor, 'scale-out': scenario.scaleOutVsFloor, floor: undefined }[
-        result.target
-      ];
+      const largest = Math.max(0, ...scenario.results.filter((r) => r.target === 'scale-out').map((r) => r.instances));
+      const scaleOutVs = result.instances === largest ? scenario.scaleOutVsFloor : undefined;
+      const vs = { service: scenario.serviceVsFloor, 'service-express': scenario.expressVsFloor, 'scale-out': scaleOutVs, floor: undefined }[result.target];
       const label = { service: 'service (fastify)', 'service-express': 'service (express)', 'scale-out': `scale-out x${result.instances}`, floor: 'floor' }[
         result.target
       ];
@@ -125,6 +137,7 @@ export function renderTable(scenarios: ScenarioResult[], scenario4vs3: Ratio | u
         String(result.stats.non2xx),
         String(result.stats.errors),
         fixed(result.cpuMsPerRequest, 2),
+        thousands(result.responsesPerCpuSecond),
         rssCell(result),
         vs ? `${fixed(vs.throughput, 2)}x` : '',
         vs ? `${fixed(vs.p99, 2)}x` : '',
@@ -134,7 +147,20 @@ export function renderTable(scenarios: ScenarioResult[], scenario4vs3: Ratio | u
   }
   const lines = [table(header, rows, right)];
   for (const scenario of scenarios) {
-    if (scenario.scaleOutVsSingle) {
+    if (scenario.scaleOut && scenario.scaleOut.length > 0) {
+      lines.push(
+        `scenario ${scenario.id} scale-out: ` +
+          scenario.scaleOut
+            .map(
+              (run) =>
+                `x${run.instances} ${thousands(run.requestsPerSecond)} req/s, ${thousands(run.responsesPerCpuSecond)} responses/CPU s` +
+                (run.vsOneInstance
+                  ? ` (${fixed(run.vsOneInstance.throughput, 2)}x req/s, ${fixed(run.vsOneInstance.cpuPerRequest ?? 0, 2)}x CPU/req of x1)`
+                  : ''),
+            )
+            .join('; '),
+      );
+    } else if (scenario.scaleOutVsSingle) {
       lines.push(
         `scenario ${scenario.id} scale-out: ${fixed(scenario.scaleOutVsSingle.throughput, 2)}x the req/s of one instance, ` +
           `p99 ${fixed(scenario.scaleOutVsSingle.p99, 2)}x, CPU/req ${fixed(scenario.scaleOutVsSingle.cpuPerRequest ?? 0, 2)}x`,
