@@ -645,12 +645,14 @@ async function main(): Promise<void> {
         ),
       );
     }
-    // The first instance has run every scenario by now: bring the new ones' JIT up to a comparable state first.
+    // The first instance has run the scenarios it was asked (each once at least): bring the others' JIT, and the
+    // first's on a scenario it has not run, up to a comparable state first.
     const secondWarmup = Math.max(3, options.warmup);
-    if (extra.length > 0) log(`warming ${extra.map((s) => s.name).join(', ')} up alone for ${secondWarmup} s per scale-out scenario`);
+    log(`warming the instances that have not run a scale-out scenario up alone, ${secondWarmup} s each`);
     for (const id of scaleOutScenarios) {
       const scenario = defined.get(id);
-      if (scenario) for (const server of extra) await runLoad([server.baseUrl], scenario.plan, options.connections, { seconds: secondWarmup });
+      const cold = options.scenarios.includes(id) ? extra : [service, ...extra];
+      if (scenario) for (const server of cold) await runLoad([server.baseUrl], scenario.plan, options.connections, { seconds: secondWarmup });
     }
     for (const id of scaleOutScenarios) {
       const scenario = defined.get(id);
