@@ -158,7 +158,10 @@ export function renderTable(scenarios: ScenarioResult[], scenario4vs3: Ratio | u
                   ? ` (${fixed(run.vsOneInstance.throughput, 2)}x req/s, ${fixed(run.vsOneInstance.cpuPerRequest ?? 0, 2)}x CPU/req of x1)`
                   : ''),
             )
-            .join('; '),
+            .join('; ') +
+          (!scenario.scaleOut.some((run) => run.vsOneInstance) && scenario.scaleOutVsSingle
+            ? ` (${fixed(scenario.scaleOutVsSingle.throughput, 2)}x req/s, ${fixed(scenario.scaleOutVsSingle.cpuPerRequest ?? 0, 2)}x CPU/req of the service row)`
+            : ''),
       );
     } else if (scenario.scaleOutVsSingle) {
       lines.push(
