@@ -2,7 +2,7 @@
  * `npm run bench`: builds the service, gives it a fresh PostgreSQL database, starts it as a child process in
  * production mode on a free loopback port, seeds data through its API and measures six scenarios with
  * autocannon, plus the floor server (bench/floor/server.ts) on the scenarios it implements and, with
- * --scale-out, two service instances on one database. See bench/README.md.
+ * --scale-out / --scale-out-n, several service instances on one database. See bench/README.md.
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -28,8 +28,10 @@ import {
   stopChild,
   waitReady,
 } from './lib/processes';
-import { Ratio, renderSearchTable, renderTable, ScenarioResult, TargetResult, targetRatio, writeResults } from './lib/report';
+import { FilesResults, runFilesBench } from './lib/files-bench';
+import { Ratio, renderFilesTable, renderSoak, renderSearchTable, renderTable, ScenarioResult, TargetResult, targetRatio, writeResults } from './lib/report';
 import { runSearchBench, SearchResults } from './lib/search-bench';
+import { runSoak, SoakResults, writeSoak } from './lib/soak';
 
 const startedAt = new Date();
 const log = (message: string): void => {
@@ -454,12 +456,16 @@ function gitInfo(root: string): { commit?: string; dirty?: boolean } {
 
 function watchdogSeconds(options: BenchOptions): number {
   const perRun = options.duration + options.warmup * options.rounds;
-  const runs = options.scenarios.length * (options.express ? 2 : 1) + options.floorScenarios.length + (options.scaleOut ? 2 : 0);
+  const runs =
+    options.scenarios.length * (options.express ? 2 : 1) + options.floorScenarios.length + 2 * (options.scaleOutN.length + Math.max(0, ...options.scaleOutN));
   // Search: seeding (a few minutes for a million messages, more on a busy machine), 12 measured runs, the write rounds and index rebuilds.
   const search = options.search
     ? 1800 + (options.searchMessages / 1_000_000) * 1800 + (12 * (options.duration + options.warmup) + 4 * (options.duration + options.warmup)) * 2
     : 0;
-  return 600 + options.seedBudget + runs * perRun * 2 + search;
+  // Files: four alternating measurements of both targets, the large file up and down on each (slow on a busy machine).
+  const files = options.files ? 900 + 4 * perRun * 2 + (options.filesBigMb / 512) * 1200 : 0;
+  const soak = options.soakMinutes > 0 ? options.soakMinutes * 60 * 1.2 + 120 : 0;
+  return 600 + options.seedBudget + runs * perRun * 2 + search + files + soak;
 }
 
 async function main(): Promise<void> {
@@ -574,7 +580,8 @@ async function main(): Promise<void> {
     const stats = combineRuns(parts.map((p) => p.run)).stats;
     const cpu = parts.reduce((total, part) => total + part.cpuMs, 0);
     const cpuMsPerRequest = stats.responses > 0 ? Math.round((cpu / stats.responses) * 1000) / 1000 : 0;
-    return { target, instances: servers.length, rounds: parts.length, connections: options.connections, stats, cpuMsPerRequest, memory };
+    const responsesPerCpuSecond = cpu > 0 ? Math.round(stats.responses / (cpu / 1000)) : 0;
+    return { target, instances: servers.length, rounds: parts.length, connections: options.connections, stats, cpuMsPerRequest, responsesPerCpuSecond, memory };
   };
   const describeRun = (label: string, result: TargetResult) =>
     log(
@@ -623,20 +630,29 @@ async function main(): Promise<void> {
   }
 
   if (scaleOutScenarios.length > 0) {
-    const second = await startServer(
-      'service-2',
-      join(root, 'dist', 'main.js'),
-      serviceEnv(database, apiKeys, join(tempDir, 'data-2')),
-      root,
-      rss,
-      productionNodeOptions(root),
-    );
-    // The first instance has run every scenario by now: bring the new one's JIT up to a comparable state first.
+    // N instances for each N of --scale-out-n (2 for --scale-out): the first is the service measured above, the others start now.
+    const counts = options.scaleOutN;
+    const extra: Server[] = [];
+    for (let i = 2; i <= Math.max(...counts); i++) {
+      extra.push(
+        await startServer(
+          `service-${i}`,
+          join(root, 'dist', 'main.js'),
+          serviceEnv(database, apiKeys, join(tempDir, `data-${i}`)),
+          root,
+          rss,
+          productionNodeOptions(root),
+        ),
+      );
+    }
+    // The first instance has run the scenarios it was asked (each once at least): bring the others' JIT, and the
+    // first's on a scenario it has not run, up to a comparable state first.
     const secondWarmup = Math.max(3, options.warmup);
-    log(`warming service-2 up alone for ${secondWarmup} s per scale-out scenario`);
+    log(`warming the instances that have not run a scale-out scenario up alone, ${secondWarmup} s each`);
     for (const id of scaleOutScenarios) {
       const scenario = defined.get(id);
-      if (scenario) await runLoad([second.baseUrl], scenario.plan, options.connections, { seconds: secondWarmup });
+      const cold = options.scenarios.includes(id) ? extra : [service, ...extra];
+      if (scenario) for (const server of cold) await runLoad([server.baseUrl], scenario.plan, options.connections, { seconds: secondWarmup });
     }
     for (const id of scaleOutScenarios) {
       const scenario = defined.get(id);
@@ -646,28 +662,109 @@ async function main(): Promise<void> {
         entry = { id, name: scenario.name, request: scenario.request, description: scenario.description, results: [], problems: [] };
         results.push(entry);
       }
-      const problem = await checkOnce(second.baseUrl, scenario);
-      if (problem) {
-        entry.problems.push(`service-2 check failed: ${problem}`);
+      const problems = await Promise.all(extra.map((server) => checkOnce(server.baseUrl, scenario)));
+      const failed = problems.map((problem, i) => problem && `${extra[i].name} check failed: ${problem}`).filter((p): p is string => Boolean(p));
+      if (failed.length > 0) {
+        entry.problems.push(...failed);
         continue;
       }
+      // The instance counts alternate over --rounds rounds (the duration split between them), as the targets of a scenario do.
+      const rounds = counts.length > 1 ? options.rounds : 1;
+      const seconds = options.duration / rounds;
+      const groups = counts.map((n) => [service, ...extra.slice(0, n - 1)]);
+      const shares = (n: number) => Array.from({ length: n }, (_, i) => Math.floor(options.connections / n) + (i < options.connections % n ? 1 : 0));
       log(
-        `scenario ${id} scale-out: 2 instances, ` +
-          `${Math.ceil(options.connections / 2)}+${Math.floor(options.connections / 2)} connections, ${options.duration} s`,
+        `scenario ${id} scale-out: ${counts.map((n) => `x${n} (${shares(n).join('+')} connections)`).join(', ')}, ` +
+          `${rounds} alternating round${rounds > 1 ? 's' : ''} of ${seconds} s`,
       );
-      const result = targetResult('scale-out', [service, second], [await measure([service, second], scenario, options.duration)]);
-      entry.results.push(result);
-      describeRun('scale-out', result);
+      const parts = groups.map((): Measured[] => []);
+      for (let round = 0; round < rounds; round++) {
+        for (const [i, servers] of groups.entries()) parts[i].push(await measure(servers, scenario, seconds));
+      }
+      const measured: TargetResult[] = groups.map((servers, i) => targetResult('scale-out', servers, parts[i]));
+      for (const result of measured) {
+        entry.results.push(result);
+        describeRun(`scale-out x${result.instances}`, result);
+        log(`    ${result.responsesPerCpuSecond} responses per CPU second of the service processes`);
+        if (result.stats.non2xx > 0 || result.stats.errors > 0) {
+          entry.problems.push(
+            `scale-out x${result.instances}: ${result.stats.non2xx} non-2xx, ${result.stats.errors} errors ${JSON.stringify(result.stats.statusCodes)}`,
+          );
+        }
+      }
       const single = entry.results.find((r) => r.target === 'service');
       const floorResult = entry.results.find((r) => r.target === 'floor');
-      if (single) entry.scaleOutVsSingle = targetRatio(result, single);
-      if (floorResult) entry.scaleOutVsFloor = targetRatio(result, floorResult);
-      if (result.stats.non2xx > 0 || result.stats.errors > 0) {
-        entry.problems.push(`scale-out: ${result.stats.non2xx} non-2xx, ${result.stats.errors} errors ${JSON.stringify(result.stats.statusCodes)}`);
+      const one = measured.find((r) => r.instances === 1);
+      entry.scaleOut = measured.map((result) => ({
+        instances: result.instances,
+        requestsPerSecond: result.stats.requestsPerSecond,
+        responsesPerCpuSecond: result.responsesPerCpuSecond,
+        cpuMsPerRequest: result.cpuMsPerRequest,
+        p99Ms: result.stats.latencyMs.p99,
+        ...(one && one !== result ? { vsOneInstance: targetRatio(result, one) } : {}),
+      }));
+      const largest = measured[measured.length - 1];
+      if (largest && largest.instances > 1) {
+        const base = one ?? single;
+        if (base) entry.scaleOutVsSingle = targetRatio(largest, base);
+        if (floorResult) entry.scaleOutVsFloor = targetRatio(largest, floorResult);
       }
     }
-    await stopChild(second.child);
-    rss.unwatch(second.child.pid);
+    for (const server of extra) {
+      await stopChild(server.child);
+      rss.unwatch(server.child.pid);
+    }
+  }
+
+  let soak: SoakResults | undefined;
+  let soakFiles: { json: string; svg: string } | undefined;
+  if (options.soakMinutes > 0) {
+    // A thread of its own: 20 messages to retrieve, and the creates of the soak appended to it.
+    const messages = Array.from({ length: 20 }, () => ({ role: 'user', content: SEED_TEXT }));
+    const thread = await api.call<ThreadObject>('POST', '/v1/threads', { metadata: { bench: 'soak' }, messages });
+    const ids = await allMessageIds(api, thread.id);
+    const path = `/v1/threads/${thread.id}/messages`;
+    const plan: LoadPlan = {
+      requests: ids.flatMap((id) => [
+        { method: 'POST' as const, path, body: CREATE_BODY },
+        { method: 'GET' as const, path: `${path}?limit=20` },
+        { method: 'GET' as const, path: `${path}/${id}` },
+      ]),
+      headers: api.headers,
+    };
+    log(`soak: ${options.soakMinutes} min of create + list + retrieve on the service, ${options.connections} connections`);
+    if (options.warmup > 0) await runLoad([service.baseUrl], plan, options.connections, { seconds: options.warmup });
+    soak = await runSoak({ pid: service.child.pid, baseUrl: service.baseUrl }, plan, options.connections, options.soakMinutes, log);
+    soakFiles = writeSoak(join(root, 'bench', 'results', startedAt.toISOString().replace(/[:.]/g, '-')), soak);
+  }
+
+  let files: FilesResults | undefined;
+  if (options.files) {
+    const filesFloor = await startServer(
+      'floor-files',
+      join(__dirname, 'floor', 'files-server.js'),
+      { DATABASE_URL: database.url, API_KEYS: apiKeys, DB_POOL_SIZE: process.env.DB_POOL_SIZE ?? '10', NODE_ENV: 'production' },
+      root,
+      rss,
+    );
+    files = await runFilesBench(
+      database.url,
+      key,
+      { name: 'service', pid: service.child.pid, baseUrl: service.baseUrl },
+      { name: 'floor', pid: filesFloor.child.pid, baseUrl: filesFloor.baseUrl },
+      rss,
+      {
+        duration: options.duration,
+        warmup: options.warmup,
+        rounds: options.rounds,
+        connections: 8,
+        smallBytes: 1_000_000,
+        bigBytes: options.filesBigMb * 1_000_000,
+      },
+      log,
+    );
+    await stopChild(filesFloor.child);
+    rss.unwatch(filesFloor.child.pid);
   }
 
   let search: SearchResults | undefined;
@@ -721,6 +818,10 @@ async function main(): Promise<void> {
     scenario4vs3: scenario4vs3 ?? null,
     /** --search: the corpus, each search's figures, and the create throughput with and without the search index. */
     search: search ?? null,
+    /** --files: parity, 1 MB files at 8 connections and one large file, service and files floor. */
+    files: files ?? null,
+    /** --soak: the summary (the curve is in the -soak.json file beside this one). */
+    soak: soak ? { ...soak, points: undefined, curve: soakFiles } : null,
     /** Whole-run memory of the processes: VmHWM is the lifetime peak (seeding included). */
     memory,
     /** Time from spawn to ready (/readyz 200), migrations of a fresh database included. */
@@ -735,6 +836,8 @@ async function main(): Promise<void> {
     '',
     table,
     ...(search ? ['', renderSearchTable(search)] : []),
+    ...(files ? ['', renderFilesTable(files)] : []),
+    ...(soak && soakFiles ? ['', renderSoak(soak, soakFiles)] : []),
     '',
     `service ready in ${service.readyMs} ms; service VmHWM ${memory.service.hwmMiB} MiB${memory.floor ? `, floor VmHWM ${memory.floor.hwmMiB} MiB` : ''}; ` +
       `${options.connections} connections, ${options.duration} s per scenario and target after ${options.warmup} s warm-up; ` +

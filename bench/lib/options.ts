@@ -24,6 +24,14 @@ export interface BenchOptions {
   searchThreads: number;
   /** Connections of the search measurements (the write cost uses --connections, as scenario 1). */
   searchConnections: number;
+  /** Also measure file uploads and downloads against the files floor (bench/lib/files-bench.ts). */
+  files: boolean;
+  /** Megabytes (10^6 bytes) of the large file of --files. */
+  filesBigMb: number;
+  /** Minutes of the sustained mixed load of --soak (0 = none). */
+  soakMinutes: number;
+  /** Instance counts of the scale-out runs (scenarios 1 and 3); [] = none. --scale-out alone is 2. */
+  scaleOutN: number[];
 }
 
 export const ALL_SCENARIOS = [1, 2, 3, 4, 5, 6, 7, 8];
@@ -46,13 +54,20 @@ export const USAGE = `Usage: npm run bench -- [options]
   --search-messages N   messages of the search corpus (default 1000000)
   --search-threads N    threads of the search corpus (default 10000)
   --search-connections N  connections of the search measurements (default 4)
+  --files               also measure uploads and downloads of 1 MB files (8 connections) and of one large file,
+                        beside the files floor (MB/s, CPU per MB, peak RSS)
+  --files-big-mb N      megabytes of the large file of --files (default 512)
+  --soak MINUTES        also run a sustained mixed load (create, list, retrieve; --connections) for that long,
+                        sampling RSS and req/s (a curve in bench/results/<timestamp>-soak.json and .svg)
+  --scale-out-n LIST    run scenarios 1 and 3 on N service instances sharing the database, for each N of the
+                        list (e.g. 1,2,4): combined req/s and responses per CPU second of the service processes
   --no-build            skip \`npm run build\` (use the existing dist/)
   --help                this text
 
 Scenarios: 1 create message (one thread), 2 create message (100 threads), 3 list limit=20 (1,000-message
 thread), 4 list limit=20 after a cursor deep in a 100,000-message thread, 5 retrieve message, 6 create thread,
 7 create conversation item (one user message), 8 list conversation items limit=20 (1,000-item conversation).
-With --search, "--scenarios none" measures search alone.
+With --search, --files, --soak or --scale-out-n, "--scenarios none" skips the scenarios.
 `;
 
 export class UsageError extends Error {}
@@ -80,6 +95,18 @@ function scenarioList(flag: string, raw: string | undefined, allowed: number[]):
   return [...new Set(values)].sort((a, b) => a - b);
 }
 
+function instanceList(flag: string, raw: string | undefined): number[] {
+  const values = (raw ?? '')
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean)
+    .map(Number);
+  if (values.length === 0 || values.some((value) => !Number.isInteger(value) || value < 1 || value > 16)) {
+    throw new UsageError(`${flag} expects instance counts from 1 to 16 such as 1,2,4, got '${raw ?? ''}'`);
+  }
+  return [...new Set(values)].sort((a, b) => a - b);
+}
+
 export function parseOptions(argv: string[]): BenchOptions | 'help' {
   const options: BenchOptions = {
     duration: 10,
@@ -97,6 +124,10 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
     searchMessages: 1_000_000,
     searchThreads: 10_000,
     searchConnections: 4,
+    files: false,
+    filesBigMb: 512,
+    soakMinutes: 0,
+    scaleOutN: [],
   };
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].includes('=') ? [argv[i].slice(0, argv[i].indexOf('=')), argv[i].slice(argv[i].indexOf('=') + 1)] : [argv[i], undefined];
@@ -150,6 +181,18 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
       case '--search-connections':
         options.searchConnections = Math.round(positiveNumber(flag, value(), 1, 1000));
         break;
+      case '--files':
+        options.files = true;
+        break;
+      case '--files-big-mb':
+        options.filesBigMb = Math.round(positiveNumber(flag, value(), 1, 536));
+        break;
+      case '--soak':
+        options.soakMinutes = positiveNumber(flag, value(), 0.5, 600);
+        break;
+      case '--scale-out-n':
+        options.scaleOutN = instanceList(flag, value());
+        break;
       case '--help':
       case '-h':
         return 'help';
@@ -157,8 +200,12 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
         throw new UsageError(`unknown option '${argv[i]}'`);
     }
   }
-  if (options.scaleOut && options.connections < 2) throw new UsageError('--scale-out needs at least 2 connections');
-  if (options.scenarios.length === 0 && !options.search) throw new UsageError('--scenarios needs at least one scenario (or --search)');
+  if (options.scaleOut && options.scaleOutN.length === 0) options.scaleOutN = [2];
+  options.scaleOut = options.scaleOutN.length > 0;
+  if (options.connections < Math.max(1, ...options.scaleOutN)) throw new UsageError('scale-out needs at least as many connections as instances');
+  if (options.scenarios.length === 0 && !options.search && !options.files && options.soakMinutes === 0 && !options.scaleOut) {
+    throw new UsageError('--scenarios needs at least one scenario (or --search, --files, --soak, --scale-out-n)');
+  }
   if (options.searchThreads > options.searchMessages) throw new UsageError('--search-threads cannot exceed --search-messages');
   return options;
 }

@@ -2,7 +2,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LoadStats } from './load';
 import type { MemoryFigures } from './processes';
+import type { FilesResults } from './files-bench';
 import type { SearchResults } from './search-bench';
+import { GROWTH_MIB_PER_MINUTE, SoakResults } from './soak';
 
 /** `service` runs on the default platform (Fastify), `service-express` on Express. */
 export type Target = 'service' | 'service-express' | 'floor' | 'scale-out';
@@ -17,6 +19,8 @@ export interface TargetResult {
   stats: LoadStats;
   /** CPU time (user + system) of the server process(es) per response, in ms: less sensitive to a busy machine than req/s. */
   cpuMsPerRequest: number;
+  /** Responses per CPU second (user + system) of the server process(es): how much work a core's second buys. */
+  responsesPerCpuSecond: number;
   /** Per process (service, service-2, floor): the highest VmRSS sampled during the measured runs, and VmHWM after them. */
   memory: Record<string, MemoryFigures>;
 }
@@ -42,8 +46,17 @@ export interface ScenarioResult {
   serviceVsFloor?: Ratio;
   /** The same on Express. */
   expressVsFloor?: Ratio;
-  /** Two instances' combined figures as ratios to one instance's. */
+  /** The largest scale-out's combined figures as ratios to one instance's (the x1 run of --scale-out-n, else the service's). */
   scaleOutVsSingle?: Ratio;
+  /** Each scale-out run: combined req/s and responses per CPU second of the service processes, and ratios to the x1 run. */
+  scaleOut?: {
+    instances: number;
+    requestsPerSecond: number;
+    responsesPerCpuSecond: number;
+    cpuMsPerRequest: number;
+    p99Ms: number;
+    vsOneInstance?: Ratio;
+  }[];
   scaleOutVsFloor?: Ratio;
   /** Problems found before or while measuring (a failed check, a non-2xx response). */
   problems: string[];
@@ -94,22 +107,23 @@ export function renderTable(scenarios: ScenarioResult[], scenario4vs3: Ratio | u
     'non-2xx',
     'errors',
     'CPU ms/req',
+    'resp/CPU s',
     'peak RSS MiB',
     'req/s vs floor',
     'p99 vs floor',
     'CPU/req vs floor',
   ];
-  const right = [true, false, false, true, true, true, true, true, true, true, true, true, true];
+  const right = [true, false, false, true, true, true, true, true, true, true, true, true, true, true];
   const rows: string[][] = [];
   for (const scenario of scenarios) {
     if (scenario.results.length === 0) {
-      rows.push([String(scenario.id), scenario.name, '-', '-', '-', '-', '-', '-', '-', '-', '-', '-', '-']);
+      rows.push([String(scenario.id), scenario.name, '-', '-', '-', '-', '-', '-', '-', '-', '-', '-', '-', '-']);
       continue;
     }
     for (const result of scenario.results) {
-      const vs = { service: scenario.serviceVsFloor, 'service-express': scenario.expressVsFloor, 'scale-out': scenario.scaleOutVsFloor, floor: undefined }[
-        result.target
-      ];
+      const largest = Math.max(0, ...scenario.results.filter((r) => r.target === 'scale-out').map((r) => r.instances));
+      const scaleOutVs = result.instances === largest ? scenario.scaleOutVsFloor : undefined;
+      const vs = { service: scenario.serviceVsFloor, 'service-express': scenario.expressVsFloor, 'scale-out': scaleOutVs, floor: undefined }[result.target];
       const label = { service: 'service (fastify)', 'service-express': 'service (express)', 'scale-out': `scale-out x${result.instances}`, floor: 'floor' }[
         result.target
       ];
@@ -123,6 +137,7 @@ export function renderTable(scenarios: ScenarioResult[], scenario4vs3: Ratio | u
         String(result.stats.non2xx),
         String(result.stats.errors),
         fixed(result.cpuMsPerRequest, 2),
+        thousands(result.responsesPerCpuSecond),
         rssCell(result),
         vs ? `${fixed(vs.throughput, 2)}x` : '',
         vs ? `${fixed(vs.p99, 2)}x` : '',
@@ -132,7 +147,23 @@ export function renderTable(scenarios: ScenarioResult[], scenario4vs3: Ratio | u
   }
   const lines = [table(header, rows, right)];
   for (const scenario of scenarios) {
-    if (scenario.scaleOutVsSingle) {
+    if (scenario.scaleOut && scenario.scaleOut.length > 0) {
+      lines.push(
+        `scenario ${scenario.id} scale-out: ` +
+          scenario.scaleOut
+            .map(
+              (run) =>
+                `x${run.instances} ${thousands(run.requestsPerSecond)} req/s, ${thousands(run.responsesPerCpuSecond)} responses/CPU s` +
+                (run.vsOneInstance
+                  ? ` (${fixed(run.vsOneInstance.throughput, 2)}x req/s, ${fixed(run.vsOneInstance.cpuPerRequest ?? 0, 2)}x CPU/req of x1)`
+                  : ''),
+            )
+            .join('; ') +
+          (!scenario.scaleOut.some((run) => run.vsOneInstance) && scenario.scaleOutVsSingle
+            ? ` (${fixed(scenario.scaleOutVsSingle.throughput, 2)}x req/s, ${fixed(scenario.scaleOutVsSingle.cpuPerRequest ?? 0, 2)}x CPU/req of the service row)`
+            : ''),
+      );
+    } else if (scenario.scaleOutVsSingle) {
       lines.push(
         `scenario ${scenario.id} scale-out: ${fixed(scenario.scaleOutVsSingle.throughput, 2)}x the req/s of one instance, ` +
           `p99 ${fixed(scenario.scaleOutVsSingle.p99, 2)}x, CPU/req ${fixed(scenario.scaleOutVsSingle.cpuPerRequest ?? 0, 2)}x`,
@@ -207,6 +238,82 @@ export function renderSearchTable(search: SearchResults): string {
   );
   for (const row of search.rows) if (row.problem) lines.push(`! search ${row.route} ${row.label}: ${row.problem}`);
   return lines.join('\n');
+}
+
+/** The --files summary: small files at 8 connections, then the large file, service beside the floor. */
+export function renderFilesTable(files: FilesResults): string {
+  const header = ['files', 'target', 'MB/s', 'vs floor', 'req/s', 'p50 ms', 'p99 ms', 'CPU ms/MB', 'peak RSS MiB', 'idle RSS MiB', 'above idle MiB'];
+  const right = [false, false, true, true, true, true, true, true, true, true, true];
+  const rows: string[][] = [];
+  const small = files.options.smallBytes / 1e6;
+  for (const [kind, list, vs] of [
+    ['upload', files.small.upload, files.small.uploadVsFloor],
+    ['download', files.small.download, files.small.downloadVsFloor],
+  ] as const) {
+    for (const f of list) {
+      rows.push([
+        `${kind} ${small} MB x${files.options.connections}`,
+        f.target,
+        fixed(f.mbPerSecond, 1),
+        f.target === 'service' ? `${fixed(vs, 2)}x` : '',
+        fixed(f.stats.requestsPerSecond, 1),
+        fixed(f.stats.latencyMs.p50, 1),
+        fixed(f.stats.latencyMs.p99, 1),
+        fixed(f.cpuMsPerMb, 2),
+        fixed(f.peakRssMiB, 1),
+        '',
+        '',
+      ]);
+    }
+  }
+  const big = files.options.bigBytes / 1e6;
+  for (const [kind, list, vs] of [
+    ['upload', files.big.upload, files.big.uploadVsFloor],
+    ['download', files.big.download, files.big.downloadVsFloor],
+  ] as const) {
+    for (const f of list) {
+      rows.push([
+        `${kind} ${big} MB x1`,
+        f.target,
+        fixed(f.mbPerSecond, 1),
+        f.target === 'service' ? `${fixed(vs, 2)}x` : '',
+        '',
+        '',
+        '',
+        fixed(f.cpuMsPerMb, 2),
+        fixed(f.peakRssMiB, 1),
+        fixed(f.idleRssMiB, 1),
+        fixed(f.aboveIdleMiB, 1),
+      ]);
+    }
+  }
+  const lines = [table(header, rows, right)];
+  const serviceBig = [...files.big.upload, ...files.big.download].filter((f) => f.target === 'service');
+  const worst = serviceBig.length > 0 ? Math.max(...serviceBig.map((f) => f.aboveIdleMiB)) : 0;
+  const ratios = [files.small.uploadVsFloor, files.small.downloadVsFloor, files.big.uploadVsFloor, files.big.downloadVsFloor];
+  lines.push(
+    `files vs floor (target >= 0.8x): ${ratios.map((r) => `${fixed(r, 2)}x`).join(', ')} (small up, small down, large up, large down): ` +
+      `${ratios.every((r) => r >= 0.8) ? 'met' : 'NOT met'}; service RSS above idle during the ${big} MB file: ${fixed(worst, 1)} MiB ` +
+      `(target < 64: ${worst < 64 ? 'met' : 'NOT met'}); parity: ${files.parity.ok ? 'same bytes' : 'DIFFERENT'}`,
+  );
+  for (const problem of files.problems) lines.push(`! files: ${problem}`);
+  return lines.join('\n');
+}
+
+/** The --soak summary: the first minute against the last, and the slope of the RSS. */
+export function renderSoak(soak: SoakResults, files: { json: string; svg: string }): string {
+  const rows = [
+    ['first minute', fixed(soak.firstMinute.requestsPerSecond, 1), fixed(soak.firstMinute.rssMiB, 1)],
+    ['last minute', fixed(soak.lastMinute.requestsPerSecond, 1), fixed(soak.lastMinute.rssMiB, 1)],
+  ];
+  return [
+    `soak: ${soak.minutes} min of ${soak.requests.join(' + ')} at ${soak.connections} connections, a point every ${soak.sampleSeconds} s`,
+    table(['window', 'req/s', 'RSS MiB'], rows, [false, true, true]),
+    `RSS slope ${fixed(soak.rssSlopeMiBPerMinute, 2)} MiB/min (least squares over ${soak.points.length} points): ` +
+      `${soak.rssGrew ? `GREW (above ${GROWTH_MIB_PER_MINUTE} MiB/min)` : `flat (at most ${GROWTH_MIB_PER_MINUTE} MiB/min)`}; ` +
+      `${soak.totalNon2xx} non-2xx, ${soak.totalErrors} errors`,
+    `curve: ${files.json}, ${files.svg}`,
+  ].join('\n');
 }
 
 /** Writes bench/results/<timestamp>.json and returns its path. */

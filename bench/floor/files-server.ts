@@ -1,0 +1,266 @@
+/**
+ * The files floor: the least a server can do for `POST /v1/files` (multipart) and `GET /v1/files/{id}/content`
+ * and still store and serve the bytes as the service does, in the same rows: node:http, pg and busboy, nothing
+ * else. The same API-key check as bench/floor/server.ts; the upload parsed as it streams (busboy) into 1 MiB
+ * chunks (the service's CHUNK_BYTES) inserted into `file_chunks` in one transaction with the file's row (the
+ * service's INSERT of the row, one INSERT per chunk, the UPDATE that completes the row, as named prepared
+ * statements), the next chunk read from the upload while the previous one is being inserted; the download reads
+ * the chunks one statement each (the service's SELECT, text format) and writes them out with the service's
+ * headers, the next chunk fetched while the previous one is being written. Compact checks only: the `purpose`
+ * field, one `file` part.
+ *
+ * Env: PORT, HOST (default 127.0.0.1), DATABASE_URL, API_KEYS (name:key,...), DB_POOL_SIZE (default 10).
+ * It serves an already migrated database; it never changes the schema.
+ */
+import busboy from 'busboy';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createServer, IncomingMessage, ServerResponse } from 'node:http';
+import { defaults, Pool, PoolClient } from 'pg';
+import { contentDisposition, presentFile } from '../../src/files/file.presenter';
+import { CHUNK_BYTES } from '../../src/files/storage/postgres.storage';
+
+const env = process.env;
+const PORT = Number(env.PORT ?? 8091);
+const HOST = env.HOST || '127.0.0.1';
+if (!env.DATABASE_URL) throw new Error('DATABASE_URL is required');
+if (!env.API_KEYS) throw new Error('API_KEYS is required');
+
+const sha256 = (text: string): Buffer => createHash('sha256').update(text, 'utf8').digest();
+const KEYS = env.API_KEYS.split(',')
+  .map((entry) => entry.trim())
+  .filter(Boolean)
+  .map((entry) => {
+    const colon = entry.indexOf(':');
+    const secret = colon > 0 ? entry.slice(colon + 1) : entry;
+    return { tenant: colon > 0 ? entry.slice(0, colon) : `key-${sha256(secret).toString('hex').slice(0, 16)}`, hash: sha256(secret) };
+  });
+
+defaults.parseInt8 = true;
+const pool = new Pool({
+  connectionString: env.DATABASE_URL,
+  max: Number(env.DB_POOL_SIZE || 10),
+  connectionTimeoutMillis: 5000,
+  application_name: 'bench-floor-files',
+});
+
+// ---- SQL: the service's (src/files/files.repository.ts) -----------------------------------------------------
+
+const NOW = 'extract(epoch from now())::bigint';
+const COLUMNS = (a: string) =>
+  `${a}.id, ${a}.bytes, ${a}.created_at AS "createdAt", ${a}.expires_at AS "expiresAt", ${a}.filename, ${a}.purpose, ${a}.content_type AS "contentType"`;
+const SQL = {
+  insert: `INSERT INTO files (id, tenant_id, bytes, created_at, expires_at, filename, purpose, content_type)
+    VALUES ($1, $2, 0, ${NOW}, ${NOW} + $3::bigint, $4, $5, $6) RETURNING ${COLUMNS('files')}`,
+  complete: `UPDATE files SET bytes = $2, filename = $3, purpose = $4, expires_at = created_at + $5::bigint WHERE id = $1 RETURNING ${COLUMNS('files')}`,
+  find: `SELECT ${COLUMNS('f')} FROM files f WHERE f.id = $1 AND f.tenant_id = $2 AND (f.expires_at IS NULL OR f.expires_at > ${NOW})`,
+  insertChunk: `INSERT INTO file_chunks (file_id, n, data) VALUES ($1, $2, $3)`,
+  readChunk: `SELECT data FROM file_chunks WHERE file_id = $1 AND n = $2`,
+};
+const named = (name: keyof typeof SQL, values: unknown[]) => ({ name: `floor_files_${name}`, text: SQL[name], values });
+
+interface FileRow {
+  id: string;
+  bytes: number;
+  createdAt: number;
+  expiresAt: number | null;
+  filename: string;
+  purpose: 'assistants';
+  contentType: string;
+}
+
+// ---- responses, errors, keys ---------------------------------------------------------------------------------
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly param: string | null = null,
+    readonly code: string | null = null,
+  ) {
+    super(message);
+  }
+}
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function tenantOf(authorization: string | undefined): string {
+  const match = typeof authorization === 'string' ? /^Bearer\s+(.+)$/i.exec(authorization.trim()) : null;
+  const secret = match ? match[1].trim() : undefined;
+  if (secret !== undefined) {
+    const hash = sha256(secret);
+    let tenant: string | undefined;
+    for (const key of KEYS) if (timingSafeEqual(key.hash, hash)) tenant ??= key.tenant;
+    if (tenant !== undefined) return tenant;
+  }
+  throw new HttpError(401, secret === undefined ? "You didn't provide an API key." : 'Incorrect API key provided.', null, 'invalid_api_key');
+}
+
+const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+function fileId(): string {
+  let out = 'file-';
+  while (out.length < 29) for (const byte of randomBytes(32)) if (byte < 248 && out.length < 29) out += ALPHABET[byte % 62];
+  return out;
+}
+
+const PURPOSES = new Set(['assistants', 'batch', 'fine-tune', 'vision', 'user_data', 'evals']);
+const MIME_TYPE = /^[A-Za-z0-9][\w.+-]{0,126}\/[A-Za-z0-9][\w.+-]{0,126}$/;
+const MAX_BYTES = 512 * 1024 * 1024;
+
+// ---- upload -------------------------------------------------------------------------------------------------
+
+/** Chunks of CHUNK_BYTES into file_chunks, one INSERT in flight while the next chunk fills. */
+async function storeChunks(client: PoolClient, id: string, data: AsyncIterable<Buffer>): Promise<number> {
+  let chunk = Buffer.allocUnsafe(CHUNK_BYTES);
+  let filled = 0;
+  let n = 0;
+  let total = 0;
+  let inFlight: Promise<unknown> | undefined;
+  const flush = async (buffer: Buffer) => {
+    if (inFlight) await inFlight;
+    inFlight = client.query(named('insertChunk', [id, n++, buffer]));
+  };
+  for await (const piece of data) {
+    total += piece.length;
+    let offset = 0;
+    while (offset < piece.length) {
+      const copied = piece.copy(chunk, filled, offset);
+      filled += copied;
+      offset += copied;
+      if (filled === CHUNK_BYTES) {
+        await flush(chunk);
+        chunk = Buffer.allocUnsafe(CHUNK_BYTES);
+        filled = 0;
+      }
+    }
+  }
+  if (filled > 0) await flush(chunk.subarray(0, filled));
+  if (inFlight) await inFlight;
+  return total;
+}
+
+async function upload(req: IncomingMessage, tenant: string): Promise<unknown> {
+  if (!/^multipart\/form-data\s*;/i.test(req.headers['content-type'] ?? ''))
+    throw new HttpError(400, 'Expected a multipart/form-data body.', null, 'invalid_content_type');
+  const client = await pool.connect();
+  let open = false;
+  try {
+    await client.query('BEGIN');
+    open = true;
+    const id = fileId();
+    const row = await new Promise<FileRow>((resolve, reject) => {
+      const parser = busboy({ headers: req.headers, defParamCharset: 'utf8', limits: { fileSize: MAX_BYTES, fields: 10, fieldSize: 1024, parts: 20 } });
+      let purpose: string | undefined;
+      let stored: Promise<{ bytes: number; filename: string }> | undefined;
+      let failed = false;
+      const fail = (error: unknown) => {
+        if (failed) return;
+        failed = true;
+        req.unpipe(parser);
+        req.resume();
+        reject(error instanceof Error ? error : new Error(String(error)));
+      };
+      parser.on('field', (name, value) => {
+        if (name !== 'purpose') return fail(new HttpError(400, `Unknown parameter: '${name}'.`, name, 'unknown_parameter'));
+        if (!PURPOSES.has(value)) return fail(new HttpError(400, `Invalid 'purpose': '${value}'.`, 'purpose', 'invalid_value'));
+        purpose = value;
+      });
+      parser.on('file', (name, data, info) => {
+        if (name !== 'file' || stored) {
+          data.resume();
+          return fail(new HttpError(400, `Unexpected file part '${name}'.`, name, 'invalid_value'));
+        }
+        data.once('limit', () => fail(new HttpError(413, 'File too large.', 'file', 'file_too_large')));
+        const contentType = MIME_TYPE.test(info.mimeType) ? info.mimeType.toLowerCase() : 'application/octet-stream';
+        stored = client
+          .query(named('insert', [id, tenant, null, info.filename, 'user_data', contentType]))
+          .then(() => storeChunks(client, id, data))
+          .then((bytes) => ({ bytes, filename: info.filename }));
+        stored.catch(fail);
+      });
+      parser.on('error', fail);
+      parser.on('close', () => {
+        if (failed) return;
+        if (!stored) return fail(new HttpError(400, "Missing required parameter: 'file'.", 'file', 'missing_required_parameter'));
+        if (purpose === undefined) return fail(new HttpError(400, "Missing required parameter: 'purpose'.", 'purpose', 'missing_required_parameter'));
+        const fields = purpose;
+        stored
+          .then(({ bytes, filename }) => client.query<FileRow>(named('complete', [id, bytes, filename, fields, null])))
+          .then((result) => resolve(result.rows[0]), fail);
+      });
+      req.pipe(parser);
+    });
+    await client.query('COMMIT');
+    open = false;
+    return presentFile(row);
+  } finally {
+    if (open) await client.query('ROLLBACK').catch(() => undefined);
+    client.release();
+  }
+}
+
+// ---- download -----------------------------------------------------------------------------------------------
+
+async function download(res: ServerResponse, tenant: string, id: string): Promise<void> {
+  const file = (await pool.query<FileRow>(named('find', [id, tenant]))).rows[0];
+  if (!file) throw new HttpError(404, `No such File object: ${id}`, 'id', null);
+  const read = (n: number) => pool.query<{ data: Buffer }>(named('readChunk', [id, n])).then((result) => result.rows[0]?.data);
+  res.writeHead(200, { 'Content-Type': file.contentType, 'Content-Length': file.bytes, 'Content-Disposition': contentDisposition(file.filename) });
+  let next = read(0);
+  for (let n = 0; ; n++) {
+    const data = await next;
+    if (data === undefined) break;
+    next = read(n + 1);
+    if (!res.write(data)) await new Promise<void>((resolveDrain) => res.once('drain', resolveDrain));
+    if (res.destroyed) {
+      await next.catch(() => undefined);
+      return;
+    }
+  }
+  res.end();
+}
+
+// ---- routing -------------------------------------------------------------------------------------------------
+
+const CONTENT = /^\/v1\/files\/(file-[A-Za-z0-9]{1,60})\/content$/;
+
+async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const path = (req.url ?? '/').split('?')[0];
+  if (req.method === 'GET' && (path === '/healthz' || path === '/readyz')) {
+    if (path === '/readyz') await pool.query('SELECT 1');
+    return send(res, 200, { status: 'ok' });
+  }
+  if (req.method === 'POST' && (path === '/v1/files' || path === '/v1/files/')) return send(res, 200, await upload(req, tenantOf(req.headers.authorization)));
+  const match = CONTENT.exec(path);
+  if (req.method === 'GET' && match) return download(res, tenantOf(req.headers.authorization), match[1]);
+  throw new HttpError(404, `Invalid URL (${req.method} ${path})`);
+}
+
+const server = createServer((req, res) => {
+  handle(req, res).catch((error: unknown) => {
+    if (res.headersSent) return res.destroy();
+    if (error instanceof HttpError) {
+      return send(res, error.status, { error: { message: error.message, type: 'invalid_request_error', param: error.param, code: error.code } });
+    }
+    console.error(error);
+    send(res, 500, { error: { message: 'The server had an error while processing your request.', type: 'server_error', param: null, code: null } });
+  });
+});
+
+let stopping = false;
+function shutdown(): void {
+  if (stopping) return;
+  stopping = true;
+  server.close(() => void pool.end().finally(() => process.exit(0)));
+  server.closeIdleConnections();
+  setTimeout(() => process.exit(0), 5000).unref();
+}
+process.once('SIGTERM', shutdown);
+process.once('SIGINT', shutdown);
+
+server.listen(PORT, HOST, () => {
+  process.stdout.write(`files floor listening on http://${HOST}:${PORT}\n`);
+});
