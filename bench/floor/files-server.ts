@@ -13,35 +13,15 @@
  * It serves an already migrated database; it never changes the schema.
  */
 import busboy from 'busboy';
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { createServer, IncomingMessage, ServerResponse } from 'node:http';
-import { defaults, Pool, PoolClient } from 'pg';
+import { authenticate, floorPool, HOST, portOr } from './floor-setup';
+import type { PoolClient } from 'pg';
 import { contentDisposition, presentFile } from '../../src/files/file.presenter';
 import { CHUNK_BYTES } from '../../src/files/storage/postgres.storage';
 
-const env = process.env;
-const PORT = Number(env.PORT ?? 8091);
-const HOST = env.HOST || '127.0.0.1';
-if (!env.DATABASE_URL) throw new Error('DATABASE_URL is required');
-if (!env.API_KEYS) throw new Error('API_KEYS is required');
-
-const sha256 = (text: string): Buffer => createHash('sha256').update(text, 'utf8').digest();
-const KEYS = env.API_KEYS.split(',')
-  .map((entry) => entry.trim())
-  .filter(Boolean)
-  .map((entry) => {
-    const colon = entry.indexOf(':');
-    const secret = colon > 0 ? entry.slice(colon + 1) : entry;
-    return { tenant: colon > 0 ? entry.slice(0, colon) : `key-${sha256(secret).toString('hex').slice(0, 16)}`, hash: sha256(secret) };
-  });
-
-defaults.parseInt8 = true;
-const pool = new Pool({
-  connectionString: env.DATABASE_URL,
-  max: Number(env.DB_POOL_SIZE || 10),
-  connectionTimeoutMillis: 5000,
-  application_name: 'bench-floor-files',
-});
+const PORT = portOr(8091);
+const pool = floorPool('bench-floor-files');
 
 // ---- SQL: the service's (src/files/files.repository.ts) -----------------------------------------------------
 
@@ -88,15 +68,9 @@ function send(res: ServerResponse, status: number, body: unknown): void {
 }
 
 function tenantOf(authorization: string | undefined): string {
-  const match = typeof authorization === 'string' ? /^Bearer\s+(.+)$/i.exec(authorization.trim()) : null;
-  const secret = match ? match[1].trim() : undefined;
-  if (secret !== undefined) {
-    const hash = sha256(secret);
-    let tenant: string | undefined;
-    for (const key of KEYS) if (timingSafeEqual(key.hash, hash)) tenant ??= key.tenant;
-    if (tenant !== undefined) return tenant;
-  }
-  throw new HttpError(401, secret === undefined ? "You didn't provide an API key." : 'Incorrect API key provided.', null, 'invalid_api_key');
+  const answer = authenticate(authorization);
+  if ('refused' in answer) throw new HttpError(401, answer.refused, null, 'invalid_api_key');
+  return answer.tenant;
 }
 
 const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';

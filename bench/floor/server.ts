@@ -11,9 +11,9 @@
  * Env: PORT, HOST (default 127.0.0.1), DATABASE_URL, API_KEYS (name:key,...), DB_POOL_SIZE (default 10),
  * BODY_LIMIT_BYTES (default 10 MiB). It serves an already migrated database; it never changes the schema.
  */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { createServer, IncomingMessage, ServerResponse } from 'node:http';
-import { defaults, Pool } from 'pg';
+import { authenticate, floorPool, HOST, portOr } from './floor-setup';
 import { planKeyset, takePage } from '../../src/common/pagination/keyset';
 import { listEnvelope } from '../../src/common/pagination/list-envelope';
 import { listItemsQuery } from '../../src/conversations/conversation-items.repository';
@@ -22,33 +22,9 @@ import { listMessagesQuery, messageColumns } from '../../src/messages/messages.r
 
 // ---- configuration -----------------------------------------------------------------------------------------
 
-const env = process.env;
-const PORT = Number(env.PORT ?? 8090);
-const HOST = env.HOST || '127.0.0.1';
-const BODY_LIMIT = Number(env.BODY_LIMIT_BYTES || 10 * 1024 * 1024);
-if (!env.DATABASE_URL) throw new Error('DATABASE_URL is required');
-if (!env.API_KEYS) throw new Error('API_KEYS is required');
-
-const sha256 = (text: string): Buffer => createHash('sha256').update(text, 'utf8').digest();
-
-/** `name:key` names the tenant; a bare key's tenant is derived from its hash, as the service does. */
-const KEYS = env.API_KEYS.split(',')
-  .map((entry) => entry.trim())
-  .filter(Boolean)
-  .map((entry) => {
-    const colon = entry.indexOf(':');
-    const secret = colon > 0 ? entry.slice(colon + 1) : entry;
-    return { tenant: colon > 0 ? entry.slice(0, colon) : `key-${sha256(secret).toString('hex').slice(0, 16)}`, hash: sha256(secret) };
-  });
-
-// bigint columns as numbers, as the service's data source does (parseInt8).
-defaults.parseInt8 = true;
-const pool = new Pool({
-  connectionString: env.DATABASE_URL,
-  max: Number(env.DB_POOL_SIZE || 10),
-  connectionTimeoutMillis: 5000,
-  application_name: 'bench-floor',
-});
+const PORT = portOr(8090);
+const BODY_LIMIT = Number(process.env.BODY_LIMIT_BYTES || 10 * 1024 * 1024);
+const pool = floorPool('bench-floor');
 
 // ---- SQL ---------------------------------------------------------------------------------------------------
 
@@ -132,15 +108,9 @@ const threadNotFound = (id: string) => new HttpError(404, `No thread found with 
 // ---- authentication ----------------------------------------------------------------------------------------
 
 function tenantOf(authorization: string | undefined): string {
-  const match = typeof authorization === 'string' ? /^Bearer\s+(.+)$/i.exec(authorization.trim()) : null;
-  const secret = match ? match[1].trim() : undefined;
-  if (secret !== undefined) {
-    const hash = sha256(secret);
-    let tenant: string | undefined;
-    for (const key of KEYS) if (timingSafeEqual(key.hash, hash)) tenant ??= key.tenant;
-    if (tenant !== undefined) return tenant;
-  }
-  throw new HttpError(401, secret === undefined ? "You didn't provide an API key." : 'Incorrect API key provided.', null, 'invalid_api_key');
+  const answer = authenticate(authorization);
+  if ('refused' in answer) throw new HttpError(401, answer.refused, null, 'invalid_api_key');
+  return answer.tenant;
 }
 
 // ---- validation of the create body (v2) --------------------------------------------------------------------
