@@ -7,7 +7,7 @@ import { cpuMs } from './processes';
 import { CorpusInfo, SEARCH_INDEX, seedSearchCorpus } from './search-corpus';
 
 /**
- * `npm run bench -- --search` (issue 16): search on a corpus of a million messages (bench/lib/search-corpus.ts)
+ * `npm run bench -- --search`: search on a corpus of a million messages (bench/lib/search-corpus.ts)
  * under a tenant of its own, then what the search column and its GIN index cost the writes.
  */
 
