@@ -14,29 +14,19 @@
  */
 import busboy from 'busboy';
 import { randomBytes } from 'node:crypto';
-import { createServer, IncomingMessage, ServerResponse } from 'node:http';
-import { authenticate, floorPool, HOST, portOr } from './floor-setup';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { floorPool, HttpError, portOr, send, serve, tenantOf } from './floor-setup';
 import type { PoolClient } from 'pg';
 import { contentDisposition, presentFile } from '../../src/files/file.presenter';
+import { FILE_TRANSFER_STATEMENTS } from '../../src/files/files.repository';
 import { CHUNK_BYTES } from '../../src/files/storage/postgres.storage';
 
 const PORT = portOr(8091);
 const pool = floorPool('bench-floor-files');
 
-// ---- SQL: the service's (src/files/files.repository.ts) -----------------------------------------------------
+// ---- SQL: the service's statements (src/files/files.repository.ts) ------------------------------------------
 
-const NOW = 'extract(epoch from now())::bigint';
-const COLUMNS = (a: string) =>
-  `${a}.id, ${a}.bytes, ${a}.created_at AS "createdAt", ${a}.expires_at AS "expiresAt", ${a}.filename, ${a}.purpose, ${a}.content_type AS "contentType"`;
-const SQL = {
-  insert: `INSERT INTO files (id, tenant_id, bytes, created_at, expires_at, filename, purpose, content_type)
-    VALUES ($1, $2, 0, ${NOW}, ${NOW} + $3::bigint, $4, $5, $6) RETURNING ${COLUMNS('files')}`,
-  complete: `UPDATE files SET bytes = $2, filename = $3, purpose = $4, expires_at = created_at + $5::bigint WHERE id = $1 RETURNING ${COLUMNS('files')}`,
-  find: `SELECT ${COLUMNS('f')} FROM files f WHERE f.id = $1 AND f.tenant_id = $2 AND (f.expires_at IS NULL OR f.expires_at > ${NOW})`,
-  insertChunk: `INSERT INTO file_chunks (file_id, n, data) VALUES ($1, $2, $3)`,
-  readChunk: `SELECT data FROM file_chunks WHERE file_id = $1 AND n = $2`,
-};
-const named = (name: keyof typeof SQL, values: unknown[]) => ({ name: `floor_files_${name}`, text: SQL[name], values });
+const named = (name: keyof typeof FILE_TRANSFER_STATEMENTS, values: unknown[]) => ({ ...FILE_TRANSFER_STATEMENTS[name], values });
 
 interface FileRow {
   id: string;
@@ -49,29 +39,6 @@ interface FileRow {
 }
 
 // ---- responses, errors, keys ---------------------------------------------------------------------------------
-
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-    readonly param: string | null = null,
-    readonly code: string | null = null,
-  ) {
-    super(message);
-  }
-}
-
-function send(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
-  res.end(text);
-}
-
-function tenantOf(authorization: string | undefined): string {
-  const answer = authenticate(authorization);
-  if ('refused' in answer) throw new HttpError(401, answer.refused, null, 'invalid_api_key');
-  return answer.tenant;
-}
 
 const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 function fileId(): string {
@@ -213,28 +180,4 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
   throw new HttpError(404, `Invalid URL (${req.method} ${path})`);
 }
 
-const server = createServer((req, res) => {
-  handle(req, res).catch((error: unknown) => {
-    if (res.headersSent) return res.destroy();
-    if (error instanceof HttpError) {
-      return send(res, error.status, { error: { message: error.message, type: 'invalid_request_error', param: error.param, code: error.code } });
-    }
-    console.error(error);
-    send(res, 500, { error: { message: 'The server had an error while processing your request.', type: 'server_error', param: null, code: null } });
-  });
-});
-
-let stopping = false;
-function shutdown(): void {
-  if (stopping) return;
-  stopping = true;
-  server.close(() => void pool.end().finally(() => process.exit(0)));
-  server.closeIdleConnections();
-  setTimeout(() => process.exit(0), 5000).unref();
-}
-process.once('SIGTERM', shutdown);
-process.once('SIGINT', shutdown);
-
-server.listen(PORT, HOST, () => {
-  process.stdout.write(`files floor listening on http://${HOST}:${PORT}\n`);
-});
+serve('files floor', PORT, pool, handle);

@@ -12,8 +12,8 @@
  * BODY_LIMIT_BYTES (default 10 MiB). It serves an already migrated database; it never changes the schema.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { createServer, IncomingMessage, ServerResponse } from 'node:http';
-import { authenticate, floorPool, HOST, portOr } from './floor-setup';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { floorPool, HttpError, portOr, send, serve, tenantOf } from './floor-setup';
 import { planKeyset, takePage } from '../../src/common/pagination/keyset';
 import { listEnvelope } from '../../src/common/pagination/list-envelope';
 import { listItemsQuery } from '../../src/conversations/conversation-items.repository';
@@ -83,35 +83,9 @@ function present(m: MessageRow) {
   };
 }
 
-function send(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
-  res.end(text);
-}
-
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-    readonly param: string | null = null,
-    readonly code: string | null = null,
-    readonly type = 'invalid_request_error',
-  ) {
-    super(message);
-  }
-}
-
 const badRequest = (message: string, param: string | null = null, code: string | null = null) => new HttpError(400, message, param, code);
 const unknownParameter = (param: string) => badRequest(`Unknown parameter: '${param}'.`, param, 'unknown_parameter');
 const threadNotFound = (id: string) => new HttpError(404, `No thread found with id '${id}'.`);
-
-// ---- authentication ----------------------------------------------------------------------------------------
-
-function tenantOf(authorization: string | undefined): string {
-  const answer = authenticate(authorization);
-  if ('refused' in answer) throw new HttpError(401, answer.refused, null, 'invalid_api_key');
-  return answer.tenant;
-}
 
 // ---- validation of the create body (v2) --------------------------------------------------------------------
 
@@ -649,28 +623,4 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
   return send(res, 200, await list(tenant, threadId, new URLSearchParams(mark < 0 ? '' : url.slice(mark + 1))));
 }
 
-const server = createServer((req, res) => {
-  handle(req, res).catch((error: unknown) => {
-    if (res.headersSent) return res.destroy();
-    if (error instanceof HttpError) {
-      return send(res, error.status, { error: { message: error.message, type: error.type, param: error.param, code: error.code } });
-    }
-    console.error(error);
-    send(res, 500, { error: { message: 'The server had an error while processing your request.', type: 'server_error', param: null, code: null } });
-  });
-});
-
-let stopping = false;
-function shutdown(): void {
-  if (stopping) return;
-  stopping = true;
-  server.close(() => void pool.end().finally(() => process.exit(0)));
-  server.closeIdleConnections();
-  setTimeout(() => process.exit(0), 5000).unref();
-}
-process.once('SIGTERM', shutdown);
-process.once('SIGINT', shutdown);
-
-server.listen(PORT, HOST, () => {
-  process.stdout.write(`floor listening on http://${HOST}:${PORT}\n`);
-});
+serve('floor', PORT, pool, handle);

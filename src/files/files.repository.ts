@@ -45,6 +45,9 @@ const DELETE_EXPIRED = statement(`
 const INSERT_CHUNK = statement(`INSERT INTO file_chunks (file_id, n, data) VALUES ($1, $2, $3)`);
 const READ_CHUNK = statement(`SELECT data FROM file_chunks WHERE file_id = $1 AND n = $2`);
 
+/** The statements of an upload and a download, for the benchmark's floor to run as they are. */
+export const FILE_TRANSFER_STATEMENTS = { insert: INSERT, complete: COMPLETE, find: FIND, insertChunk: INSERT_CHUNK, readChunk: READ_CHUNK };
+
 /** The tenant's live files in their order from an order key: the export's walk on (tenant_id, seq). */
 const EXPORT_FROM = statement(`
   SELECT f.seq, ${FILE_COLUMNS('f')} FROM files f
