@@ -6,11 +6,10 @@
  * the transfer (idle) and its peak during the transfer, sampled every 100 ms from /proc/<pid>/status.
  */
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { Client } from 'pg';
-import { combineRuns, LoadPlan, LoadRun, LoadStats, runLoad } from './load';
-import { cpuMs, RssSampler } from './processes';
+import { combineRuns, LoadPlan, LoadRun, LoadStats, round2, runLoad } from './load';
+import { cpuMs, RssSampler, rssKiB, withPeakRss } from './processes';
 
 export interface FilesTarget {
   name: 'service' | 'floor';
@@ -60,7 +59,6 @@ export interface FilesResults {
 
 const BOUNDARY = '----bench-files-7d1f3a9c';
 const MB = 1_000_000;
-const round2 = (value: number): number => Math.round(value * 100) / 100;
 const ratio = (a: number, b: number): number => (b > 0 ? round2(a / b) : 0);
 
 function formHead(filename: string): Buffer {
@@ -75,15 +73,6 @@ const FORM_TYPE = `multipart/form-data; boundary=${BOUNDARY}`;
 /** A whole form as one buffer (small files and the parity checks). */
 function form(filename: string, content: Buffer): Buffer {
   return Buffer.concat([formHead(filename), content, FORM_TAIL]);
-}
-
-function rssKiB(pid: number): number {
-  try {
-    const match = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return match ? Number(match[1]) : 0;
-  } catch {
-    return 0;
-  }
 }
 
 // ---- parity ----------------------------------------------------------------------------------------------------
@@ -204,19 +193,6 @@ function streamDownload(baseUrl: string, key: string, id: string): Promise<{ sta
     req.setTimeout(600_000, () => req.destroy(new Error('download timed out')));
     req.end();
   });
-}
-
-/** Runs `work` while sampling the VmRSS of `pid` every 100 ms: the peak, in KiB. */
-async function withPeakRss<T>(pid: number, work: () => Promise<T>): Promise<{ result: T; peakKiB: number }> {
-  let peak = rssKiB(pid);
-  const timer = setInterval(() => (peak = Math.max(peak, rssKiB(pid))), 100);
-  try {
-    const result = await work();
-    peak = Math.max(peak, rssKiB(pid));
-    return { result, peakKiB: peak };
-  } finally {
-    clearInterval(timer);
-  }
 }
 
 const pause = (ms: number) => new Promise((resolvePause) => setTimeout(resolvePause, ms));

@@ -63,7 +63,8 @@ function percentile(sorted: Float64Array, p: number): number {
   return sorted[index];
 }
 
-const round2 = (value: number): number => Math.round(value * 100) / 100;
+/** Two decimals, as the reports print figures. */
+export const round2 = (value: number): number => Math.round(value * 100) / 100;
 
 export function latencyFigures(samples: number[]): LatencyFigures {
   const sorted = Float64Array.from(samples).sort();

@@ -211,6 +211,22 @@ function statusKiB(pid: number, field: 'VmRSS' | 'VmHWM'): number | undefined {
   }
 }
 
+/** The resident set of `pid` now (VmRSS), in KiB; 0 once it is gone. */
+export const rssKiB = (pid: number): number => statusKiB(pid, 'VmRSS') ?? 0;
+
+/** Runs `work` while sampling the VmRSS of `pid` every 100 ms: its result and the peak, in KiB. */
+export async function withPeakRss<T>(pid: number, work: () => Promise<T>): Promise<{ result: T; peakKiB: number }> {
+  let peak = rssKiB(pid);
+  const timer = setInterval(() => (peak = Math.max(peak, rssKiB(pid))), 100);
+  try {
+    const result = await work();
+    peak = Math.max(peak, rssKiB(pid));
+    return { result, peakKiB: peak };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
 /** Samples the resident set of the watched processes every `intervalMs` (from /proc/<pid>/status). */
 export class RssSampler {
   private readonly peaks = new Map<number, number>();

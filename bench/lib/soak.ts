@@ -5,9 +5,9 @@
  * req/s), the slope of a least-squares line through the RSS points in MiB per minute, and the curve as JSON and
  * as a hand-written SVG chart.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
-import { LoadPlan, runLoad } from './load';
-import { cpuMs } from './processes';
+import { writeFileSync } from 'node:fs';
+import { LoadPlan, round2, runLoad } from './load';
+import { cpuMs, rssKiB, withPeakRss } from './processes';
 
 export interface SoakPoint {
   /** Seconds from the start of the soak to the end of this run. */
@@ -47,17 +47,6 @@ export interface SoakResults {
 /** Above this slope the RSS is said to grow (0.5 MiB/min is 30 MiB an hour). */
 export const GROWTH_MIB_PER_MINUTE = 0.5;
 
-const round2 = (value: number): number => Math.round(value * 100) / 100;
-
-function rssKiB(pid: number): number {
-  try {
-    const match = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return match ? Number(match[1]) : 0;
-  } catch {
-    return 0;
-  }
-}
-
 function mean(values: number[]): number {
   return values.length > 0 ? values.reduce((total, value) => total + value, 0) / values.length : 0;
 }
@@ -90,15 +79,8 @@ export async function runSoak(
   let nextLog = 60;
   while (elapsed() < total) {
     const seconds = Math.max(1, Math.min(sampleSeconds, Math.round(total - elapsed())));
-    let peak = rssKiB(target.pid);
-    const timer = setInterval(() => (peak = Math.max(peak, rssKiB(target.pid))), 100);
     const cpuBefore = cpuMs(target.pid);
-    let run;
-    try {
-      run = await runLoad([target.baseUrl], plan, connections, { seconds });
-    } finally {
-      clearInterval(timer);
-    }
+    const { result: run, peakKiB: peak } = await withPeakRss(target.pid, () => runLoad([target.baseUrl], plan, connections, { seconds }));
     const cpu = cpuMs(target.pid) - cpuBefore;
     const rss = rssKiB(target.pid);
     points.push({
