@@ -3,7 +3,7 @@ import { planKeyset } from '../src/common/pagination/keyset';
 import { SortOrder } from '../src/common/pagination/list-query.dto';
 import { listItemsQuery } from '../src/conversations/conversation-items.repository';
 import { listMessagesQuery } from '../src/messages/messages.repository';
-import { buffersOf, explain, nodes, PlanNode, preparedPlans } from './support/query-plan';
+import { buffersOf, explain, nodes, PlanNode, preparedPlans, staleThreads } from './support/query-plan';
 import { bearer, KEY_A, startTestApp, TestApp } from './support/test-app';
 
 /**
@@ -79,14 +79,7 @@ beforeAll(async () => {
   t = await startTestApp();
   client = await t.db.connect();
   // Keep the statistics stale for the whole file: no ANALYZE, and no autovacuum running one behind our back.
-  await client.query(`ALTER TABLE messages SET (autovacuum_enabled = false)`);
-  await client.query(`ALTER TABLE threads SET (autovacuum_enabled = false)`);
-  await client.query(
-    `INSERT INTO threads (id, tenant_id, created_at, metadata, tool_resources)
-     SELECT CASE WHEN g = 0 THEN $1 ELSE 'thread_plan_' || lpad(g::text, 5, '0') END, $2, 1700000000 + g, '{}', '{}'
-     FROM generate_series(0, $3::int - 1) g`,
-    [BIG, TENANT, THREADS],
-  );
+  await staleThreads(client, BIG, 'thread_plan_', TENANT, THREADS);
   // Every third row belongs to the big thread; the rest spread over the others, all interleaved on disk.
   await client.query(
     `INSERT INTO messages (thread_id, id, tenant_id, created_at, role, content, attachments, assistant_id, run_id, status,

@@ -3,7 +3,7 @@ import { planKeyset } from '../src/common/pagination/keyset';
 import { listMessagesQuery, searchMessagesQuery } from '../src/messages/messages.repository';
 import { searchTerms } from '../src/messages/search-query';
 import { bearer, KEY_A, startTestApp, TestApp } from './support/test-app';
-import { buffersOf, explain, nodes, PlanNode, preparedPlans } from './support/query-plan';
+import { buffersOf, explain, nodes, PlanNode, preparedPlans, staleThreads } from './support/query-plan';
 
 /**
  * The query plans of the two searches on a large table: `GET /messages/search` (the tenant's threads) and
@@ -123,14 +123,7 @@ beforeAll(async () => {
   t = await startTestApp();
   client = await t.db.connect();
   // Stale statistics until the second part: no ANALYZE, and no autovacuum running one behind our back.
-  await client.query(`ALTER TABLE messages SET (autovacuum_enabled = false)`);
-  await client.query(`ALTER TABLE threads SET (autovacuum_enabled = false)`);
-  await client.query(
-    `INSERT INTO threads (id, tenant_id, created_at, metadata, tool_resources)
-     SELECT CASE WHEN g = 0 THEN $1 ELSE 'thread_search_' || lpad(g::text, 5, '0') END, $2, 1700000000 + g, '{}', '{}'
-     FROM generate_series(0, $3::int - 1) g`,
-    [BIG, TENANT, THREADS],
-  );
+  await staleThreads(client, BIG, 'thread_search_', TENANT, THREADS);
   // Every third message in the big thread, the rest spread over the others, all interleaved on disk; one row
   // in ten of the other threads is a conversation item stored whole (no text: the searches never show it).
   await client.query(

@@ -43,3 +43,18 @@ export async function preparedPlans(client: PoolClient, sql: string, params: unk
     await client.query(`DEALLOCATE plan_probe`);
   }
 }
+
+/**
+ * Bulk-loaded threads whose statistics stay stale (no ANALYZE, autovacuum off on threads and messages):
+ * `big` first, then `${prefix}00001` on, one second apart, all the tenant's.
+ */
+export async function staleThreads(client: PoolClient, big: string, prefix: string, tenant: string, count: number): Promise<void> {
+  await client.query(`ALTER TABLE messages SET (autovacuum_enabled = false)`);
+  await client.query(`ALTER TABLE threads SET (autovacuum_enabled = false)`);
+  await client.query(
+    `INSERT INTO threads (id, tenant_id, created_at, metadata, tool_resources)
+     SELECT CASE WHEN g = 0 THEN $1 ELSE $2 || lpad(g::text, 5, '0') END, $3, 1700000000 + g, '{}', '{}'
+     FROM generate_series(0, $4::int - 1) g`,
+    [big, prefix, tenant, count],
+  );
+}
