@@ -1,4 +1,4 @@
-import { getMetadataStorage, ValidationArguments, ValidationTypes } from 'class-validator';
+import { getMetadataStorage, ValidationArguments, ValidationTypes, ValidatorConstraintInterface } from 'class-validator';
 import type { ValidationMetadata } from 'class-validator/types/metadata/ValidationMetadata';
 
 /**
@@ -9,11 +9,18 @@ import type { ValidationMetadata } from 'class-validator/types/metadata/Validati
  * conditional, custom and nested validation) are applied as ValidationExecutor applies them.
  */
 
+/** A rule and the validators of its constraint class, looked up once. */
+interface Check {
+  metadata: ValidationMetadata;
+  validators: ValidatorConstraintInterface[];
+}
+
 interface PropertyPlan {
   name: string;
   conditions: ValidationMetadata[];
-  checks: ValidationMetadata[];
-  nested: ValidationMetadata[];
+  checks: Check[];
+  /** Nested validation asked for (the same whatever number of metadata ask for it). */
+  nested: boolean;
 }
 
 interface ClassPlan {
@@ -45,12 +52,14 @@ function compile(target: Target): ClassPlan | typeof UNSUPPORTED {
   for (const [name, all] of Object.entries(grouped)) {
     const of = (type: string) => all.filter((m) => m.type === type);
     // IS_DEFINED first, then the other custom rules, as ValidationExecutor.performValidations runs them.
-    const checks = [...of(ValidationTypes.IS_DEFINED), ...of(ValidationTypes.CUSTOM_VALIDATION)];
     if (of(ValidationTypes.PROMISE_VALIDATION).length > 0) return UNSUPPORTED;
-    for (const check of checks) {
-      if (storage.getTargetValidatorConstraints(check.constraintCls).some((constraint) => constraint.async)) return UNSUPPORTED;
+    const checks: Check[] = [];
+    for (const metadata of [...of(ValidationTypes.IS_DEFINED), ...of(ValidationTypes.CUSTOM_VALIDATION)]) {
+      const constraints = storage.getTargetValidatorConstraints(metadata.constraintCls);
+      if (constraints.some((constraint) => constraint.async)) return UNSUPPORTED;
+      checks.push({ metadata, validators: constraints.map((constraint) => constraint.instance as ValidatorConstraintInterface) });
     }
-    properties.push({ name, conditions: of(ValidationTypes.CONDITIONAL_VALIDATION), checks, nested: of(ValidationTypes.NESTED_VALIDATION) });
+    properties.push({ name, conditions: of(ValidationTypes.CONDITIONAL_VALIDATION), checks, nested: of(ValidationTypes.NESTED_VALIDATION).length > 0 });
   }
   return { known: new Set(Object.keys(grouped)), properties };
 }
@@ -61,9 +70,8 @@ const isCollection = (value: unknown): value is unknown[] | Set<unknown> | Map<u
 /** class-validator takes any truthy answer as valid; a promise is left to it. */
 const isTrue = (answer: unknown): boolean => Boolean(answer) && typeof (answer as { then?: unknown }).then !== 'function';
 
-function passesChecks(object: object, value: unknown, checks: ValidationMetadata[]): boolean {
-  const storage = getMetadataStorage();
-  for (const metadata of checks) {
+function passesChecks(object: object, value: unknown, checks: Check[]): boolean {
+  for (const { metadata, validators } of checks) {
     if (metadata.validateIf && !metadata.validateIf(object, value)) continue;
     const args: ValidationArguments = {
       targetName: object.constructor?.name,
@@ -72,8 +80,8 @@ function passesChecks(object: object, value: unknown, checks: ValidationMetadata
       value,
       constraints: metadata.constraints,
     };
-    for (const constraint of storage.getTargetValidatorConstraints(metadata.constraintCls)) {
-      const validate = (item: unknown) => isTrue(constraint.instance.validate(item, args));
+    for (const validator of validators) {
+      const validate = (item: unknown) => isTrue(validator.validate(item, args));
       if (metadata.each && isCollection(value)) {
         for (const item of value instanceof Map ? value.values() : value) if (!validate(item)) return false;
       } else if (!validate(value)) {
@@ -84,16 +92,14 @@ function passesChecks(object: object, value: unknown, checks: ValidationMetadata
   return true;
 }
 
-function passesNested(value: unknown, nested: ValidationMetadata[]): boolean {
+/** A nested value: each element of a collection (at any depth), or an object whose own class's rules pass. */
+function passesNested(value: unknown): boolean {
   if (value === undefined) return true;
-  for (let i = 0; i < nested.length; i++) {
-    if (isCollection(value)) {
-      for (const item of value instanceof Map ? value.values() : value) if (!passesNested(item, nested)) return false;
-    } else if (!(value instanceof Object) || !passes(value)) {
-      return false;
-    }
+  if (isCollection(value)) {
+    for (const item of value instanceof Map ? value.values() : value) if (!passesNested(item)) return false;
+    return true;
   }
-  return true;
+  return value instanceof Object && passes(value);
 }
 
 /** True when class-validator, with whitelist and forbidNonWhitelisted, would find nothing wrong with `object`. */
@@ -105,7 +111,7 @@ export function passes(object: object): boolean {
   for (const property of plan.properties) {
     const value = record[property.name];
     if (!property.conditions.every((condition) => (condition.constraints[0] as (o: object, v: unknown) => boolean)(object, value))) continue;
-    if (!passesChecks(object, value, property.checks) || !passesNested(value, property.nested)) return false;
+    if (!passesChecks(object, value, property.checks) || (property.nested && !passesNested(value))) return false;
   }
   return true;
 }
