@@ -79,8 +79,12 @@ describe('export and import', () => {
     const listed = (await everything(source, KEY_A)) as { thread: { id: string }; messages: { id: string }[] }[];
     expect(lines.map((line) => line.id)).toEqual(listed.flatMap(({ thread, messages }) => [thread.id, ...messages.map((m) => m.id)]));
     expect(lines.map((line) => line.object)).toEqual(listed.flatMap(({ messages }) => ['thread', ...messages.map(() => 'thread.message')]));
+    const analysed = `SELECT count(*)::int AS n FROM pg_stat_user_tables WHERE relname IN ('threads', 'messages') AND last_analyze IS NOT NULL`;
+    expect((await target.db.query(analysed)).rows[0].n).toBe(0);
     const imported = await run(runImportCommand, ['--tenant', 'alpha', '--in', file], target.databaseUrl);
     expect(imported).toMatchObject({ code: IMPORT_EXIT.ok, out: 'Imported 2 thread(s) with 8 message(s); 0 already there (verified, skipped); 0 failed.' });
+    // The planner's statistics of what was imported are gathered at the end, as the tenant-wide search's plans need.
+    expect((await target.db.query(analysed)).rows[0].n).toBe(2);
     const before = await everything(source, KEY_A);
     expect(before).toHaveLength(2);
     expect(await everything(target, KEY_A)).toEqual(before);

@@ -1,11 +1,12 @@
 import type { Response } from 'supertest';
 import { expectErrorEnvelope } from './support/envelope';
+import { RANK_WINDOW } from '../src/messages/tenant-search';
 import { bearer, KEY_A, KEY_B, snapshot, startTestApp, TestApp } from './support/test-app';
 
 /**
  * Full-text search, our extension: within a thread (the list envelope, list order and cursors) and
- * across the tenant's threads (hits with their thread, rank and snippet, best first, paged by
- * the last hit's id).
+ * across the tenant's threads (hits with their thread, rank and snippet, best first within windows
+ * of the newest RANK_WINDOW matches, paged by the last hit's id).
  */
 
 let t: TestApp;
@@ -163,5 +164,105 @@ describe('search across threads: GET /messages/search', () => {
     expect(inThread.body.error.param).toBe('query');
     expect((await t.http.get('/v1/messages/search').query({ query: 'brown' })).status).toBe(401);
     expect(await snapshot(t.db)).toBe(before);
+  });
+});
+
+describe('search across threads, more matches than one window', () => {
+  const WORD = 'windowword';
+  const MATCHES = 2 * RANK_WINDOW + 300;
+  type Hit = { id: string; message: { id: string }; rank: number };
+
+  /** Every match in the order the API promises: the newest RANK_WINDOW best first, then the RANK_WINDOW before them, and so on. */
+  async function expectedOrder(): Promise<string[]> {
+    const { rows } = await t.db.query<{ id: string; seq: string; rank: string }>(
+      `SELECT id, seq::text, ts_rank(search_vector, to_tsquery('simple', $1))::text AS rank
+       FROM messages WHERE tenant_id = 'alpha' AND item IS NULL AND search_vector @@ to_tsquery('simple', $1) ORDER BY messages.seq DESC`,
+      [WORD],
+    );
+    const order: string[] = [];
+    for (let start = 0; start < rows.length; start += RANK_WINDOW) {
+      const window = rows.slice(start, start + RANK_WINDOW);
+      window.sort((a, b) => Number(b.rank) - Number(a.rank) || Number(BigInt(b.seq) - BigInt(a.seq)));
+      order.push(...window.map((row) => row.id));
+    }
+    return order;
+  }
+
+  async function page(after?: string): Promise<{ hits: Hit[]; hasMore: boolean; lastId: string }> {
+    const res = await t.http
+      .get('/v1/messages/search')
+      .set(bearer(KEY_A))
+      .query({ query: WORD, limit: '100', ...(after ? { after } : {}) });
+    expect(res.status).toBe(200);
+    return { hits: res.body.data, hasMore: res.body.has_more, lastId: res.body.last_id };
+  }
+
+  let threadId: string;
+
+  beforeAll(async () => {
+    threadId = await thread(KEY_A, ['the thread of many matches']);
+    // The word once to four times among fillers of varying length: ranks of every kind, spread over the windows.
+    await t.db.query(
+      `INSERT INTO messages (thread_id, id, tenant_id, created_at, role, content, attachments, status, completed_at, metadata)
+       SELECT $1, 'msg_window_' || lpad(g::text, 6, '0'), 'alpha', 1700000000 + g, 'user',
+              json_build_array(json_build_object('type', 'text', 'text', json_build_object(
+                'value', repeat($2 || ' ', 1 + (g * 7) % 4) || repeat('filler ', (g * 13) % 9), 'annotations', json_build_array()))),
+              '[]', 'completed', 1700000000 + g, '{}'
+       FROM generate_series(1, $3::int) g ORDER BY g`,
+      [threadId, WORD, MATCHES],
+    );
+  });
+
+  it('pages through every match once: each window of the newest matches best first, then the older ones', async () => {
+    const expected = await expectedOrder();
+    expect(expected).toHaveLength(MATCHES);
+    const seen: Hit[] = [];
+    let after: string | undefined;
+    for (let pages = 0; pages < 30; pages++) {
+      const { hits, hasMore, lastId } = await page(after);
+      seen.push(...hits);
+      if (!hasMore) break;
+      after = lastId;
+    }
+    expect(seen.map((hit) => hit.message.id)).toEqual(expected);
+    // Within a window, best first; the first hit of the second window may outrank the last of the first.
+    const firstWindow = seen.slice(0, RANK_WINDOW).map((hit) => hit.rank);
+    expect(firstWindow).toEqual([...firstWindow].sort((a, b) => b - a));
+    expect(new Set(seen.map((hit) => hit.id)).size).toBe(MATCHES);
+  });
+
+  it('keeps its pages while messages are added: no hit twice, none lost; new ones only join the newest window', async () => {
+    const expected = await expectedOrder();
+    const seen: string[] = [];
+    const added: string[] = [];
+    let after: string | undefined;
+    for (let pages = 0; pages < 40; pages++) {
+      const { hits, hasMore, lastId } = await page(after);
+      seen.push(...hits.map((hit) => hit.message.id));
+      // Five pages in (the newest window), and again in the second window: matches added then, ranked best.
+      if (pages === 4 || pages === 14) {
+        const res = await t.http
+          .post(`/v1/threads/${threadId}/messages`)
+          .set(bearer(KEY_A))
+          .send({ role: 'user', content: `${WORD} ${WORD} ${WORD} ${WORD} ${WORD} added ${pages}` });
+        expect(res.status).toBe(200);
+        added.push(res.body.id);
+      }
+      if (!hasMore) break;
+      after = lastId;
+    }
+    expect(new Set(seen).size).toBe(seen.length);
+    // The original matches in their order, the added ones left out.
+    expect(seen.filter((id) => !added.includes(id))).toEqual(expected);
+    // Both outrank every hit after the cursor: neither shows on the pages under way (the newest window is past its
+    // best hits, and the second window is bounded below the first).
+    expect(seen.filter((id) => added.includes(id))).toEqual([]);
+    const fresh = await page();
+    expect(
+      fresh.hits
+        .slice(0, 2)
+        .map((hit) => hit.message.id)
+        .sort(),
+    ).toEqual([...added].sort());
   });
 });

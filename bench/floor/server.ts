@@ -18,7 +18,8 @@ import { planKeyset, takePage } from '../../src/common/pagination/keyset';
 import { listEnvelope } from '../../src/common/pagination/list-envelope';
 import { listItemsQuery } from '../../src/conversations/conversation-items.repository';
 import { INCLUDABLE as INCLUDABLE_VALUES } from '../../src/conversations/dto/item-query.dto';
-import { listMessagesQuery, messageColumns } from '../../src/messages/messages.repository';
+import { messageColumns } from '../../src/messages/message-columns';
+import { listMessagesQuery } from '../../src/messages/messages.repository';
 
 // ---- configuration -----------------------------------------------------------------------------------------
 

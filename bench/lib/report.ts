@@ -234,7 +234,7 @@ export function renderSearchTable(search: SearchResults): string {
       ? 'not measured'
       : `${fixed(value, 2)}x (target >= ${search.writeRatioTarget}x: ${value >= search.writeRatioTarget ? 'met' : 'MISSED'})`;
   lines.push(
-    `create throughput with the index vs without the GIN index: ${verdict(withoutIndex)}; vs without the column and the index: ${verdict(withoutColumn)}`,
+    `create throughput with the search indexes vs without them: ${verdict(withoutIndex)}; vs without the column and the indexes: ${verdict(withoutColumn)}`,
   );
   for (const row of search.rows) if (row.problem) lines.push(`! search ${row.route} ${row.label}: ${row.problem}`);
   return lines.join('\n');

@@ -97,6 +97,12 @@ async function listedIds(file: string): Promise<string[]> {
   return [...ids];
 }
 
+/** The summary, once the statistics of what was imported are gathered. */
+async function analysed<T extends { threads: number }>(transfer: TransferRepository, summary: T): Promise<T> {
+  if (summary.threads > 0) await transfer.analyse();
+  return summary;
+}
+
 export async function runImportCommand(argv: string[], io: Output, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   if (argv[0] === '--help' || argv[0] === 'help') {
     io.out(USAGE);
@@ -112,16 +118,20 @@ export async function runImportCommand(argv: string[], io: Output, env: NodeJS.P
       if (misplaced) throw new UsageError(`--${misplaced} goes with --from-endpoint`);
       const file = values.in;
       const filesConfig = loadFilesConfig(env);
-      const summary = await withDatabase(env, io, (sql) => {
+      const summary = await withDatabase(env, io, async (sql) => {
         const files = new FilesRepository(sql);
-        return importFile(
-          new TransferRepository(sql),
-          (work) => sql.transaction(work),
-          tenant,
-          file,
-          (text) => io.err(text),
-          FILE_WORDING,
-          { repo: files, storage: storageFor(filesConfig, files) },
+        const transfer = new TransferRepository(sql);
+        return analysed(
+          transfer,
+          await importFile(
+            transfer,
+            (work) => sql.transaction(work),
+            tenant,
+            file,
+            (text) => io.err(text),
+            FILE_WORDING,
+            { repo: files, storage: storageFor(filesConfig, files) },
+          ),
         );
       });
       for (const line of describeSummary(summary)) io.out(line);
@@ -134,14 +144,18 @@ export async function runImportCommand(argv: string[], io: Output, env: NodeJS.P
     const summary = await withDatabase(
       env,
       io,
-      (sql) => {
+      async (sql) => {
         const files = new FilesRepository(sql);
-        return importFromEndpoint(
-          new TransferRepository(sql),
-          (work) => sql.transaction(work),
-          tenant,
-          { endpoint: options.endpoint, threadIds, concurrency: options.concurrency, files: { repo: files, storage: storageFor(filesConfig, files) } },
-          new Progress(io),
+        const transfer = new TransferRepository(sql);
+        return analysed(
+          transfer,
+          await importFromEndpoint(
+            transfer,
+            (work) => sql.transaction(work),
+            tenant,
+            { endpoint: options.endpoint, threadIds, concurrency: options.concurrency, files: { repo: files, storage: storageFor(filesConfig, files) } },
+            new Progress(io),
+          ),
         );
       },
       // A connection more: a file already there is read back (to compare its bytes) while its transaction is open.

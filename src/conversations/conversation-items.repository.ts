@@ -5,7 +5,7 @@ import { SortOrder } from '../common/pagination/list-query.dto';
 import { Metadata } from '../common/metadata/is-metadata';
 import { NOW_SECONDS as NOW, Queryable, Sql, Statement, statement } from '../database/sql';
 import { firstMissingFile } from '../files/files.repository';
-import { messageColumns } from '../messages/messages.repository';
+import { messageColumns } from '../messages/message-columns';
 import { insertedMessage } from '../messages/new-message';
 import { ThreadRecord } from '../threads/threads.repository';
 import { ItemRecord, NewItem } from './conversation-item';

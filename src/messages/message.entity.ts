@@ -25,6 +25,8 @@ export type MessageRecord = Omit<MessageEntity, 'seq' | 'tenantId' | 'thread' | 
 @Index('messages_thread_id_id_key', { synchronize: false })
 // The keyset index of the Assistants view: the rows it shows (a conversation item stored whole is not one).
 @Index('messages_thread_message_seq_idx', ['threadId', 'seq'], { where: 'item IS NULL' })
+// The tenant's Assistants rows newest first: the tenant-wide search's windows of matches (messages/tenant-search.ts).
+@Index('messages_tenant_seq_idx', ['tenantId', 'seq'], { where: 'item IS NULL' })
 // The GIN index of search_vector, which TypeORM cannot describe either.
 @Index('messages_search_idx', { synchronize: false })
 @Index('messages_thread_run_seq_idx', ['threadId', 'runId', 'seq'], { where: 'run_id IS NOT NULL' })

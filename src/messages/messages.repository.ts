@@ -3,33 +3,13 @@ import { FOREIGN_KEY_VIOLATION, sqlState } from '../common/errors/pg-errors';
 import { KeysetPlan, takePage } from '../common/pagination/keyset';
 import { SortOrder } from '../common/pagination/list-query.dto';
 import { NOW_SECONDS as NOW, Queryable, Sql, Statement, statement } from '../database/sql';
-import { MESSAGE_TEXT, searchQueryExpression, textSearchConfig } from '../database/text-search';
+import { searchQueryExpression } from '../database/text-search';
 import { firstMissingFile } from '../files/files.repository';
+import { messageColumns } from './message-columns';
 import { MessageRecord } from './message.entity';
 import { insertedMessage, NewMessage } from './new-message';
 import { SearchTerms } from './search-query';
-
-/**
- * The message columns under MessageRecord's property names: a selected row is a MessageRecord
- * (the order key `seq` and the tenant are never selected).
- */
-export function messageColumns(alias: string): string {
-  return [
-    `${alias}.id`,
-    `${alias}.thread_id AS "threadId"`,
-    `${alias}.created_at AS "createdAt"`,
-    `${alias}.role`,
-    `${alias}.content`,
-    `${alias}.attachments`,
-    `${alias}.assistant_id AS "assistantId"`,
-    `${alias}.run_id AS "runId"`,
-    `${alias}.status`,
-    `${alias}.incomplete_details AS "incompleteDetails"`,
-    `${alias}.completed_at AS "completedAt"`,
-    `${alias}.incomplete_at AS "incompleteAt"`,
-    `${alias}.metadata`,
-  ].join(', ');
-}
+import { SearchHitRecord, searchMessages, SearchMessagesInput } from './tenant-search';
 
 /** The insert as one statement, ownership checked in it; only the time comes back (json columns keep their text as given). */
 const INSERT = statement(`
@@ -159,7 +139,7 @@ export class MessagesRepository {
     return id === null ? { kind: 'no-message' } : { kind: 'deleted', id };
   }
 
-  /** A page of the tenant's messages that match a search, across its threads. */
+  /** A page of the tenant's messages that match a search, across its threads (tenant-search.ts). */
   async search(input: SearchMessagesInput): Promise<{ hits: SearchHitRecord[]; hasMore: boolean }> {
     return searchMessages(this.sql, input);
   }
@@ -257,80 +237,3 @@ function variantSql(order: SortOrder, ascending: boolean, after: boolean, before
     ) page ON true
     WHERE t.id = $1 AND t.tenant_id = $2`;
 }
-
-/** A hit of a tenant-wide search: the message, its rank (as the database prints it) and its order key, and the snippet. */
-export interface SearchHitRecord {
-  message: MessageRecord;
-  rank: string;
-  seq: number;
-  snippet: string;
-}
-
-export interface SearchMessagesInput {
-  tenant: string;
-  search: SearchTerms;
-  limit: number;
-  /** The last hit of the previous page: its rank and order key. */
-  after?: { rank: string; seq: number };
-}
-
-type SearchRow = MessageRecord & { hitRank: string; hitSeq: number; snippet: string };
-
-const SNIPPET_OPTIONS = 'StartSel=<mark>, StopSel=</mark>, MaxWords=30, MinWords=10, MaxFragments=2, FragmentDelimiter=" … "';
-
-/**
- * The tenant's matching messages, best first (rank, then newest), `limit + 1` of them; the page is
- * walked by (rank, seq), which the previous page's last hit gives. Ranks and snippets are computed
- * from the GIN index's matches; the snippet only for the page.
- *
- * Only the GIN index can find a tenant's matches without reading all its messages, so the matching
- * scan is kept apart from the filter on `item` (OFFSET 0: the filter is applied to its rows, not
- * planned into it). Planned into it, `item IS NULL` lets the partial index of the Assistants rows
- * (`messages_thread_message_seq_idx`) serve the scan, and without statistics (a bulk load, an import
- * not analysed yet) the planner believes that index holds 0.5 % of the table: it read the whole
- * table through it, 300 ms for a word in 6 messages of 300,000 (test/search-plan.e2e-spec.ts).
- */
-function searchSql(after: boolean): string {
-  const tsquery = searchQueryExpression('$2', '$3');
-  return `
-    WITH q AS (SELECT ${tsquery} AS tsq),
-    hit AS (
-      SELECT c.thread_id, c.seq, c.rank
-      FROM (
-        SELECT m.thread_id, m.seq, m.item IS NULL AS shown, ts_rank(m.search_vector, q.tsq) AS rank
-        FROM messages m, q
-        WHERE m.tenant_id = $1 AND m.search_vector @@ q.tsq
-        ${after ? 'AND (ts_rank(m.search_vector, q.tsq), m.seq) < ($5::real, $6::bigint)' : ''}
-        OFFSET 0
-      ) c
-      WHERE c.shown
-      ORDER BY c.rank DESC, c.seq DESC
-      LIMIT $4
-    )
-    SELECT hit.rank::text AS "hitRank", hit.seq AS "hitSeq",
-      ts_headline(${searchConfigLiteral()}, ${MESSAGE_TEXT('m')}, q.tsq, '${SNIPPET_OPTIONS}') AS snippet,
-      ${messageColumns('m')}
-    FROM hit JOIN messages m ON m.thread_id = hit.thread_id AND m.seq = hit.seq, q
-    ORDER BY hit.rank DESC, hit.seq DESC`;
-}
-
-const searchStatements = { first: undefined as Statement | undefined, next: undefined as Statement | undefined };
-
-/** The tenant-wide search's statement (the first page, or the page after a hit) and its parameters. */
-export function searchMessagesQuery(input: SearchMessagesInput): { statement: Statement; params: unknown[] } {
-  const which = input.after ? 'next' : 'first';
-  const query = (searchStatements[which] ??= statement(searchSql(input.after !== undefined)));
-  const params: unknown[] = [input.tenant, input.search.words, input.search.prefixes, input.limit + 1];
-  if (input.after) params.push(input.after.rank, input.after.seq);
-  return { statement: query, params };
-}
-
-export async function searchMessages(sql: Sql, input: SearchMessagesInput): Promise<{ hits: SearchHitRecord[]; hasMore: boolean }> {
-  const { statement: query, params } = searchMessagesQuery(input);
-  const rows = await sql.rows<SearchRow>(query, params);
-  const hasMore = rows.length > input.limit;
-  const hits = rows.slice(0, input.limit).map(({ hitRank, hitSeq, snippet, ...message }) => ({ message, rank: hitRank, seq: hitSeq, snippet }));
-  return { hits, hasMore };
-}
-
-const searchConfigLiteral = (): string => `'${textSearchConfig()}'::regconfig`;

@@ -1,7 +1,7 @@
 import { Shape } from '../common/api-version/api-request';
 import { ApiError } from '../common/errors/api-error';
 import { MessageObjectV1, MessageObjectV2, presentMessage } from './message.presenter';
-import { SearchHitRecord } from './messages.repository';
+import { HitPosition, SearchHitRecord } from './tenant-search';
 
 /** A hit of GET /messages/search: the message in the request's shape, its thread, rank and highlighted snippet. */
 export interface SearchHitObject {
@@ -15,25 +15,34 @@ export interface SearchHitObject {
   message: MessageObjectV1 | MessageObjectV2;
 }
 
-/** A hit's id: its rank (as PostgreSQL prints the real) and order key, base64url, so that it is opaque and well formed. */
-export function hitCursor(rank: string, seq: number): string {
-  return `hit_${Buffer.from(`${rank}:${seq}`).toString('base64url')}`;
+/**
+ * A hit's id: where it stands (rank as PostgreSQL prints the real, order key, and its window's
+ * bounds, the newest empty when unbounded), base64url, so that it is opaque and well formed.
+ */
+export function hitCursor(position: HitPosition): string {
+  const { rank, seq, oldest, newest } = position;
+  return `hit_${Buffer.from(`${rank}:${seq}:${oldest}:${newest ?? ''}`).toString('base64url')}`;
 }
 
-export function parseHitCursor(id: string): { rank: string; seq: number } {
-  const [rank, seq, extra] = Buffer.from(id.slice('hit_'.length), 'base64url').toString('utf8').split(':');
-  if (extra !== undefined || !/^(\d+(\.\d+)?(e-?\d+)?|0)$/.test(rank ?? '') || !/^\d{1,18}$/.test(seq ?? '')) {
+const RANK = /^(\d+(\.\d+)?(e-?\d+)?|0)$/;
+const KEY = /^\d{1,18}$/;
+
+export function parseHitCursor(id: string): HitPosition {
+  const [rank, seq, oldest, newest, extra] = Buffer.from(id.slice('hit_'.length), 'base64url').toString('utf8').split(':');
+  const position = { rank, seq: Number(seq), oldest: Number(oldest), newest: newest ? Number(newest) : null };
+  const formed = extra === undefined && RANK.test(rank ?? '') && KEY.test(seq ?? '') && KEY.test(oldest ?? '') && (newest === '' || KEY.test(newest ?? ''));
+  if (!formed || position.oldest > position.seq || (position.newest !== null && position.newest <= position.seq)) {
     throw ApiError.badRequest(`Invalid 'after': '${id}' is not the id of a search hit. Use the last_id of a previous page.`, 'after', 'invalid_cursor');
   }
-  return { rank, seq: Number(seq) };
+  return position;
 }
 
 export function presentSearchHit(hit: SearchHitRecord, shape: Shape): SearchHitObject {
   return {
-    id: hitCursor(hit.rank, hit.seq),
+    id: hitCursor(hit.position),
     object: 'thread.message.search_result',
     thread_id: hit.message.threadId,
-    rank: Number(hit.rank),
+    rank: Number(hit.position.rank),
     snippet: hit.snippet,
     message: presentMessage(hit.message, shape),
   };
