@@ -1,12 +1,13 @@
 import 'reflect-metadata';
 import { AZURE_API_VERSIONS } from '../common/api-version/supported-versions';
 import { loadFilesConfig } from '../config/files.config';
+import { Queryable } from '../database/sql';
 import { FilesRepository } from '../files/files.repository';
 import { storageFor } from '../files/storage/storage-for';
 import { TransferRepository } from '../threads/transfer.repository';
 import { failedWith, integerOption, Output, parseOptions, runAsMain, tenantOption, threadIdsIn, UsageError, withDatabase } from './cli-support';
 import { Endpoint, importFromEndpoint } from './import-endpoint';
-import { anyFailed, describeSummary, FILE_WORDING, importFile } from './import-file';
+import { anyFailed, describeSummary, FILE_WORDING, FileStore, importFile } from './import-file';
 import { Progress } from './progress';
 
 export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
@@ -97,10 +98,32 @@ async function listedIds(file: string): Promise<string[]> {
   return [...ids];
 }
 
-/** The summary, once the statistics of what was imported are gathered. */
-async function analysed<T extends { threads: number }>(transfer: TransferRepository, summary: T): Promise<T> {
-  if (summary.threads > 0) await transfer.analyse();
-  return summary;
+interface ImportTarget {
+  transfer: TransferRepository;
+  transaction: <T>(work: (tx: Queryable) => Promise<T>) => Promise<T>;
+  files: FileStore;
+}
+
+/** Runs an import on the database, then gathers the statistics of what it imported (as autovacuum would, later). */
+async function importing<T extends { threads: number }>(
+  env: NodeJS.ProcessEnv,
+  io: Output,
+  work: (target: ImportTarget) => Promise<T>,
+  connections?: number,
+): Promise<T> {
+  const filesConfig = loadFilesConfig(env);
+  return withDatabase(
+    env,
+    io,
+    async (sql) => {
+      const repo = new FilesRepository(sql);
+      const transfer = new TransferRepository(sql);
+      const summary = await work({ transfer, transaction: (run) => sql.transaction(run), files: { repo, storage: storageFor(filesConfig, repo) } });
+      if (summary.threads > 0) await transfer.analyse();
+      return summary;
+    },
+    connections,
+  );
 }
 
 export async function runImportCommand(argv: string[], io: Output, env: NodeJS.ProcessEnv = process.env): Promise<number> {
@@ -117,47 +140,20 @@ export async function runImportCommand(argv: string[], io: Output, env: NodeJS.P
       const misplaced = ENDPOINT_OPTIONS.find((name) => values[name] !== undefined);
       if (misplaced) throw new UsageError(`--${misplaced} goes with --from-endpoint`);
       const file = values.in;
-      const filesConfig = loadFilesConfig(env);
-      const summary = await withDatabase(env, io, async (sql) => {
-        const files = new FilesRepository(sql);
-        const transfer = new TransferRepository(sql);
-        return analysed(
-          transfer,
-          await importFile(
-            transfer,
-            (work) => sql.transaction(work),
-            tenant,
-            file,
-            (text) => io.err(text),
-            FILE_WORDING,
-            { repo: files, storage: storageFor(filesConfig, files) },
-          ),
-        );
-      });
+      const summary = await importing(env, io, ({ transfer, transaction, files }) =>
+        importFile(transfer, transaction, tenant, file, (text) => io.err(text), FILE_WORDING, files),
+      );
       for (const line of describeSummary(summary)) io.out(line);
       return anyFailed(summary) ? EXIT.failure : EXIT.ok;
     }
     if (typeof values['from-endpoint'] !== 'string') throw new UsageError('--in FILE.jsonl or --from-endpoint URL is required');
     const options = endpointOptions(values);
     const threadIds = options.threadsFile !== undefined ? await listedIds(options.threadsFile) : undefined;
-    const filesConfig = loadFilesConfig(env);
-    const summary = await withDatabase(
+    const summary = await importing(
       env,
       io,
-      async (sql) => {
-        const files = new FilesRepository(sql);
-        const transfer = new TransferRepository(sql);
-        return analysed(
-          transfer,
-          await importFromEndpoint(
-            transfer,
-            (work) => sql.transaction(work),
-            tenant,
-            { endpoint: options.endpoint, threadIds, concurrency: options.concurrency, files: { repo: files, storage: storageFor(filesConfig, files) } },
-            new Progress(io),
-          ),
-        );
-      },
+      ({ transfer, transaction, files }) =>
+        importFromEndpoint(transfer, transaction, tenant, { endpoint: options.endpoint, threadIds, concurrency: options.concurrency, files }, new Progress(io)),
       // A connection more: a file already there is read back (to compare its bytes) while its transaction is open.
       options.concurrency + 1,
     );

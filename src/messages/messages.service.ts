@@ -67,7 +67,7 @@ export class MessagesService {
     );
   }
 
-  /** Our extension: the tenant's messages that match a search, across its threads, best first. */
+  /** Our extension: the tenant's messages that match a search, across its threads, best first within windows of the newest matches. */
   async search(tenant: string, shape: Shape, query: SearchMessagesQueryDto) {
     const search = searchTerms(query.query);
     const after = query.after !== undefined ? parseHitCursor(query.after) : undefined;

@@ -10,7 +10,10 @@ export class SearchController {
   constructor(private readonly messages: MessagesService) {}
 
   @Get()
-  @ApiOperation({ summary: 'Search messages (an extension of this service)', description: "The key's tenant's messages that match, best first." })
+  @ApiOperation({
+    summary: 'Search messages (an extension of this service)',
+    description: "The key's tenant's messages that match: the newest 500 matches best first, then the 500 before them best first, and so on.",
+  })
   search(@Tenant() tenant: string, @ApiShape() shape: Shape, @Query() query: SearchMessagesQueryDto) {
     return this.messages.search(tenant, shape, query);
   }

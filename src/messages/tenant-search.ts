@@ -10,7 +10,7 @@ import { SearchTerms } from './search-query';
  * RANK_WINDOW matches does, whether the words are in a hundred messages or in every one (ranking
  * every match reads every matching row, seconds for a word in most of a million messages).
  */
-export const RANK_WINDOW = 1000;
+export const RANK_WINDOW = 500;
 
 /**
  * Where a hit stands: its window (the matches with `oldest <= seq < newest`; `newest` null for the
