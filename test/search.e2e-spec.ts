@@ -236,11 +236,12 @@ describe('search across threads, more matches than one window', () => {
     const seen: string[] = [];
     const added: string[] = [];
     let after: string | undefined;
+    // Pages of 100: on the newest window's last page, and on the second window's third; matches added then, ranked best.
+    const addAt = [RANK_WINDOW / 100 - 1, RANK_WINDOW / 100 + 2];
     for (let pages = 0; pages < 40; pages++) {
       const { hits, hasMore, lastId } = await page(after);
       seen.push(...hits.map((hit) => hit.message.id));
-      // Five pages in (the newest window), and again in the second window: matches added then, ranked best.
-      if (pages === 4 || pages === 14) {
+      if (addAt.includes(pages)) {
         const res = await t.http
           .post(`/v1/threads/${threadId}/messages`)
           .set(bearer(KEY_A))
@@ -251,6 +252,7 @@ describe('search across threads, more matches than one window', () => {
       if (!hasMore) break;
       after = lastId;
     }
+    expect(added).toHaveLength(2);
     expect(new Set(seen).size).toBe(seen.length);
     // The original matches in their order, the added ones left out.
     expect(seen.filter((id) => !added.includes(id))).toEqual(expected);
