@@ -3,7 +3,7 @@ import { Client, Pool } from 'pg';
 import request from 'supertest';
 import { hashKey } from '../src/auth/api-keys';
 import { DbPoolMode } from '../src/config/app.config';
-import { freePort } from '../src/database/embedded-postgres';
+import { portForLater } from './support/ports';
 import { PgBouncer, startPgBouncer } from './support/pgbouncer';
 import { waitFor } from './support/reliability/wait-for';
 import { runService, ServiceProcess, waitForOutput } from './support/service-process';
@@ -207,7 +207,7 @@ describe('behind PgBouncer in session mode, with its default settings', () => {
   });
 
   it('the built service starts (DB_POOL_MODE=session), migrates through it, serves, and keeps the statement timeout', async () => {
-    const port = await freePort();
+    const port = await portForLater();
     const key = 'sk-session-pooler-0123456789abcdefghijklmnop';
     const mode: DbPoolMode = 'session';
     service = runService({

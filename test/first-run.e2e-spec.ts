@@ -3,7 +3,8 @@ import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rea
 import { createServer, Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { EmbeddedPostgres, freePort } from '../src/database/embedded-postgres';
+import { EmbeddedPostgres } from '../src/database/embedded-postgres';
+import { portForLater } from './support/ports';
 import { MAIN, runService, ServiceProcess, waitForOutput } from './support/service-process';
 
 const ROOT = join(__dirname, '..');
@@ -75,7 +76,7 @@ describe('first run', () => {
 
   it(`serves from a 0700 directory${process.getuid?.() === 0 ? ' as root' : ''}, keeps data across a restart and across kill -9`, async () => {
     const dataDir = join(install.dir, 'data');
-    const port = await freePort();
+    const port = await portForLater();
     const base = `http://127.0.0.1:${port}`;
     const env = { PORT: String(port), DATA_DIR: dataDir };
     expect(statSync(install.dir).mode & 0o077).toBe(0);
@@ -101,7 +102,7 @@ describe('first run', () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'threads-key-'));
     cleanup.push(dataDir);
     const busy: Server = createServer();
-    const port = await freePort();
+    const port = await portForLater();
     await new Promise<void>((resolve) => busy.listen(port, '127.0.0.1', resolve));
     try {
       const failed = start({ PORT: String(port), DATA_DIR: dataDir }, MAIN);
@@ -202,7 +203,7 @@ describe('first run', () => {
     });
 
     it('DATABASE_URL of a server that is not there, naming host and port', async () => {
-      const port = await freePort();
+      const port = await portForLater();
       const service = start({ DATABASE_URL: `postgres://app:secret@127.0.0.1:${port}/threads`, API_KEYS: 'sk-first-key-0123456789' }, MAIN);
       expect(await service.exited).toBe(1);
       expect(service.output()).toContain(`cannot reach the PostgreSQL server of DATABASE_URL at 127.0.0.1:${port} (ECONNREFUSED)`);
@@ -210,7 +211,7 @@ describe('first run', () => {
     });
 
     it('DATABASE_DIRECT_URL of a server that is not there, naming that variable, not DATABASE_URL', async () => {
-      const [pooler, direct] = [await freePort(), await freePort()];
+      const [pooler, direct] = [await portForLater(), await portForLater()];
       const service = start(
         {
           DATABASE_URL: `postgres://app:secret@127.0.0.1:${pooler}/threads`,

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { freePort } from '../src/database/embedded-postgres';
+import { portForLater } from './support/ports';
 import { waitFor } from './support/reliability/wait-for';
 import { MAIN, runService, waitForOutput } from './support/service-process';
 
@@ -25,7 +25,7 @@ describe('service process', () => {
   });
 
   it('serves on embedded PostgreSQL with a generated key that survives a restart, and stops cleanly on SIGTERM', async () => {
-    const port = await freePort();
+    const port = await portForLater();
     const env = { PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'info' };
     const base = `http://127.0.0.1:${port}`;
 

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { Pool, PoolClient } from 'pg';
-import { freePort } from '../../src/database/embedded-postgres';
+import { portForLater } from '../support/ports';
 import { Load, Sample } from '../support/reliability/load';
 import { envelopeProblem, jsonOf, RawOutcome, sendRaw, startPartialRequest } from '../support/reliability/raw-http';
 import { waitFor, within } from '../support/reliability/wait-for';
@@ -45,7 +45,7 @@ describe('SIGTERM under load', () => {
     if (!existsSync(MAIN)) throw new Error('dist/main.js is missing: run npm run build first');
     database = await cloneTestDatabase();
     direct = testPool(database.url, 3);
-    port = await freePort();
+    port = await portForLater();
     env = { DATABASE_URL: database.url, API_KEYS: `t:${KEY}`, PORT: String(port), HOST: '127.0.0.1', MIGRATIONS_RUN: 'true', LOG_LEVEL: 'warn' };
   });
 

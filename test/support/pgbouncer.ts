@@ -3,7 +3,7 @@ import { chmodSync, chownSync, existsSync, mkdtempSync, readFileSync, rmSync, wr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { freePort } from '../../src/database/embedded-postgres';
+import { portForLater } from './ports';
 
 export type PgBouncerPoolMode = 'session' | 'transaction';
 
@@ -53,7 +53,7 @@ export async function startPgBouncer(options: PgBouncerOptions): Promise<PgBounc
   const upstream = new URL(options.upstreamUrl);
   const user = decodeURIComponent(upstream.username || 'postgres');
   const password = decodeURIComponent(upstream.password);
-  const port = await freePort();
+  const port = await portForLater();
   const dir = mkdtempSync(join(tmpdir(), 'pgbouncer-'));
   const owner = runAs();
   const target = [`host=${upstream.hostname}`, `port=${upstream.port || 5432}`, `user=${user}`, ...(password ? [`password=${password}`] : [])];

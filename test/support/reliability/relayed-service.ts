@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { Pool } from 'pg';
-import { freePort } from '../../../src/database/embedded-postgres';
+import { portForLater } from '../ports';
 import { MAIN, runService, ServiceProcess, waitForOutput } from '../service-process';
 import { cloneTestDatabase, testPool } from '../test-database';
 import { TcpRelay } from './tcp-relay';
@@ -24,7 +24,7 @@ export async function startRelayedService(apiKey: string, env: NodeJS.ProcessEnv
   const relayed = new URL(database.url);
   relayed.hostname = '127.0.0.1';
   relayed.port = String(relay.port);
-  const port = await freePort();
+  const port = await portForLater();
   const service = runService({
     DATABASE_URL: relayed.toString(),
     API_KEYS: `t:${apiKey}`,
