@@ -1,5 +1,7 @@
 import type { Server } from 'node:http';
+import type { Pool } from 'pg';
 import request from 'supertest';
+import { PG_POOL } from '../../src/database/sql';
 import { partialUpload, postHead } from '../support/reliability/partial-upload';
 import { waitFor } from '../support/reliability/wait-for';
 import { bearer, KEY_A, startTestApp, TestApp } from '../support/test-app';
@@ -26,6 +28,11 @@ describe('reliability: hostile clients', () => {
     // A thread whose list page is large enough to fill a socket's buffers.
     const content = Array.from({ length: 100 }, () => ({ type: 'text', text: 'x'.repeat(2_560) }));
     for (let i = 0; i < 40; i++) await t.http.post(`/v1/threads/${thread.body.id}/messages`).set(bearer(KEY_A)).send({ role: 'user', content }).expect(200);
+    // The pool's connections opened beforehand: on a loaded machine, opening them during the burst below can take longer
+    // than the pool waits for one (3 s), which would answer an upload 503 for a reason this test is not about.
+    const pool = t.app.get<Pool>(PG_POOL);
+    const opened = await Promise.all(Array.from({ length: pool.options.max ?? 10 }, () => pool.connect()));
+    for (const client of opened) client.release();
 
     const noKey = Array.from({ length: 10 }, () => partialUpload(port, postHead('/v1/threads', 9_000_000), Buffer.from('{"x":[' + '0,'.repeat(32_000))));
     const stalled = Array.from({ length: 10 }, () => partialUpload(port, postHead('/v1/threads', 9_000_000, bearer(KEY_A)), '{'));
