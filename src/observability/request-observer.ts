@@ -2,33 +2,9 @@ import type { INestApplication } from '@nestjs/common';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Pool } from 'pg';
-import { collectDefaultMetrics, Counter, Gauge, Histogram, register, Registry } from 'prom-client';
+import { collectDefaultMetrics, Gauge, register, Registry } from 'prom-client';
 import type { ApiRequest } from '../common/api-version/api-request';
-
-function requestMetrics(registry: Registry) {
-  const labelNames = ['method', 'route', 'status'] as const;
-  const count = new Counter({ name: 'http_requests_total', help: 'HTTP requests answered', labelNames, registers: [registry] });
-  const duration = new Histogram({
-    name: 'http_request_duration_seconds',
-    help: 'Time to answer an HTTP request',
-    labelNames,
-    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-    registers: [registry],
-  });
-  // One child per label set, looked up by a plain string rather than hashed label objects.
-  const children = new Map<string, { count: Counter; duration: Histogram }>();
-  return (method: string, route: string, status: number, seconds: number) => {
-    const key = `${method} ${route} ${status}`;
-    let child = children.get(key);
-    if (!child) {
-      const labels = { method, route, status: String(status) };
-      child = { count: count.labels(labels) as unknown as Counter, duration: duration.labels(labels) as unknown as Histogram };
-      children.set(key, child);
-    }
-    child.count.inc();
-    child.duration.observe(seconds);
-  };
-}
+import { RequestMetrics } from './request-metrics';
 
 function poolMetrics(registry: Registry, pool: Pool): void {
   const gauge = (name: string, help: string, read: () => number) =>
@@ -54,18 +30,18 @@ function poolMetrics(registry: Registry, pool: Pool): void {
  */
 export class RequestObserver {
   private readonly registry = new Registry();
-  private readonly record: ReturnType<typeof requestMetrics>;
+  private readonly requests: RequestMetrics;
 
   constructor(pool: Pool) {
     collectDefaultMetrics({ register: this.registry });
     poolMetrics(this.registry, pool);
-    this.record = requestMetrics(this.registry);
+    this.requests = new RequestMetrics(this.registry);
   }
 
   /** `route` is the pattern of the matched route, not its path: ids stay out of log fields and metric labels. */
   answered(request: ApiRequest, route: string | undefined, status: number, elapsedMs: number): void {
     const label = route ?? 'unmatched';
-    this.record(request.method, label, status, elapsedMs / 1000);
+    this.requests.record(request.method, label, status, elapsedMs / 1000);
     request.log.info({ method: request.method, route: label, status, duration_ms: Math.round(elapsedMs * 100) / 100, tenant: request.tenant }, 'request');
   }
 
