@@ -1,3 +1,4 @@
+import { parsed } from '../common/http/raw-json';
 import { isWellFormedId } from '../common/ids';
 import { metadataProblem } from '../common/metadata/is-metadata';
 import { FileRecord } from '../files/file.entity';
@@ -125,7 +126,7 @@ export function messageLine(message: MessageRecord): MessageLine {
     incomplete_details: message.incompleteDetails,
     completed_at: message.completedAt,
     incomplete_at: message.incompleteAt,
-    metadata: message.metadata,
+    metadata: parsed(message.metadata),
   };
 }
 

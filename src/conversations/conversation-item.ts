@@ -1,3 +1,4 @@
+import { parsed } from '../common/http/raw-json';
 import { arrayTooLong, invalidType, missingParameter, notOneOf, Problem } from '../common/errors/wording';
 import { newMessageId, randomBase62 } from '../common/ids';
 import type { FileReference } from '../files/file-references';
@@ -274,7 +275,7 @@ export function itemFileReferences(input: Record<string, unknown>, stored: NewIt
 /** A stored row as the Conversations API shows it. */
 export function presentItem(record: ItemRecord): ItemObject {
   if (record.item !== null) return { id: record.id, ...record.item } as ItemObject;
-  const content: Part[] = record.content.map((part): Part => {
+  const content: Part[] = parsed(record.content).map((part): Part => {
     switch (part.type) {
       case 'text':
         return record.role === 'assistant'
@@ -286,6 +287,6 @@ export function presentItem(record: ItemRecord): ItemObject {
         return { type: 'input_image', image_url: null, file_id: part.image_file.file_id, detail: part.image_file.detail ?? 'auto' };
     }
   });
-  for (const attachment of record.attachments) content.push({ type: 'input_file', file_id: attachment.file_id });
+  for (const attachment of parsed(record.attachments)) content.push({ type: 'input_file', file_id: attachment.file_id });
   return { id: record.id, type: 'message', status: record.status, role: record.role, content };
 }

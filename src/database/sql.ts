@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
-import type { Pool, PoolClient, QueryConfig, QueryResult } from 'pg';
+import { types, type CustomTypesConfig, type Pool, type PoolClient, type QueryConfig, type QueryResult } from 'pg';
 import type { DbPoolMode } from '../config/app.config';
 import { DATABASE_SETTINGS, DatabaseSettings } from './data-source';
 import { timedQuery, timeoutSetter } from './timed-query';
@@ -12,7 +12,17 @@ import { timedQuery, timeoutSetter } from './timed-query';
 export interface Statement {
   name?: string;
   text: string;
+  /** How its results are parsed, when not as pg parses them. */
+  types?: CustomTypesConfig;
 }
+
+const JSON_OID = 114;
+
+/** json columns read by `readJson` (from their text), every other type as pg parses it. */
+const jsonReadBy = (readJson: (text: string) => unknown): CustomTypesConfig => ({
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === JSON_OID ? readJson : types.getTypeParser(oid, format)) as CustomTypesConfig['getTypeParser'],
+});
 
 /** The pool, or one connection inside a transaction. */
 export interface Queryable {
@@ -25,12 +35,14 @@ const statements = new Map<string, Statement>();
  * The statement of a text, built once. `planEachTime`: sent unnamed, so that PostgreSQL plans it for the
  * values it is given every time (a custom plan) instead of settling on a generic plan after five runs, for
  * the statements whose best plan depends on a value more than planning costs (a search: see
- * MessagesRepository).
+ * MessagesRepository). `readJson`: how its json columns are read from their text, instead of JSON.parse
+ * (a response that passes them through keeps the text).
  */
-export function statement(text: string, options: { planEachTime?: boolean } = {}): Statement {
+export function statement(text: string, options: { planEachTime?: boolean; readJson?: (text: string) => unknown } = {}): Statement {
   let found = statements.get(text);
   if (!found) {
     found = options.planEachTime ? { text } : { name: `s_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`, text };
+    if (options.readJson) found.types = jsonReadBy(options.readJson);
     statements.set(text, found);
   }
   return found;
@@ -95,7 +107,7 @@ export class Sql {
   async rows<T>(query: Statement, values: unknown[], on?: Queryable): Promise<T[]> {
     if (on) return (await this.send(on, query, values)).rows as T[];
     // The default path, unchanged: pg-pool checks a connection out and back in around the query.
-    if (this.mode === 'direct') return (await this.pool.query({ name: query.name, text: query.text, values })).rows as T[];
+    if (this.mode === 'direct') return (await this.pool.query({ name: query.name, text: query.text, values, types: query.types })).rows as T[];
     const client = await this.checkOut();
     let failed: Error | undefined;
     try {
@@ -156,10 +168,10 @@ export class Sql {
   }
 
   private send(on: Queryable, query: Statement, values: unknown[]): Promise<QueryResult> {
-    if (this.mode !== 'transaction') return on.query({ name: query.name, text: query.text, values });
+    if (this.mode !== 'transaction') return on.query({ name: query.name, text: query.text, values, types: query.types });
     // The same client-side read timeout as pg's query_timeout (data-source.ts): the statement timeout and 500 ms.
-    if (this.setter) return timedQuery(on, { text: query.text, values }, this.setter, (this.timeoutMs as number) + 500);
-    return on.query({ text: query.text, values });
+    if (this.setter) return timedQuery(on, { text: query.text, values, types: query.types }, this.setter, (this.timeoutMs as number) + 500);
+    return on.query({ text: query.text, values, types: query.types });
   }
 
   /** Session mode: the statement timeout is set once on each connection, before its first statement. */

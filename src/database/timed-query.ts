@@ -37,7 +37,7 @@ export class TimedQuery extends PgQuery {
     private readonly setter: string,
     callback: (error: Error | null, result: QueryResult) => void,
   ) {
-    super({ text: config.text, values: config.values, queryMode: 'extended', callback });
+    super({ text: config.text, values: config.values, types: config.types, queryMode: 'extended', callback });
   }
 
   prepare(connection: Connection): void {

@@ -1,5 +1,6 @@
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
 import { Metadata } from '../common/metadata/is-metadata';
+import { Stored } from '../common/http/raw-json';
 import { searchVectorExpression } from '../database/text-search';
 
 export type MessageRole = 'user' | 'assistant';
@@ -15,8 +16,15 @@ export interface MessageAttachment {
   tools: { type: 'code_interpreter' | 'file_search' }[];
 }
 
-/** A message as the API presents it: what the queries select (the order key and the tenant stay in the database). */
-export type MessageRecord = Omit<MessageEntity, 'seq' | 'tenantId' | 'thread' | 'item' | 'searchVector'>;
+type JsonColumns = 'content' | 'attachments' | 'metadata' | 'incompleteDetails';
+
+/**
+ * A message as the API presents it: what the queries select (the order key and the tenant stay in the
+ * database). Its json columns may be their stored text (RawJson), passed through to the response.
+ */
+export type MessageRecord = Omit<MessageEntity, 'seq' | 'tenantId' | 'thread' | 'item' | 'searchVector' | JsonColumns> & {
+  [K in JsonColumns]: Stored<MessageEntity[K]>;
+};
 
 /** The primary key (thread_id, seq) is the keyset index that orders a thread's messages. */
 @Entity({ name: 'messages' })

@@ -1,3 +1,4 @@
+import { parsed } from '../common/http/raw-json';
 import { MessageRecord } from './message.entity';
 import { presentMessage, presentMessageDeleted, presentMessageFiles } from './message.presenter';
 
@@ -57,7 +58,7 @@ describe('presentMessage', () => {
     const message = presentMessage(record, 'v1') as unknown as Record<string, unknown>;
     expect(message.file_ids).toEqual(['file-a', 'file-b']);
     expect(message).not.toHaveProperty('attachments');
-    expect(message.content).toEqual([record.content[0], record.content[2]]);
+    expect(message.content).toEqual([parsed(record.content)[0], parsed(record.content)[2]]);
   });
 });
 

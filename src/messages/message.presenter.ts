@@ -1,4 +1,5 @@
 import { Shape } from '../common/api-version/api-request';
+import { parsed, Stored } from '../common/http/raw-json';
 import { Metadata } from '../common/metadata/is-metadata';
 import { MessageAttachment, MessageContentPart, MessageRecord, MessageRole, MessageStatus } from './message.entity';
 
@@ -8,15 +9,15 @@ export interface MessageObjectV2 {
   created_at: number;
   thread_id: string;
   status: MessageStatus;
-  incomplete_details: { reason: string } | null;
+  incomplete_details: Stored<{ reason: string } | null>;
   completed_at: number | null;
   incomplete_at: number | null;
   role: MessageRole;
-  content: MessageContentPart[];
+  content: Stored<MessageContentPart[]>;
   assistant_id: string | null;
   run_id: string | null;
-  attachments: MessageAttachment[];
-  metadata: Metadata;
+  attachments: Stored<MessageAttachment[]>;
+  metadata: Stored<Metadata>;
 }
 
 /** The v1 edition's message: `file_ids` instead of `attachments`. */
@@ -44,18 +45,18 @@ export function presentMessage(message: MessageRecord, shape: Shape): MessageObj
     completed_at: message.completedAt,
     incomplete_at: message.incompleteAt,
     role: message.role,
-    content: v1 ? message.content.filter(isV1Part) : message.content,
+    content: v1 ? parsed(message.content).filter(isV1Part) : message.content,
     assistant_id: message.assistantId,
     run_id: message.runId,
   } as MessageObjectV1 & MessageObjectV2;
-  if (v1) object.file_ids = message.attachments.map((a) => a.file_id);
+  if (v1) object.file_ids = parsed(message.attachments).map((a) => a.file_id);
   else object.attachments = message.attachments;
   object.metadata = message.metadata;
   return object;
 }
 
 export function presentMessageFiles(message: MessageRecord): MessageFileObject[] {
-  return message.attachments.map((a) => ({
+  return parsed(message.attachments).map((a) => ({
     id: a.file_id,
     object: 'thread.message.file',
     created_at: message.createdAt,

@@ -7,6 +7,7 @@ import { toErrorResponse } from '../common/errors/error.filter';
 import { bodyFollows } from '../common/http/connection-limits';
 import { bodyLengthMismatch, bodyTooLarge, clientClosedRequest, isClientAbort, parseJsonBody, unsupportedMediaType } from '../common/http/json-body';
 import { isStreamedUpload } from '../common/http/raw-body';
+import { responseJson } from '../common/http/raw-json';
 import { RequestDeadlines, TIMEOUT_BODY } from '../common/http/request-timeout';
 import { securityHeadersFor } from '../common/http/response-headers';
 import type { ApiRequest } from '../common/api-version/api-request';
@@ -136,6 +137,9 @@ export function fastifyPlatform(settings: PlatformSettings): HttpPlatform {
         deadlines.close();
         done();
       });
+
+      // A json column read as its text (RawJson) is written as it is, not parsed and serialised again.
+      fastify.setReplySerializer((payload) => responseJson(payload));
 
       fastify.removeAllContentTypeParsers();
       fastify.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: settings.bodyLimitBytes }, (_request, body, done) => {
