@@ -16,12 +16,10 @@ export interface Statement {
   types?: CustomTypesConfig;
 }
 
-const JSON_OID = 114;
-
 /** json columns read by `readJson` (from their text), every other type as pg parses it. */
 const jsonReadBy = (readJson: (text: string) => unknown): CustomTypesConfig => ({
   getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-    oid === JSON_OID ? readJson : types.getTypeParser(oid, format)) as CustomTypesConfig['getTypeParser'],
+    oid === types.builtins.JSON ? readJson : types.getTypeParser(oid, format)) as CustomTypesConfig['getTypeParser'],
 });
 
 /** The pool, or one connection inside a transaction. */

@@ -40,7 +40,12 @@ function quotedKey(key: string): string {
   return quoted;
 }
 
-const hasRawField = (value: unknown): boolean => typeof value === 'object' && value !== null && Object.values(value).some((field) => field instanceof RawJson);
+/** Checked on every response: a loop over the fields rather than an array of them. */
+function hasRawField(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  for (const key in value) if ((value as Record<string, unknown>)[key] instanceof RawJson) return true;
+  return false;
+}
 
 /** A body that carries RawJson in its own fields, or in its first list item's (a message, a page of messages). */
 function carriesRawJson(body: unknown): boolean {
