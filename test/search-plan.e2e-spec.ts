@@ -11,8 +11,9 @@ import { buffersOf, explain, nodes, PlanNode, staleThreads } from './support/que
  * `GET /threads/{id}/messages?query=` (one thread). First with stale statistics (bulk loaded, never analysed:
  * a restore or an import before autovacuum comes by), then analysed. The tenant-wide search finds its matches
  * through the GIN index on `search_vector` or walks the tenant's messages newest first (`messages_tenant_seq_idx`)
- * until it has a window of them, whatever the words and the statistics: no other index, never the whole table;
- * analysed, a rare word reads a few buffers and a common one a window's worth. The in-thread search may also
+ * until it has a window of them, whatever the words and the statistics: no other index. Analysed, a rare word
+ * reads a few buffers and a common one a window's worth; with stale statistics the walk may be taken for a rare
+ * word too and read all of the tenant's messages (README, Performance: Search), so only the shapes are checked. The in-thread search may also
  * walk the thread's own index (the better way for a common word), but never reads other threads' rows: each
  * scan of `messages` is the GIN index or is entered at the thread. Deterministic checks only: plan shapes and
  * buffer counts, no timings.
