@@ -1,12 +1,15 @@
 /**
  * The floor: the least a server can do for `POST /v1/threads/{id}/messages` and `GET /v1/threads/{id}/messages`
- * (and their Conversations counterparts, `POST` and `GET /v1/conversations/{id}/items`) and still give the
- * service's answers. node:http and pg, nothing else: the same API-key check (SHA-256 of the bearer key,
- * crypto.timingSafeEqual against every configured key), the same validation of the create body (hand-written,
- * compact), the same single INSERT ... SELECT FROM threads WHERE id AND tenant_id as a named prepared statement
- * (for items, the service's INSERT of unnested arrays), the same keyset list query (built by the service's own
- * listMessagesQuery and listItemsQuery), and the same v2 message objects, conversation items and list envelope.
- * v2 shapes only (no OpenAI-Beta header, or assistants=v2).
+ * (and their Conversations counterparts, `POST` and `GET /v1/conversations/{id}/items`),
+ * `GET /v1/threads/{id}/messages/{message_id}` and `POST /v1/threads`, and still give the service's answers.
+ * node:http and pg, nothing else: the same API-key check (SHA-256 of the bearer key, crypto.timingSafeEqual
+ * against every configured key), the same validation of the create bodies (hand-written, compact), the same
+ * single INSERT ... SELECT FROM threads WHERE id AND tenant_id as a named prepared statement (for items, the
+ * service's INSERT of unnested arrays; for a thread, its INSERT INTO threads, with its first messages as unnested
+ * arrays in the same statement), the same keyset list query (built by the service's own listMessagesQuery and
+ * listItemsQuery), the service's own retrieve statement (FIND_MESSAGE), and the same v2 message objects, thread
+ * objects, conversation items and list envelope. File ids (attachments, tool resources) are stored as given, not
+ * checked against the tenant's files. v2 shapes only (no OpenAI-Beta header, or assistants=v2).
  *
  * Env: PORT, HOST (default 127.0.0.1), DATABASE_URL, API_KEYS (name:key,...), DB_POOL_SIZE (default 10),
  * BODY_LIMIT_BYTES (default 10 MiB). It serves an already migrated database; it never changes the schema.
@@ -19,7 +22,7 @@ import { listEnvelope } from '../../src/common/pagination/list-envelope';
 import { listItemsQuery } from '../../src/conversations/conversation-items.repository';
 import { INCLUDABLE as INCLUDABLE_VALUES } from '../../src/conversations/dto/item-query.dto';
 import { messageColumns } from '../../src/messages/message-columns';
-import { listMessagesQuery } from '../../src/messages/messages.repository';
+import { FIND_MESSAGE, listMessagesQuery } from '../../src/messages/messages.repository';
 
 // ---- configuration -----------------------------------------------------------------------------------------
 
@@ -35,6 +38,25 @@ const INSERT_TEXT = `
   SELECT t.id, $3, t.tenant_id, ${NOW}, ${NOW}, $4, $5::json, $6::json, $7::json
   FROM threads t WHERE t.id = $1 AND t.tenant_id = $2
   RETURNING ${messageColumns('messages')}`;
+
+/** The service's thread insert (ThreadsRepository); only the time comes back, the rest is answered as sent. */
+const INSERT_THREAD_TEXT = `
+  INSERT INTO threads (id, tenant_id, created_at, metadata, tool_resources)
+  VALUES ($1, $2, ${NOW}, $3::json, $4::json)
+  RETURNING created_at AS "createdAt"`;
+
+/** A thread and its first messages in one statement, the messages keyed in the order given. */
+const INSERT_THREAD_WITH_MESSAGES_TEXT = `
+  WITH thread AS (${INSERT_THREAD_TEXT}),
+  inserted AS (
+    INSERT INTO messages (thread_id, id, tenant_id, created_at, completed_at, role, content, attachments, metadata)
+    SELECT $1, m.id, $2, thread."createdAt", thread."createdAt", m.role, m.content, m.attachments, m.metadata
+    FROM thread,
+      unnest($5::varchar[], $6::varchar[], $7::json[], $8::json[], $9::json[]) WITH ORDINALITY
+        AS m(id, role, content, attachments, metadata, ord)
+    ORDER BY m.ord
+  )
+  SELECT thread.* FROM thread`;
 
 const statementNames = new Map<string, string>();
 function statementName(text: string): string {
@@ -87,6 +109,7 @@ function present(m: MessageRow) {
 const badRequest = (message: string, param: string | null = null, code: string | null = null) => new HttpError(400, message, param, code);
 const unknownParameter = (param: string) => badRequest(`Unknown parameter: '${param}'.`, param, 'unknown_parameter');
 const threadNotFound = (id: string) => new HttpError(404, `No thread found with id '${id}'.`);
+const messageNotFound = (id: string) => new HttpError(404, `No message found with id '${id}'.`);
 
 // ---- validation of the create body (v2) --------------------------------------------------------------------
 
@@ -120,13 +143,13 @@ function image(value: unknown, field: 'url' | 'file_id', param: string): { ref: 
   return { ref, detail: (value.detail as string | undefined) ?? 'auto' };
 }
 
-/** Request content (a string or parts) to the stored parts, or a 400. */
-function content(value: unknown): unknown[] {
-  if (typeof value === 'string') return [{ type: 'text', text: { value: text(value, 'content'), annotations: [] } }];
+/** Request content (a string or parts) to the stored parts, or a 400. `at`: the message's place in a thread body. */
+function content(value: unknown, at = ''): unknown[] {
+  if (typeof value === 'string') return [{ type: 'text', text: { value: text(value, `${at}content`), annotations: [] } }];
   if (!Array.isArray(value) || value.length === 0)
-    throw badRequest(`Invalid 'content': expected a string or a non-empty array of parts.`, 'content', 'invalid_value');
+    throw badRequest(`Invalid '${at}content': expected a string or a non-empty array of parts.`, `${at}content`, 'invalid_value');
   return value.map((part, i) => {
-    const param = `content[${i}]`;
+    const param = `${at}content[${i}]`;
     if (!isObject(part)) throw badRequest(`Invalid type for '${param}': expected an object.`, param, 'invalid_type');
     switch (part.type) {
       case 'text':
@@ -148,11 +171,12 @@ function content(value: unknown): unknown[] {
   });
 }
 
-function attachments(value: unknown): unknown[] {
+function attachments(value: unknown, at = ''): unknown[] {
   if (value === undefined || value === null) return [];
-  if (!Array.isArray(value) || value.length > 10) throw badRequest(`Invalid 'attachments': expected an array of at most 10.`, 'attachments', 'invalid_value');
+  if (!Array.isArray(value) || value.length > 10)
+    throw badRequest(`Invalid '${at}attachments': expected an array of at most 10.`, `${at}attachments`, 'invalid_value');
   return value.map((item, i) => {
-    const param = `attachments[${i}]`;
+    const param = `${at}attachments[${i}]`;
     if (!isObject(item)) throw badRequest(`Invalid type for '${param}': expected an object.`, param, 'invalid_type');
     onlyFields(item, ['file_id', 'tools'], param);
     const fileId = item.file_id;
@@ -169,31 +193,33 @@ function attachments(value: unknown): unknown[] {
   });
 }
 
-function metadata(value: unknown): Record<string, unknown> {
+function metadata(value: unknown, param = 'metadata'): Record<string, unknown> {
   if (value === undefined || value === null) return {};
-  if (!isObject(value)) throw badRequest(`Invalid type for 'metadata': expected an object.`, 'metadata', 'invalid_type');
+  if (!isObject(value)) throw badRequest(`Invalid type for '${param}': expected an object.`, param, 'invalid_type');
   const entries = Object.entries(value);
-  if (entries.length > 16) throw badRequest(`Invalid 'metadata': too many properties.`, 'metadata', 'invalid_value');
+  if (entries.length > 16) throw badRequest(`Invalid '${param}': too many properties.`, param, 'invalid_value');
   for (const [key, item] of entries) {
-    if (key.length > 64) throw badRequest(`Invalid 'metadata': key '${key.slice(0, 80)}' is too long.`, 'metadata', 'invalid_value');
-    if (typeof item !== 'string') throw badRequest(`Invalid type for 'metadata.${key}': expected a string.`, 'metadata', 'invalid_type');
-    if (item.length > 512) throw badRequest(`Invalid 'metadata.${key}': string too long.`, 'metadata', 'invalid_value');
+    if (key.length > 64) throw badRequest(`Invalid '${param}': key '${key.slice(0, 80)}' is too long.`, param, 'invalid_value');
+    if (typeof item !== 'string') throw badRequest(`Invalid type for '${param}.${key}': expected a string.`, `${param}.${key}`, 'invalid_type');
+    if (item.length > 512) throw badRequest(`Invalid '${param}.${key}': string too long.`, `${param}.${key}`, 'invalid_value');
   }
   return value;
 }
 
-function newMessage(body: unknown) {
+/** A create-message body (or, `at` its place, a message of a create-thread body) to the row's values, or a 400. */
+function newMessage(body: unknown, at = '') {
   if (body === null) body = {};
   if (!isObject(body)) throw badRequest('Invalid request body: expected a JSON object.', null, 'invalid_type');
-  for (const key of Object.keys(body)) if (!CREATE_FIELDS.has(key)) throw unknownParameter(key);
-  if (body.role === undefined || body.role === null) throw badRequest(`Missing required parameter: 'role'.`, 'role', 'missing_required_parameter');
+  for (const key of Object.keys(body)) if (!CREATE_FIELDS.has(key)) throw unknownParameter(`${at}${key}`);
+  if (body.role === undefined || body.role === null) throw badRequest(`Missing required parameter: '${at}role'.`, `${at}role`, 'missing_required_parameter');
   if (body.role !== 'user' && body.role !== 'assistant')
-    throw badRequest(`Invalid value for 'role': expected one of 'user' or 'assistant'.`, 'role', 'invalid_value');
-  if (body.content === undefined || body.content === null) throw badRequest(`Missing required parameter: 'content'.`, 'content', 'missing_required_parameter');
-  const parts = content(body.content);
-  const files = attachments(body.attachments);
-  if (body.file_ids !== undefined) throw unknownParameter('file_ids');
-  return { role: body.role, content: parts, attachments: files, metadata: metadata(body.metadata) };
+    throw badRequest(`Invalid value for '${at}role': expected one of 'user' or 'assistant'.`, `${at}role`, 'invalid_value');
+  if (body.content === undefined || body.content === null)
+    throw badRequest(`Missing required parameter: '${at}content'.`, `${at}content`, 'missing_required_parameter');
+  const parts = content(body.content, at);
+  const files = attachments(body.attachments, at);
+  if (body.file_ids !== undefined) throw unknownParameter(`${at}file_ids`);
+  return { role: body.role, content: parts, attachments: files, metadata: metadata(body.metadata, `${at}metadata`) };
 }
 
 // ---- id ----------------------------------------------------------------------------------------------------
@@ -207,6 +233,9 @@ function base62(length: number): string {
   return out;
 }
 const messageId = (): string => `msg_${base62(24)}`;
+const threadId = (): string => `thread_${base62(24)}`;
+/** The service's rule for an id a client sends (1 to 128 visible ASCII characters): any other names no object. */
+const WELL_FORMED_ID = /^[\x21-\x7e]{1,128}$/;
 
 // ---- handlers ----------------------------------------------------------------------------------------------
 
@@ -264,6 +293,17 @@ async function list(tenant: string, threadId: string, query: URLSearchParams) {
     plan,
   );
   return listEnvelope(items.map(present), hasMore);
+}
+
+/** The service's retrieve: a malformed message id, then a malformed thread id, names no object (as its id pipes say). */
+async function retrieve(tenant: string, thread: string, id: string) {
+  if (!WELL_FORMED_ID.test(id)) throw messageNotFound(id);
+  if (!WELL_FORMED_ID.test(thread)) throw threadNotFound(thread);
+  type Row = MessageRow & { threadFound: string };
+  const { rows } = await pool.query<Row>({ name: statementName(FIND_MESSAGE.text), text: FIND_MESSAGE.text, values: [thread, tenant, id] });
+  if (rows.length === 0) throw threadNotFound(thread);
+  if (rows[0].id === null) throw messageNotFound(id);
+  return present(rows[0]);
 }
 
 // ---- conversation items (the Conversations view of the same rows) -----------------------------------------
@@ -482,7 +522,7 @@ const conversationNotFound = (id: string) => new HttpError(404, `No conversation
 
 /** The thread a `conv_` id names. */
 function threadOfConversation(conversationId: string): string {
-  if (!conversationId.startsWith('conv_') || !/^[\x21-\x7e]{1,128}$/.test(conversationId)) throw conversationNotFound(conversationId);
+  if (!conversationId.startsWith('conv_') || !WELL_FORMED_ID.test(conversationId)) throw conversationNotFound(conversationId);
   return `thread_${conversationId.slice(5)}`;
 }
 
@@ -534,7 +574,7 @@ async function listItems(tenant: string, conversationId: string, query: URLSearc
   const order = query.get('order') ?? 'desc';
   if (order !== 'asc' && order !== 'desc') throw invalid('order');
   const after = query.get('after') ?? undefined;
-  if (after !== undefined && !/^[\x21-\x7e]{1,128}$/.test(after)) throw invalid('after');
+  if (after !== undefined && !WELL_FORMED_ID.test(after)) throw invalid('after');
   const plan = planKeyset(order, after ? 'after' : 'none', limit);
   const { statement, params } = listItemsQuery({ order, plan, threadId, tenant, after });
   type Row = MessageRow & { item: Json | null; content: Json[]; attachments: Json[]; threadFound: string; afterSeq: number | null };
@@ -548,6 +588,70 @@ async function listItems(tenant: string, conversationId: string, query: URLSearc
     plan,
   );
   return listEnvelope(items.map(presentItem), hasMore);
+}
+
+// ---- threads (create, v2) ------------------------------------------------------------------------------------
+
+const THREAD_FIELDS = new Set(['messages', 'tool_resources', 'metadata']);
+const RESOURCES = [
+  ['code_interpreter', 'file_ids', 20],
+  ['file_search', 'vector_store_ids', 1],
+] as const;
+
+/** The tool resources sent, in the service's form and order (a resource sent without its ids has none). */
+function toolResources(value: unknown): Json {
+  if (value === undefined || value === null) return {};
+  if (!isObject(value)) throw wrongType('tool_resources');
+  onlyFields(value, ['code_interpreter', 'file_search'], 'tool_resources');
+  const resources: Json = {};
+  for (const [name, field, max] of RESOURCES) {
+    const resource = value[name];
+    if (resource === undefined || resource === null) continue;
+    const param = `tool_resources.${name}`;
+    if (!isObject(resource)) throw wrongType(param);
+    onlyFields(resource, [field], param);
+    const ids = resource[field] ?? [];
+    if (!Array.isArray(ids) || ids.some((id) => typeof id !== 'string')) throw wrongType(`${param}.${field}`);
+    if (ids.length > max) throw invalid(`${param}.${field}`);
+    ids.forEach((id: string, i) => {
+      if (!WELL_FORMED_ID.test(id)) throw invalid(`${param}.${field}[${i}]`);
+    });
+    resources[name] = { [field]: ids };
+  }
+  return resources;
+}
+
+function newThread(body: unknown) {
+  if (body === undefined) body = {};
+  if (!isObject(body)) throw badRequest('Invalid request body: expected a JSON object.', null, 'invalid_type');
+  for (const key of Object.keys(body)) if (!THREAD_FIELDS.has(key)) throw unknownParameter(key);
+  const messages = body.messages ?? [];
+  if (!Array.isArray(messages) || !messages.every(isObject)) throw wrongType('messages');
+  if (messages.length > 100) throw invalid('messages');
+  return {
+    messages: messages.map((message, i) => ({ id: messageId(), ...newMessage(message, `messages[${i}].`) })),
+    toolResources: toolResources(body.tool_resources),
+    metadata: metadata(body.metadata),
+  };
+}
+
+async function createThread(tenant: string, body: unknown) {
+  const thread = newThread(body);
+  const id = threadId();
+  const values: unknown[] = [id, tenant, JSON.stringify(thread.metadata), JSON.stringify(thread.toolResources)];
+  const messages = thread.messages;
+  if (messages.length > 0) {
+    values.push(
+      messages.map((m) => m.id),
+      messages.map((m) => m.role),
+      messages.map((m) => JSON.stringify(m.content)),
+      messages.map((m) => JSON.stringify(m.attachments)),
+      messages.map((m) => JSON.stringify(m.metadata)),
+    );
+  }
+  const text = messages.length > 0 ? INSERT_THREAD_WITH_MESSAGES_TEXT : INSERT_THREAD_TEXT;
+  const { rows } = await pool.query<{ createdAt: number }>({ name: statementName(text), text, values });
+  return { id, object: 'thread', created_at: rows[0].createdAt, tool_resources: thread.toolResources, metadata: thread.metadata };
 }
 
 function readBody(req: IncomingMessage): Promise<unknown> {
@@ -574,6 +678,8 @@ function readBody(req: IncomingMessage): Promise<unknown> {
 }
 
 const ROUTE = /^\/v1\/threads\/([^/]+)\/messages\/?$/;
+const MESSAGE_ROUTE = /^\/v1\/threads\/([^/]+)\/messages\/([^/]+)$/;
+const THREADS_PATH = '/v1/threads';
 const ITEMS_ROUTE = /^\/v1\/conversations\/([^/]+)\/items\/?$/;
 
 async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -607,11 +713,13 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
     if (req.method === 'POST') return send(res, 200, await createItems(tenant, conversationId, body, query));
     return send(res, 200, await listItems(tenant, conversationId, query));
   }
-  const match = ROUTE.exec(path);
-  if (!match || (req.method !== 'GET' && req.method !== 'POST')) throw new HttpError(404, `Invalid URL (${req.method} ${path})`);
-  let threadId: string;
+  const creatingThread = req.method === 'POST' && path === THREADS_PATH;
+  const one = req.method === 'GET' ? MESSAGE_ROUTE.exec(path) : null;
+  const match = one ?? ROUTE.exec(path);
+  if (!creatingThread && (!match || (req.method !== 'GET' && req.method !== 'POST'))) throw new HttpError(404, `Invalid URL (${req.method} ${path})`);
+  let ids: string[];
   try {
-    threadId = decodeURIComponent(match[1]);
+    ids = (match ?? []).slice(1).map((segment) => decodeURIComponent(segment));
   } catch {
     throw new HttpError(404, `Invalid URL (${req.method} ${path})`);
   }
@@ -620,6 +728,9 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
   if (beta !== undefined && beta !== '' && beta !== 'assistants=v2') {
     throw badRequest(`The floor server speaks assistants=v2 only, got OpenAI-Beta '${String(beta)}'.`, 'OpenAI-Beta', 'invalid_beta');
   }
+  if (creatingThread) return send(res, 200, await createThread(tenant, body));
+  const [threadId, id] = ids;
+  if (one) return send(res, 200, await retrieve(tenant, threadId, id));
   if (req.method === 'POST') return send(res, 200, await create(tenant, threadId, body));
   return send(res, 200, await list(tenant, threadId, new URLSearchParams(mark < 0 ? '' : url.slice(mark + 1))));
 }
