@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: builds the service, gives it a fresh PostgreSQL database, starts it as a child process in
- * production mode on a free loopback port, seeds data through its API and measures six scenarios with
+ * production mode on a free loopback port, seeds data through its API and measures eight scenarios with
  * autocannon, plus the floor server (bench/floor/server.ts) on the scenarios it implements and, with
  * --scale-out / --scale-out-n, several service instances on one database. See bench/README.md.
  */
@@ -92,6 +92,7 @@ function serviceEnv(database: BenchDatabase, apiKeys: string, dataDir: string, p
 // ---- data --------------------------------------------------------------------------------------------------
 
 const CREATE_BODY = JSON.stringify({ role: 'user', content: 'How does AI work? Explain it in one paragraph.' });
+const CREATE_THREAD_BODY = JSON.stringify({ metadata: { source: 'bench' } });
 const SEED_TEXT = 'Seed message: a user turn of ordinary length, asking the assistant to summarise the previous answer in three short bullet points.';
 const SEED_BODY = JSON.stringify({ role: 'user', content: SEED_TEXT });
 /** One short user message item, as the OpenAI spec's example of `POST /v1/conversations/{id}/items` sends it. */
@@ -308,7 +309,7 @@ function scenarios(fixtures: Fixtures, headers: Record<string, string>): Map<num
     name: 'create thread',
     request: 'POST /v1/threads',
     description: 'an empty thread with one metadata key',
-    plan: post(['/v1/threads'], JSON.stringify({ metadata: { source: 'bench' } })),
+    plan: post(['/v1/threads'], CREATE_THREAD_BODY),
     check: (status, body) => expect(status === 200 && (body as Json)?.object === 'thread', `expected 200 and a thread, got ${status}`),
   });
   if (fixtures.createConversation) {
@@ -360,7 +361,7 @@ async function checkOnce(baseUrl: string, scenario: Scenario): Promise<string | 
 
 // ---- floor parity ------------------------------------------------------------------------------------------
 
-/** The floor must answer as the service does: same page bytes, same message fields, same statuses for bad requests. */
+/** The floor must answer as the service does: same page and message bytes, same message and thread fields, same statuses for bad requests. */
 async function floorParity(service: Api, floor: Api, fixtures: Fixtures): Promise<{ ok: boolean; checks: { check: string; ok: boolean; detail?: string }[] }> {
   const checks: { check: string; ok: boolean; detail?: string }[] = [];
   const same = async (check: string, method: 'GET' | 'POST', path: string, body?: unknown, compare: 'bytes' | 'status' = 'status') => {
@@ -375,6 +376,7 @@ async function floorParity(service: Api, floor: Api, fixtures: Fixtures): Promis
   const conversation = fixtures.listConversation ?? fixtures.createConversation;
   if (conversation) await conversationParity(service, floor, conversation, fixtures.listConversation !== undefined, same, checks);
   if (conversation) await noKey('conversation items without a key is 401', `/v1/conversations/${conversation}/items`);
+  const otherThread = await threadParity(service, floor, same, checks);
   const thread = fixtures.listThread ?? fixtures.deepThread ?? fixtures.createThread ?? fixtures.spreadThreads?.[0];
   if (!thread) return { ok: checks.every((c) => c.ok), checks };
   await same('list page, byte for byte', 'GET', `/v1/threads/${thread}/messages?limit=20`, undefined, 'bytes');
@@ -394,7 +396,60 @@ async function floorParity(service: Api, floor: Api, fixtures: Fixtures): Promis
   await same('bad cursor is 400', 'GET', `/v1/threads/${thread}/messages?after=msg_missing`);
   await same('limit 101 is 400', 'GET', `/v1/threads/${thread}/messages?limit=101`);
   await noKey('no key is 401', `/v1/threads/${thread}/messages`);
+  // Retrieve: the oldest message of the newest page (seeded by the service), and the one the floor created, both byte for byte.
+  const listed = (await service.call<MessageList>('GET', `/v1/threads/${thread}/messages?limit=20`)).data;
+  const message = `/v1/threads/${thread}/messages/${listed[listed.length - 1].id}`;
+  await same('retrieved message, byte for byte', 'GET', message, undefined, 'bytes');
+  await same('message created by the floor, retrieved byte for byte', 'GET', `/v1/threads/${thread}/messages/${floorCreated.id}`, undefined, 'bytes');
+  await same('unknown message is 404, byte for byte', 'GET', `/v1/threads/${thread}/messages/msg_missing`, undefined, 'bytes');
+  await same('retrieve in an unknown thread is 404, byte for byte', 'GET', `/v1/threads/thread_missing/messages/${listed[0].id}`, undefined, 'bytes');
+  await same('a message of another thread is 404, byte for byte', 'GET', `/v1/threads/${otherThread}/messages/${listed[0].id}`, undefined, 'bytes');
+  await same('a malformed message id is 404, byte for byte', 'GET', `/v1/threads/thread_missing/messages/msg%20x`, undefined, 'bytes');
+  await noKey('retrieve without a key is 401', message);
   return { ok: checks.every((c) => c.ok), checks };
+}
+
+/**
+ * `POST /v1/threads`: the bench's body and one with messages and tool resources created on both, field for field
+ * (ids and times aside), the floor's thread as the service reads it back, and the statuses of bad bodies. The
+ * service's thread of the bench's body, for the retrieve checks.
+ */
+async function threadParity(service: Api, floor: Api, same: SameCheck, checks: { check: string; ok: boolean; detail?: string }[]): Promise<string> {
+  const strip = (thread: Json) => JSON.stringify({ ...thread, id: '', created_at: 0 });
+  const full = {
+    metadata: { bench: 'parity' },
+    tool_resources: { file_search: { vector_store_ids: ['vs_parity'] }, code_interpreter: {} },
+    messages: [JSON.parse(CREATE_BODY), { role: 'assistant', content: [{ type: 'text', text: SEED_TEXT }], metadata: { turn: '2' } }],
+  };
+  let serviceThread = '';
+  for (const [check, body] of [
+    ['created thread object', JSON.parse(CREATE_THREAD_BODY)],
+    ['created thread with messages and tool resources', full],
+  ] as const) {
+    const [created, floorCreated] = await Promise.all([
+      service.call<ThreadObject & Json>('POST', '/v1/threads', body),
+      floor.call<ThreadObject & Json>('POST', '/v1/threads', body),
+    ]);
+    serviceThread ||= created.id;
+    const ok = strip(created) === strip(floorCreated) && /^thread_[0-9A-Za-z]{24}$/.test(floorCreated.id);
+    checks.push({ check, ok, detail: ok ? undefined : `${strip(created)} | ${JSON.stringify(floorCreated)}` });
+    const stored = await service.raw('GET', `/v1/threads/${floorCreated.id}`);
+    const read = stored.status === 200 && stored.text === JSON.stringify(floorCreated);
+    checks.push({ check: `${check}, as the service reads it`, ok: read, detail: read ? undefined : `${stored.status} ${stored.text.slice(0, 200)}` });
+    if (body === full) {
+      const list = (api: Api, id: string) => api.call<MessageList>('GET', `/v1/threads/${id}/messages?order=asc`);
+      const [messages, floorMessages] = await Promise.all([list(service, created.id), list(service, floorCreated.id)]);
+      const stripAll = (page: MessageList) =>
+        JSON.stringify(page.data.map((m) => ({ ...(m as MessageObject & Json), id: m.id.slice(0, 4), thread_id: '', created_at: 0, completed_at: 0 })));
+      const alike = stripAll(messages) === stripAll(floorMessages);
+      checks.push({ check: "a created thread's messages", ok: alike, detail: alike ? undefined : `${stripAll(messages)} | ${stripAll(floorMessages)}` });
+    }
+  }
+  await same('thread with an unknown field is 400', 'POST', '/v1/threads', { metadata: { source: 'bench' }, colour: 'red' });
+  await same('thread with bad metadata is 400', 'POST', '/v1/threads', { metadata: { source: 1 } });
+  await same('thread with an unknown tool resource is 400', 'POST', '/v1/threads', { tool_resources: { browser: {} } });
+  await same('thread with a bad message is 400', 'POST', '/v1/threads', { messages: [{ role: 'system', content: 'x' }] });
+  return serviceThread;
 }
 
 type SameCheck = (check: string, method: 'GET' | 'POST', path: string, body?: unknown, compare?: 'bytes' | 'status') => Promise<void>;
