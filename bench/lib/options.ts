@@ -43,7 +43,7 @@ export const USAGE = `Usage: npm run bench -- [options]
   --warmup N            warm-up seconds before each measured run (default 2)
   --connections N       concurrent connections (default 32)
   --scenarios LIST      which scenarios, e.g. 1,3 (default 1,2,3,4,5,6,7,8)
-  --floor-scenarios L   scenarios also run on the floor server (default 1,3,5,6,7,8; any of 1-8; "none" to skip)
+  --floor-scenarios L   scenarios also run on the floor server (default: all of --scenarios; "none" to skip)
   --rounds N            alternating rounds of the targets of a scenario, and of the search's write states (default 2)
   --scale-out           also run scenarios 1 and 3 on two service instances sharing the database
   --no-express          measure the default platform (Fastify) only, not Express beside it
@@ -113,7 +113,7 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
     warmup: 2,
     connections: 32,
     scenarios: [...ALL_SCENARIOS],
-    floorScenarios: [1, 3, 5, 6, 7, 8],
+    floorScenarios: [...ALL_SCENARIOS],
     rounds: 2,
     scaleOut: false,
     express: true,
