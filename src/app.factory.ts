@@ -17,7 +17,6 @@ import { PG_POOL } from './database/sql';
 import { setupApiDocs } from './docs/api-docs';
 import { createLogger, NestPinoLogger } from './observability/logger';
 import { RequestObserver, serveMetrics } from './observability/request-observer';
-import { expressPlatform } from './platform/express.platform';
 import { fastifyPlatform } from './platform/fastify.platform';
 import type { HttpPlatform, PlatformSettings } from './platform/http-platform';
 
@@ -43,9 +42,11 @@ export interface AppOptions extends AppModuleOptions {
   docsEnabled?: boolean;
 }
 
+/** Express (and its Nest adapter) is loaded only when chosen: a Fastify process does not carry it. */
 const PLATFORMS: Record<HttpPlatformName, (settings: PlatformSettings) => HttpPlatform> = {
   fastify: fastifyPlatform,
-  express: expressPlatform,
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  express: (settings) => (require('./platform/express.platform') as typeof import('./platform/express.platform')).expressPlatform(settings),
 };
 
 /** Builds the app exactly as production runs it; e2e tests use this same function. */
