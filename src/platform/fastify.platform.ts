@@ -15,6 +15,9 @@ import { requestIdOf } from '../observability/request-id';
 import type { HttpPlatform, PlatformHooks, PlatformSettings } from './http-platform';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
+
+/** What the platform keeps on a request (decorated: every request has both fields from the start). */
+type TrackedRequest = FastifyRequest & { reply: FastifyReply | null; startedAt: number };
 const MAX_PARAM_LENGTH = 8192;
 
 /** Fastify's own errors that reach the app, as the API words them. */
@@ -80,7 +83,17 @@ export function fastifyPlatform(settings: PlatformSettings): HttpPlatform {
         },
       });
       const { cors } = settings;
+      const deadlines = new RequestDeadlines<FastifyRequest, FastifyReply>(settings.requestTimeoutMs, (reply) => {
+        // The connection is closed once answered: the rest of a stalled body is not waited for.
+        if (!reply.sent && !reply.raw.headersSent) void reply.code(504).header('connection', 'close').type(JSON_TYPE).send(TIMEOUT_BODY);
+      });
+      // Per request, on the request itself: its reply (for the upload parser) and when it started (for a 499).
+      fastify.decorateRequest('reply', null);
+      fastify.decorateRequest('startedAt', 0);
+      // One hook: the route is known here (Fastify routes before its hooks), the body not yet read.
       fastify.addHook('onRequest', (request, reply, done) => {
+        const tracked = request as TrackedRequest;
+        tracked.startedAt = performance.now();
         void reply.headers(securityHeadersFor(request.url));
         void reply.header('x-request-id', request.id);
         if (drain.draining) void reply.header('connection', 'close');
@@ -89,21 +102,8 @@ export function fastifyPlatform(settings: PlatformSettings): HttpPlatform {
           void reply.headers(answer.headers);
           if (answer.preflight) return void reply.code(204).send();
         }
-        done();
-      });
-
-      const deadlines = new RequestDeadlines<FastifyRequest, FastifyReply>(settings.requestTimeoutMs, (reply) => {
-        // The connection is closed once answered: the rest of a stalled body is not waited for.
-        if (!reply.sent && !reply.raw.headersSent) void reply.code(504).header('connection', 'close').type(JSON_TYPE).send(TIMEOUT_BODY);
-      });
-      const replies = new WeakMap<FastifyRequest, FastifyReply>();
-      fastify.addHook('onRequest', (request, reply, done) => {
         deadlines.start(request, reply);
-        replies.set(request, reply);
-        done();
-      });
-      // The route is known here (Fastify routes before its hooks), the body not yet read.
-      fastify.addHook('onRequest', (request, reply, done) => {
+        tracked.reply = reply;
         const route = request.routeOptions.url;
         const early = bodyFollows(request.headers);
         // No such route: 404 (Nest's not-found, worded by the error filter) without parsing a body.
@@ -118,14 +118,14 @@ export function fastifyPlatform(settings: PlatformSettings): HttpPlatform {
         done(error as Error);
       });
       // A client that closes its connection before the answer is logged as 499 at info level (nginx's "client closed request").
-      const started = new WeakMap<FastifyRequest, number>();
-      fastify.addHook('onRequest', (request, _reply, done) => {
-        started.set(request, performance.now());
-        done();
-      });
       fastify.addHook('onRequestAbort', (request, done) => {
         deadlines.end(request);
-        observer.answered(request as unknown as ApiRequest, request.routeOptions.url, 499, performance.now() - (started.get(request) ?? performance.now()));
+        observer.answered(
+          request as unknown as ApiRequest,
+          request.routeOptions.url,
+          499,
+          performance.now() - ((request as TrackedRequest).startedAt || performance.now()),
+        );
         done();
       });
       fastify.addHook('onResponse', (request, reply, done) => {
@@ -152,7 +152,7 @@ export function fastifyPlatform(settings: PlatformSettings): HttpPlatform {
       // The upload route streams its body itself (multipart): handed through unread, timed by its progress while it
       // arrives, its deadline counted from its last byte.
       fastify.addContentTypeParser('*', (request: FastifyRequest, _payload, done) => {
-        const reply = replies.get(request);
+        const { reply } = request as TrackedRequest;
         if (!reply || !isStreamedUpload(request.method, request.routeOptions.url ?? ''))
           return done(unsupportedMediaType(request.headers['content-type']), undefined);
         done(null, settings.uploads.open(request.raw, reply.raw, deadlines.suspend(request)));
