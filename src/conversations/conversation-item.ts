@@ -1,4 +1,4 @@
-import { parsed } from '../common/http/raw-json';
+import { parsed, RawJson, Stored } from '../common/http/raw-json';
 import { arrayTooLong, invalidType, missingParameter, notOneOf, Problem } from '../common/errors/wording';
 import { newMessageId, randomBase62 } from '../common/ids';
 import type { FileReference } from '../files/file-references';
@@ -39,7 +39,33 @@ export interface NewItem {
 }
 
 /** A stored row as the conversation repository reads it. */
-export type ItemRecord = MessageRecord & { item: Record<string, unknown> | null };
+export type ItemRecord = MessageRecord & { item: Stored<Record<string, unknown>> | null };
+
+/**
+ * An item stored whole, answered as it was read: its id spliced in front of its stored fields
+ * (responseJson writes the text as it is), never parsed and serialised again.
+ */
+export class RawItem extends RawJson<ItemObject> {
+  constructor(
+    readonly id: string,
+    text: string,
+  ) {
+    super(text);
+  }
+}
+
+/** An item as a response carries it. */
+export type PresentedItem = ItemObject | RawItem;
+
+/**
+ * `{"id":...,` then the stored item's fields, when its text is a compact object without an `id`
+ * key of its own anywhere (toNewItem stores it so); undefined for any other text.
+ */
+function rawItem(id: string, stored: RawJson): RawItem | undefined {
+  const text = stored.text;
+  if (text.charCodeAt(0) !== 0x7b || text.includes('"id"')) return undefined;
+  return new RawItem(id, `{"id":${JSON.stringify(id)}${text === '{}' ? '' : ','}${text.slice(1)}`);
+}
 
 const MESSAGE_ROLES = ['user', 'assistant', 'system', 'developer'] as const;
 
@@ -273,7 +299,8 @@ export function itemFileReferences(input: Record<string, unknown>, stored: NewIt
 }
 
 /** A stored row as the Conversations API shows it. */
-export function presentItem(record: ItemRecord): ItemObject {
+export function presentItem(record: ItemRecord): PresentedItem {
+  if (record.item instanceof RawJson) return rawItem(record.id, record.item) ?? ({ id: record.id, ...record.item.value } as ItemObject);
   if (record.item !== null) return { id: record.id, ...record.item } as ItemObject;
   const content: Part[] = parsed(record.content).map((part): Part => {
     switch (part.type) {

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { FOREIGN_KEY_VIOLATION, sqlState } from '../common/errors/pg-errors';
 import { KeysetPlan, takePage } from '../common/pagination/keyset';
+import { readAsRawJson } from '../common/http/raw-json';
 import { SortOrder } from '../common/pagination/list-query.dto';
 import { Metadata } from '../common/metadata/is-metadata';
 import { NOW_SECONDS as NOW, Queryable, Sql, Statement, statement } from '../database/sql';
@@ -77,10 +78,14 @@ const INSERT_CHECKED = statement(`
   )
   SELECT t.id AS "threadFound", (SELECT ord FROM missing)::int AS "missingFile", (SELECT min(created_at) FROM inserted) AS "createdAt" FROM t`);
 
-const FIND = statement(`
+/** The statements whose items are answered as read keep their json columns' text (RawJson), unparsed. */
+const FIND = statement(
+  `
   SELECT t.id AS "threadFound", ${ITEM_COLUMNS('m')}
   FROM threads t LEFT JOIN messages m ON m.thread_id = t.id AND m.id = $3
-  WHERE t.id = $1 AND t.tenant_id = $2`);
+  WHERE t.id = $1 AND t.tenant_id = $2`,
+  { readJson: readAsRawJson },
+);
 
 /** Deletes an item and answers the thread it was in. */
 const DELETE = statement(`
@@ -203,7 +208,8 @@ export function listItemsQuery(input: ListItemsInput): { statement: Statement; p
   if (found === undefined) {
     const direction = input.plan.ascending ? 'ASC' : 'DESC';
     const toward = input.plan.ascending ? '>' : '<';
-    found = statement(`
+    found = statement(
+      `
       SELECT t.id AS "threadFound", ${after ? 'a.seq' : 'NULL::bigint'} AS "afterSeq", page.*
       FROM threads t
       ${after ? 'LEFT JOIN messages a ON a.thread_id = t.id AND a.id = $3' : ''}
@@ -214,7 +220,9 @@ export function listItemsQuery(input: ListItemsInput): { statement: Statement; p
         ORDER BY m.thread_id ${direction}, m.seq ${direction}
         LIMIT $${after ? 4 : 3}
       ) page ON true
-      WHERE t.id = $1 AND t.tenant_id = $2`);
+      WHERE t.id = $1 AND t.tenant_id = $2`,
+      { readJson: readAsRawJson },
+    );
     variants.set(key, found);
   }
   return { statement: found, params };

@@ -7,7 +7,7 @@ import { FileReferences } from '../files/file-references';
 import { IdempotentRequest } from '../idempotency/idempotency-key.decorator';
 import { IdempotencyService } from '../idempotency/idempotency.service';
 import { ThreadRecord, ThreadsRepository } from '../threads/threads.repository';
-import { ItemObject, itemFileReferences, presentItem, toNewItem } from './conversation-item';
+import { itemFileReferences, PresentedItem, presentItem, toNewItem } from './conversation-item';
 import { ConversationItemsRepository } from './conversation-items.repository';
 import { ConversationObject, presentConversation, presentConversationDeleted, threadIdOf } from './conversation.presenter';
 import { CreateConversationDto } from './dto/create-conversation.dto';
@@ -69,7 +69,7 @@ export class ConversationsService {
     return presentConversationDeleted(conversationId);
   }
 
-  async createItems(tenant: string, conversationId: string, dto: CreateItemsDto, idempotency?: IdempotentRequest): Promise<ListEnvelope<ItemObject>> {
+  async createItems(tenant: string, conversationId: string, dto: CreateItemsDto, idempotency?: IdempotentRequest): Promise<ListEnvelope<PresentedItem>> {
     const threadId = threadOf(conversationId);
     const items = dto.items.map(toNewItem);
     const references = items.flatMap((item, i) => itemFileReferences(dto.items[i], item, `items[${i}].`));
@@ -81,7 +81,7 @@ export class ConversationsService {
     });
   }
 
-  async retrieveItem(tenant: string, conversationId: string, itemId: string): Promise<ItemObject> {
+  async retrieveItem(tenant: string, conversationId: string, itemId: string): Promise<PresentedItem> {
     const lookup = await this.items.find(tenant, threadOf(conversationId), itemId);
     if (lookup.kind === 'no-thread') throw notFound('conversation', conversationId);
     if (lookup.kind === 'no-item') throw notFound('item', itemId);
@@ -96,7 +96,7 @@ export class ConversationsService {
     return presentConversation(deleted.thread);
   }
 
-  async listItems(tenant: string, conversationId: string, query: ListItemsQueryDto): Promise<ListEnvelope<ItemObject>> {
+  async listItems(tenant: string, conversationId: string, query: ListItemsQueryDto): Promise<ListEnvelope<PresentedItem>> {
     const order = query.order ?? 'desc';
     const plan = planKeyset(order, query.after ? 'after' : 'none', query.limit ?? DEFAULT_LIMIT);
     const page = await this.items.list({ order, plan, threadId: threadOf(conversationId), tenant, after: query.after });

@@ -22,6 +22,9 @@ export type Stored<T> = T | RawJson<T>;
 
 export const parsed = <T>(value: Stored<T>): T => (value instanceof RawJson ? value.value : value);
 
+/** How a statement whose json columns are answered as read reads them (`statement(text, { readJson })`). */
+export const readAsRawJson = (text: string): RawJson => new RawJson(text);
+
 const OBJECT_PROTOTYPE = Object.prototype;
 
 const omitted = (value: unknown): boolean => value === undefined || typeof value === 'function' || typeof value === 'symbol';
@@ -47,11 +50,16 @@ function hasRawField(value: unknown): boolean {
   return false;
 }
 
-/** A body that carries RawJson in its own fields, or in its first list item's (a message, a page of messages). */
+/**
+ * A body that is RawJson, or carries it in its own fields, as a list item or in its first list
+ * item's fields (a message, a page of messages, a stored conversation item or a page of them).
+ */
 function carriesRawJson(body: unknown): boolean {
-  if (hasRawField(body)) return true;
+  if (body instanceof RawJson || hasRawField(body)) return true;
   const data = (body as { data?: unknown } | null)?.data;
-  return Array.isArray(data) && hasRawField(data[0]);
+  if (!Array.isArray(data)) return false;
+  for (let i = 0; i < data.length; i++) if (data[i] instanceof RawJson) return true;
+  return hasRawField(data[0]);
 }
 
 /**
