@@ -47,6 +47,9 @@ describe('service process', () => {
     expect(createdThread.status).toBe(200);
     const thread = (await createdThread.json()) as { id: string };
     expect((await fetch(`${base}/readyz`)).status).toBe(200);
+    // A quiet service's log lines come out while it runs (gathered for at most 100 ms), not at exit.
+    const logged = await waitForOutput(first, /\{[^\n]*"route":"\/v1\/threads","status":200[^\n]*"msg":"request"\}\n/);
+    expect(logged).toMatch(/"request_id":"[0-9a-f-]{36}"/);
 
     // The keys tool attaches to the embedded database the running service uses.
     const created = await promisify(execFile)(process.execPath, [join(__dirname, '..', 'dist', 'cli', 'keys.js'), 'create', '--tenant', 'cli'], {

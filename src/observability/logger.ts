@@ -1,6 +1,7 @@
 import { LoggerService } from '@nestjs/common';
 import pino, { DestinationStream, Logger } from 'pino';
 import { LogLevel } from '../config/app.config';
+import { GatheredLines } from './log-lines';
 
 /**
  * JSON lines on stdout (pretty when stdout is a terminal), or on the given stream. Headers are
@@ -14,8 +15,23 @@ export function createLogger(level: LogLevel, stream?: DestinationStream): Logge
   };
   if (stream) return pino(options, stream);
   if (process.stdout.isTTY) return pino({ ...options, transport: { target: 'pino-pretty', options: { translateTime: 'SYS:standard' } } });
-  // Buffered, written asynchronously (and flushed at exit): a log line does not block a request.
-  return pino(options, pino.destination({ dest: 1, sync: false, minLength: 4096 }));
+  return pino(options, stdoutLines());
+}
+
+let stdout: GatheredLines | undefined;
+
+/**
+ * stdout for every logger of the process: lines gathered (4 KiB, or 100 ms after the first) and
+ * written asynchronously, so that a log line does not block a request, and flushed at exit.
+ */
+function stdoutLines(): GatheredLines {
+  if (!stdout) {
+    // Registered before the destination registers its own: at exit, the lines gathered here are handed on first.
+    process.on('beforeExit', () => stdout?.flush());
+    process.on('exit', () => stdout?.flushSync());
+    stdout = new GatheredLines(pino.destination({ dest: 1, sync: false }), 1);
+  }
+  return stdout;
 }
 
 /** Nest's start-up chatter (modules loaded, routes mapped): debug, not info. */
