@@ -1,4 +1,4 @@
-import { ArgumentMetadata, Injectable, ValidationError, ValidationPipe } from '@nestjs/common';
+import { ArgumentMetadata, Injectable, PipeTransform, ValidationError, ValidationPipe } from '@nestjs/common';
 import { plainToInstance } from 'class-transformer';
 import { RESERVED_KEYS } from '../http/json-body';
 import { ApiError } from './api-error';
@@ -68,17 +68,16 @@ const UNVALIDATED = new Set<unknown>([String, Boolean, Number, Array, Object]);
 
 /** The global pipe: DTOs validated and transformed, unknown fields rejected, a body that is not an object refused. */
 @Injectable()
-export class ApiValidationPipe extends ValidationPipe {
-  constructor() {
-    super({
-      whitelist: true,
-      forbidNonWhitelisted: true,
-      transform: true,
-      forbidUnknownValues: false,
-      validationError: { target: false, value: true },
-      exceptionFactory: toApiError,
-    });
-  }
+export class ApiValidationPipe implements PipeTransform {
+  /** Nest's pipe: the path that words what is wrong, and the conversions of parameters other than strings. */
+  private readonly full = new ValidationPipe({
+    whitelist: true,
+    forbidNonWhitelisted: true,
+    transform: true,
+    forbidUnknownValues: false,
+    validationError: { target: false, value: true },
+    exceptionFactory: toApiError,
+  });
 
   /**
    * A valid body or query, recognised by the compiled rules, becomes its DTO without Nest's
@@ -91,20 +90,37 @@ export class ApiValidationPipe extends ValidationPipe {
     return passes(dto) ? dto : undefined;
   }
 
-  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
-    if (metadata.type === 'body') {
-      if (value === undefined || value === null) value = {};
-      if (typeof value !== 'object' || Array.isArray(value)) {
-        throw ApiError.badRequest('Invalid request body: expected a JSON object.', null, 'invalid_type');
-      }
-    } else if (metadata.type === 'query' && metadata.metatype !== Object) {
-      const reserved = RESERVED_KEYS.find((key) => Object.prototype.hasOwnProperty.call(value, key));
-      if (reserved) throw ApiError.unknownParameter(reserved);
-    } else {
-      return super.transform(value, metadata);
+  /**
+   * Synchronous where nothing is left to wait for (a valid DTO, a path parameter, a custom
+   * parameter): every parameter of every request goes through this pipe, and a promise per
+   * parameter is work Nest then waits on.
+   */
+  transform(value: unknown, metadata: ArgumentMetadata): unknown {
+    switch (metadata.type) {
+      case 'body':
+        if (value === undefined || value === null) value = {};
+        if (typeof value !== 'object' || Array.isArray(value)) {
+          throw ApiError.badRequest('Invalid request body: expected a JSON object.', null, 'invalid_type');
+        }
+        break;
+      case 'query':
+        if (metadata.metatype === Object) return this.full.transform(value, metadata);
+        for (const key of RESERVED_KEYS) if (Object.prototype.hasOwnProperty.call(value, key)) throw ApiError.unknownParameter(key);
+        break;
+      case 'custom':
+        // What Nest's pipe does with a custom parameter (validateCustomDecorators is off): nothing.
+        return value;
+      default:
+        // A path parameter is a string already: Nest's pipe would answer it as it is.
+        if (metadata.type === 'param' && metadata.metatype === String && typeof value === 'string') return value;
+        return this.full.transform(value, metadata);
     }
-    const dto = this.validDto(value as object, metadata.metatype) ?? (await super.transform(value, metadata));
-    const dropped = droppedKey(value, dto, '');
+    const dto = this.validDto(value as object, metadata.metatype);
+    return dto !== undefined ? this.checked(value, dto) : this.full.transform(value, metadata).then((converted: object) => this.checked(value, converted));
+  }
+
+  private checked(raw: unknown, dto: object): object {
+    const dropped = droppedKey(raw, dto, '');
     if (dropped !== undefined) throw ApiError.unknownParameter(dropped);
     return dto;
   }

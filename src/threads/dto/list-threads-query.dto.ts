@@ -74,7 +74,7 @@ export const ListThreadsQuery = createParamDecorator((_: unknown, ctx: Execution
 export class ListThreadsQueryPipe implements PipeTransform {
   private readonly pipe = new ApiValidationPipe();
 
-  transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+  transform(value: unknown, metadata: ArgumentMetadata): unknown {
     return this.pipe.transform(value, { ...metadata, type: 'query' });
   }
 }
