@@ -22,7 +22,7 @@ export interface DatabaseSettings {
   keyPollMs?: number;
   poolSize?: number;
   /**
-   * Server-side statement_timeout (the driver's read timeout is a little longer); unset for
+   * Server-side statement_timeout (the statement executor's read timeout, sql.ts, is a little longer); unset for
    * migrations. Kept below the request timeout, so that a statement is cancelled before its
    * request is answered 504 and no write lands after the client was told it timed out.
    * Sent as a startup parameter only in `direct` mode: PgBouncer refuses that parameter (in
@@ -45,7 +45,6 @@ export function dataSourceOptions(settings: DatabaseSettings): DataSourceOptions
       max: settings.poolSize ?? 10,
       connectionTimeoutMillis: 3000,
       application_name: 'assistants-threads',
-      ...(settings.queryTimeoutMs ? { query_timeout: settings.queryTimeoutMs + 500 } : {}),
       ...(settings.queryTimeoutMs && (settings.poolMode ?? 'direct') === 'direct' ? { statement_timeout: settings.queryTimeoutMs } : {}),
     },
   };
