@@ -205,10 +205,10 @@ export class Sql {
   private answer(send: Send): Promise<QueryResult> {
     const reads = this.reads;
     return new Promise<QueryResult>((resolve, reject) => {
-      const read: ReadDeadline | undefined = reads && { fail: () => reject(new Error(READ_TIMEOUT)) };
-      if (reads && read) reads.start(read, read);
+      const read: ReadDeadline = { fail: () => reject(new Error(READ_TIMEOUT)) };
+      reads?.start(read, read);
       send((error, result) => {
-        if (reads && read) reads.end(read);
+        reads?.end(read);
         if (error) reject(error);
         else resolve(result as QueryResult);
       });
