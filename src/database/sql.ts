@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { types, type CustomTypesConfig, type Pool, type PoolClient, type QueryConfig, type QueryResult, type Submittable } from 'pg';
 import type { DbPoolMode } from '../config/app.config';
@@ -107,7 +107,7 @@ export const PG_POOL = Symbol('PG_POOL');
  * old generation (9-10 % of what a list request allocates, against 0.1 %).
  */
 @Injectable()
-export class Sql {
+export class Sql implements OnApplicationShutdown {
   readonly mode: DbPoolMode;
   private readonly timeoutMs?: number;
   private readonly setter?: string;
@@ -126,6 +126,11 @@ export class Sql {
       this.setter = timeoutSetter(this.timeoutMs);
       this.reads = new Deadlines<ReadDeadline, ReadDeadline>(this.timeoutMs + READ_MARGIN_MS, (read) => read.fail());
     }
+  }
+
+  /** The read deadlines' sweep stops once the app has stopped serving (a test process builds many apps). */
+  onApplicationShutdown(): void {
+    this.reads?.close();
   }
 
   async rows<T>(query: Statement, values: unknown[], on?: Queryable): Promise<T[]> {
