@@ -88,6 +88,16 @@ describe('SQL round trips per request', () => {
     expect(await count(() => t.http.post('/v1/threads/thread_missing/messages').set(bearer(KEY_A)).send({ role: 'user', content: 'x' }), 404)).toBe(1);
   });
 
+  it('download a file: one round trip for the file, one per chunk, none past the last', async () => {
+    const upload = (content: Buffer) =>
+      t.http.post('/v1/files').set(bearer(KEY_A)).field('purpose', 'assistants').attach('file', content, { filename: 'a.txt', contentType: 'text/plain' });
+    const small = await upload(Buffer.from('hello'));
+    const empty = await upload(Buffer.alloc(0));
+    expect([small.status, empty.status]).toEqual([200, 200]);
+    expect(await count(() => t.http.get(`/v1/files/${small.body.id}/content`).set(bearer(KEY_A)))).toBe(2);
+    expect(await count(() => t.http.get(`/v1/files/${empty.body.id}/content`).set(bearer(KEY_A)))).toBe(1);
+  });
+
   it('delete message: one round trip', async () => {
     const created = await t.http.post(`/v1/threads/${threadId}/messages`).set(bearer(KEY_A)).send({ role: 'user', content: 'bye' });
     expect(await count(() => t.http.delete(`/v1/threads/${threadId}/messages/${created.body.id}`).set(bearer(KEY_A)))).toBe(1);

@@ -37,12 +37,26 @@ export class PostgresFileStorage implements FileStorage {
     return total;
   }
 
-  read(fileId: string): Readable {
+  /**
+   * The file's chunks in order until its `bytes` are out (no statement past the last chunk), the next
+   * chunk read while the last one is being written out.
+   */
+  read(fileId: string, bytes: number): Readable {
     const files = this.files;
+    const readChunk = (n: number) => {
+      const data = files.readChunk(fileId, n);
+      // Settled while the stream waits, or after it was destroyed: its failure is seen when it is awaited.
+      data.catch(() => undefined);
+      return data;
+    };
     async function* chunks(): AsyncGenerator<Buffer> {
-      for (let n = 0; ; n++) {
-        const data = await files.readChunk(fileId, n);
-        if (data === undefined) return;
+      let sent = 0;
+      let next = bytes > 0 ? readChunk(0) : undefined;
+      for (let n = 1; next; n++) {
+        const data = await next;
+        if (data === undefined) throw new Error(`File ${fileId}: chunk ${n - 1} is missing, ${bytes - sent} bytes short`);
+        sent += data.length;
+        next = sent < bytes ? readChunk(n) : undefined;
         yield data;
       }
     }
