@@ -6,7 +6,7 @@
  * service's INSERT of the row, one INSERT per chunk, the UPDATE that completes the row, as named prepared
  * statements), the next chunk read from the upload while the previous one is being inserted; the download reads
  * the chunks one statement each (the service's SELECT, text format) and writes them out with the service's
- * headers, the next chunk fetched while the previous one is being written. Compact checks only: the `purpose`
+ * headers, the next chunk fetched while the previous one is being written, until the file's bytes are out. Compact checks only: the `purpose`
  * field, one `file` part.
  *
  * Env: PORT, HOST (default 127.0.0.1), DATABASE_URL, API_KEYS (name:key,...), DB_POOL_SIZE (default 10).
@@ -150,14 +150,16 @@ async function download(res: ServerResponse, tenant: string, id: string): Promis
   if (!file) throw new HttpError(404, `No such File object: ${id}`, 'id', null);
   const read = (n: number) => pool.query<{ data: Buffer }>(named('readChunk', [id, n])).then((result) => result.rows[0]?.data);
   res.writeHead(200, { 'Content-Type': file.contentType, 'Content-Length': file.bytes, 'Content-Disposition': contentDisposition(file.filename) });
-  let next = read(0);
-  for (let n = 0; ; n++) {
+  let sent = 0;
+  let next = file.bytes > 0 ? read(0) : undefined;
+  for (let n = 1; next; n++) {
     const data = await next;
-    if (data === undefined) break;
-    next = read(n + 1);
+    if (data === undefined) throw new Error(`chunk ${n - 1} of ${id} is missing`);
+    sent += data.length;
+    next = sent < file.bytes ? read(n) : undefined;
     if (!res.write(data)) await new Promise<void>((resolveDrain) => res.once('drain', resolveDrain));
     if (res.destroyed) {
-      await next.catch(() => undefined);
+      await next?.catch(() => undefined);
       return;
     }
   }
