@@ -4,6 +4,7 @@ import { types, type CustomTypesConfig, type Pool, type PoolClient, type QueryCo
 import type { DbPoolMode } from '../config/app.config';
 import { DATABASE_SETTINGS, DatabaseSettings } from './data-source';
 import { Deadlines } from '../runtime/deadlines';
+import { StatementQuery } from './statement-query';
 import { TimedQuery, timeoutSetter } from './timed-query';
 
 /**
@@ -195,11 +196,10 @@ export class Sql implements OnApplicationShutdown {
   }
 
   private send(on: Queryable, query: Statement, values: unknown[]): Promise<QueryResult> {
-    if (this.mode !== 'transaction') return this.answer((done) => on.query({ name: query.name, text: query.text, values, types: query.types }, done));
-    const config = { text: query.text, values, types: query.types };
+    if (this.mode !== 'transaction') return this.answer((done) => on.query(new StatementQuery(query, values, done) as unknown as Submittable));
     const setter = this.setter;
-    if (setter) return this.answer((done) => on.query(new TimedQuery(config, setter, done) as unknown as Submittable));
-    return this.answer((done) => on.query(config, done));
+    if (setter) return this.answer((done) => on.query(new TimedQuery(query, values, setter, done) as unknown as Submittable));
+    return this.answer((done) => on.query(new StatementQuery(query, values, done, false) as unknown as Submittable));
   }
 
   private command(on: Queryable, text: string): Promise<QueryResult> {

@@ -1,4 +1,5 @@
-import { Query, QueryConfig, QueryResult } from 'pg';
+import type { QueryResult } from 'pg';
+import { StatementCallback, StatementQuery, StatementText } from './statement-query';
 
 /** The parts of pg's Connection and Query (pg 8) this file builds on; not in pg's published types. */
 interface Connection {
@@ -11,8 +12,12 @@ interface QueryInternals {
   handleDataRow(message: unknown): void;
   handleCommandComplete(message: unknown, connection: Connection): void;
 }
-type QueryConstructor = new (config: QueryConfig & { queryMode?: 'extended'; callback?: (error: Error | null, result: QueryResult) => void }) => QueryInternals;
-const PgQuery = Query as unknown as QueryConstructor;
+const TimedBase = StatementQuery as unknown as new (
+  statement: StatementText,
+  values: unknown[],
+  callback: StatementCallback,
+  named: boolean,
+) => StatementQuery & QueryInternals;
 
 /** The statement that sets the timeout for the current transaction only: it ends at the Sync, so nothing outlives the statement. */
 export function timeoutSetter(timeoutMs: number): string {
@@ -29,15 +34,17 @@ export function timeoutSetter(timeoutMs: number): string {
  * unnamed (parsed every time): a named one would be prepared on one server connection and looked
  * for on another. Measured cost: README, "Production database".
  */
-export class TimedQuery extends PgQuery {
+export class TimedQuery extends TimedBase {
   private settingTimeout = true;
 
   constructor(
-    config: QueryConfig,
+    statement: StatementText,
+    values: unknown[],
     private readonly setter: string,
-    callback: (error: Error | null, result: QueryResult) => void,
+    callback: StatementCallback,
   ) {
-    super({ text: config.text, values: config.values, types: config.types, queryMode: 'extended', callback });
+    super(statement, values, callback, false);
+    this.queryMode = 'extended';
   }
 
   prepare(connection: Connection): void {
@@ -62,8 +69,8 @@ export class TimedQuery extends PgQuery {
 }
 
 /** Runs a TimedQuery on a client, answered as a promise (the benchmark of the ways to apply a timeout). */
-export function timedQuery(on: { query(query: unknown): unknown }, config: QueryConfig, setter: string): Promise<QueryResult> {
+export function timedQuery(on: { query(query: unknown): unknown }, config: { text: string; values: unknown[] }, setter: string): Promise<QueryResult> {
   return new Promise((resolve, reject) => {
-    on.query(new TimedQuery(config, setter, (error, result) => (error ? reject(error) : resolve(result))));
+    on.query(new TimedQuery(config, config.values, setter, (error, result) => (error ? reject(error) : resolve(result))));
   });
 }
