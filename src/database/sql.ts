@@ -30,8 +30,10 @@ export interface Queryable {
   query<T extends Submittable>(submittable: T): T;
 }
 
+/** How a statement's answer (or its error) is handed over. */
+type Done = (error: Error | null, result?: QueryResult) => void;
 /** How a statement is started on a connection, its answer handed to `done`. */
-type Send = (done: (error: Error | null, result?: QueryResult) => void) => void;
+type Send = (done: Done) => void;
 
 /** pg's own words for a statement that got no answer in time (mapped to 504 by pg-errors.ts). */
 const READ_TIMEOUT = 'Query read timeout';
@@ -134,20 +136,34 @@ export class Sql implements OnApplicationShutdown {
     this.reads?.close();
   }
 
-  async rows<T>(query: Statement, values: unknown[], on?: Queryable): Promise<T[]> {
-    if (on) return (await this.send(on, query, values)).rows as T[];
-    const client = await this.checkOut();
-    let failed: Error | undefined;
-    try {
-      await this.startSession(client);
-      return (await this.send(client, query, values)).rows as T[];
-    } catch (error) {
-      // As pg-pool's query() does: a connection whose query failed is not reused.
-      failed = error as Error;
-      throw error;
-    } finally {
-      client.release(failed);
-    }
+  /**
+   * The rows of one statement, on `on` or on a connection of the pool released once it is answered
+   * (with the error, as pg-pool's query() does: a connection whose statement failed is not reused).
+   * Through callbacks up to this one promise: a request's statement is the path every request takes.
+   */
+  rows<T>(query: Statement, values: unknown[], on?: Queryable): Promise<T[]> {
+    return new Promise<T[]>((resolve, reject) => {
+      const done: Done = (error, result) => (error ? reject(error) : resolve((result as QueryResult).rows as T[]));
+      if (on) this.submit(on, query, values, done);
+      else this.pooled(query, values, done);
+    });
+  }
+
+  private pooled(query: Statement, values: unknown[], done: Done): void {
+    this.pool.connect((checkOutError, client) => {
+      if (checkOutError || !client) return done(checkOutError ?? new Error('no connection'));
+      this.guard(client);
+      const send = () =>
+        this.submit(client, query, values, (error, result) => {
+          client.release(error ?? undefined);
+          done(error, result);
+        });
+      if (!this.needsSession(client)) return send();
+      this.startSession(client).then(send, (error: Error) => {
+        client.release(error);
+        done(error);
+      });
+    });
   }
 
   /** One round trip: can requests be served (every table they use read, as their statements are sent)? */
@@ -188,42 +204,65 @@ export class Sql implements OnApplicationShutdown {
    */
   private async checkOut(): Promise<PoolClient> {
     const client = await this.pool.connect();
+    this.guard(client);
+    return client;
+  }
+
+  private guard(client: PoolClient): void {
     if (!this.guarded.has(client)) {
       client.on('error', () => undefined);
       this.guarded.add(client);
     }
-    return client;
   }
 
-  private send(on: Queryable, query: Statement, values: unknown[]): Promise<QueryResult> {
-    if (this.mode !== 'transaction') return this.answer((done) => on.query(new StatementQuery(query, values, done) as unknown as Submittable));
+  /** The statement as sent in the pool mode: prepared, or unnamed with its timeout set in the same round trip. */
+  private queryOf(query: Statement, values: unknown[], done: Done): Submittable {
+    if (this.mode !== 'transaction') return new StatementQuery(query, values, done) as unknown as Submittable;
     const setter = this.setter;
-    if (setter) return this.answer((done) => on.query(new TimedQuery(query, values, setter, done) as unknown as Submittable));
-    return this.answer((done) => on.query(new StatementQuery(query, values, done, false) as unknown as Submittable));
+    if (setter) return new TimedQuery(query, values, setter, done) as unknown as Submittable;
+    return new StatementQuery(query, values, done, false) as unknown as Submittable;
   }
 
   private command(on: Queryable, text: string): Promise<QueryResult> {
-    return this.answer((done) => on.query(text, done));
+    return new Promise((resolve, reject) =>
+      this.answer(
+        (done) => on.query(text, done),
+        (error, result) => (error ? reject(error) : resolve(result as QueryResult)),
+      ),
+    );
   }
 
-  /** A statement's answer, or pg's read timeout once it is overdue (the caller releases its connection with the error). */
-  private answer(send: Send): Promise<QueryResult> {
+  private submit(on: Queryable, query: Statement, values: unknown[], done: Done): void {
+    this.answer((answered) => on.query(this.queryOf(query, values, answered)), done);
+  }
+
+  /**
+   * Hands `done` a statement's answer, or pg's read timeout once it is overdue, whichever comes first, and
+   * nothing after (the caller releases its connection with the timeout's error).
+   */
+  private answer(send: Send, done: Done): void {
     const reads = this.reads;
-    return new Promise<QueryResult>((resolve, reject) => {
-      const read: ReadDeadline = { fail: () => reject(new Error(READ_TIMEOUT)) };
-      reads?.start(read, read);
-      send((error, result) => {
-        reads?.end(read);
-        if (error) reject(error);
-        else resolve(result as QueryResult);
-      });
-    });
+    let settled = false;
+    const settle: Done = (error, result) => {
+      if (settled) return;
+      settled = true;
+      if (read) reads?.end(read);
+      done(error, result);
+    };
+    const read: ReadDeadline | undefined = reads && { fail: () => settle(new Error(READ_TIMEOUT)) };
+    if (read) reads?.start(read, read);
+    send(settle);
+  }
+
+  private needsSession(client: PoolClient): boolean {
+    return this.mode === 'session' && !!this.timeoutMs && !this.timedSessions.has(client);
   }
 
   /** Session mode: the statement timeout is set once on each connection, before its first statement. */
   private async startSession(client: PoolClient): Promise<void> {
-    if (this.mode !== 'session' || !this.timeoutMs || this.timedSessions.has(client)) return;
-    await this.command(client, `SET statement_timeout = ${Math.floor(this.timeoutMs)}`);
+    const timeoutMs = this.timeoutMs;
+    if (!timeoutMs || !this.needsSession(client)) return;
+    await this.command(client, `SET statement_timeout = ${Math.floor(timeoutMs)}`);
     this.timedSessions.add(client);
   }
 }
