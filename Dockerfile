@@ -36,4 +36,4 @@ HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
 # The same as `npm run start:prod`; node is PID 1 and handles SIGTERM itself
 # (finishes in-flight requests, then exits).
 # The same command as `npm run start:prod` (node directly, so that it receives SIGTERM as PID 1).
-CMD ["node", "--max-semi-space-size=8", "dist/main.js"]
+CMD ["node", "--max-semi-space-size=8", "--no-allocation-site-pretenuring", "dist/main.js"]
