@@ -55,7 +55,7 @@ interface Server {
   readyMs: number;
 }
 
-/** The node options of `npm run start:prod` (`node [options] dist/main.js`): the service runs as production runs it. */
+/** The node options of `npm run start:prod` (`node [options] dist/main.js`): the service runs as production runs it, and so do the floors. */
 function productionNodeOptions(root: string): string[] {
   const command = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts['start:prod'];
   const words = command.trim().split(/\s+/);
@@ -601,6 +601,8 @@ async function main(): Promise<void> {
       { DATABASE_URL: database.url, API_KEYS: apiKeys, DB_POOL_SIZE: process.env.DB_POOL_SIZE ?? '10', NODE_ENV: 'production' },
       root,
       rss,
+      // The service's node options: the floors differ from it in their code only.
+      productionNodeOptions(root),
     );
     parity = await floorParity(api, new Api(floor.baseUrl, key), fixtures);
     log(`floor parity: ${parity.ok ? 'same answers' : 'DIFFERENT answers'} (${parity.checks.filter((c) => c.ok).length}/${parity.checks.length})`);
@@ -801,6 +803,8 @@ async function main(): Promise<void> {
       { DATABASE_URL: database.url, API_KEYS: apiKeys, DB_POOL_SIZE: process.env.DB_POOL_SIZE ?? '10', NODE_ENV: 'production' },
       root,
       rss,
+      // The service's node options: the floors differ from it in their code only.
+      productionNodeOptions(root),
     );
     files = await runFilesBench(
       database.url,
