@@ -394,4 +394,20 @@ describe('threads', () => {
       expect(otherTenant.body).toEqual(notFoundBody(created.body.id));
     });
   });
+
+  it('answers a created thread as it then reads back, whatever its metadata and tool resources hold', async () => {
+    const bodies = [
+      {},
+      { metadata: { 'clé "quoted"': 'value with \\ backslash, \u0000-free, emoji 🧵 and \n newline', '': '' } },
+      { metadata: { a: 'b' }, tool_resources: { code_interpreter: { file_ids: ['file-1', 'file-2'] }, file_search: { vector_store_ids: ['vs_1'] } } },
+      { tool_resources: { code_interpreter: {} }, messages: [{ role: 'user', content: 'hi', metadata: { m: 'n' } }] },
+    ];
+    for (const body of bodies) {
+      const created = await t.http.post('/v1/threads').set(bearer(KEY_A)).send(body);
+      expect(created.status).toBe(200);
+      const read = await t.http.get(`/v1/threads/${created.body.id}`).set(bearer(KEY_A));
+      expect(read.status).toBe(200);
+      expect(read.text).toBe(created.text);
+    }
+  });
 });

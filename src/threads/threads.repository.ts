@@ -27,10 +27,14 @@ const MODIFY = statement(`
   RETURNING ${THREAD_COLUMNS}`);
 const DELETE = statement(`DELETE FROM threads WHERE id = $1 AND tenant_id = $2 RETURNING id`);
 
+/**
+ * Only the time comes back: the rest of the thread is what was sent (json columns keep the text they are
+ * given). Reading it back would parse the metadata and tool resources only to serialise them again.
+ */
 const INSERT_TEXT = `
   INSERT INTO threads (id, tenant_id, created_at, metadata, tool_resources)
   VALUES ($1, $2, ${NOW}, $3::json, $4::json)
-  RETURNING ${THREAD_COLUMNS}`;
+  RETURNING id, created_at AS "createdAt"`;
 const INSERT = statement(INSERT_TEXT);
 
 /** Thread and messages in one statement: all or nothing, messages keyed in the order given. */
@@ -92,12 +96,17 @@ const MODIFY_CHECKED = statement(`
   )
   SELECT (SELECT ord FROM missing)::int AS "missingFile", u.* FROM threads t LEFT JOIN u ON true WHERE t.id = $1 AND t.tenant_id = $2`);
 
-function written(rows: Checked<ThreadRecord>[]): ThreadWrite | undefined {
+/** What a thread insert returns. */
+type Inserted = Pick<ThreadRecord, 'id' | 'createdAt'>;
+
+function written<R extends { id: string }>(rows: Checked<R>[], toRecord: (row: R) => ThreadRecord): ThreadWrite | undefined {
   if (rows.length === 0) return undefined;
   const { missingFile, ...thread } = rows[0];
   if (missingFile !== null) return { kind: 'missing-file', position: missingFile };
-  return thread.id === null ? undefined : { kind: 'thread', thread: thread as ThreadRecord };
+  return thread.id === null ? undefined : { kind: 'thread', thread: toRecord(thread as unknown as R) };
 }
+
+const asRead = (thread: ThreadRecord): ThreadRecord => thread;
 
 const json = (value: unknown): string | null => (value === undefined || value === null ? null : JSON.stringify(value));
 
@@ -114,9 +123,10 @@ export class ThreadsRepository {
   async create(thread: NewThread, messages: NewMessage[], on?: Queryable, fileIds: string[] = []): Promise<ThreadWrite> {
     const params: unknown[] = [thread.id, thread.tenantId, JSON.stringify(thread.metadata), JSON.stringify(thread.toolResources)];
     const checked = fileIds.length > 0;
+    const created = ({ id, createdAt }: Inserted): ThreadRecord => ({ id, createdAt, metadata: thread.metadata, toolResources: thread.toolResources });
     if (messages.length === 0) {
-      if (!checked) return { kind: 'thread', thread: (await this.sql.rows<ThreadRecord>(INSERT, params, on))[0] };
-      return written(await this.sql.rows<Checked<ThreadRecord>>(INSERT_CHECKED, [...params, fileIds], on)) as ThreadWrite;
+      if (!checked) return { kind: 'thread', thread: created((await this.sql.rows<Inserted>(INSERT, params, on))[0]) };
+      return written(await this.sql.rows<Checked<Inserted>>(INSERT_CHECKED, [...params, fileIds], on), created) as ThreadWrite;
     }
     // Columns as arrays, not one JSON document: json_to_recordset would unescape \u0000, which text cannot hold.
     params.push(
@@ -126,8 +136,8 @@ export class ThreadsRepository {
       messages.map((m) => JSON.stringify(m.attachments)),
       messages.map((m) => JSON.stringify(m.metadata)),
     );
-    if (!checked) return { kind: 'thread', thread: (await this.sql.rows<ThreadRecord>(INSERT_WITH_MESSAGES, params, on))[0] };
-    return written(await this.sql.rows<Checked<ThreadRecord>>(INSERT_WITH_MESSAGES_CHECKED, [...params, fileIds], on)) as ThreadWrite;
+    if (!checked) return { kind: 'thread', thread: created((await this.sql.rows<Inserted>(INSERT_WITH_MESSAGES, params, on))[0]) };
+    return written(await this.sql.rows<Checked<Inserted>>(INSERT_WITH_MESSAGES_CHECKED, [...params, fileIds], on), created) as ThreadWrite;
   }
 
   async find(tenant: string, threadId: string): Promise<ThreadRecord | undefined> {
@@ -143,7 +153,7 @@ export class ThreadsRepository {
   ): Promise<ThreadWrite | undefined> {
     if (fileIds.length > 0) {
       const params = [threadId, tenant, json(changes.metadata), json(changes.toolResources), fileIds];
-      return written(await this.sql.rows<Checked<ThreadRecord>>(MODIFY_CHECKED, params));
+      return written(await this.sql.rows<Checked<ThreadRecord>>(MODIFY_CHECKED, params), asRead);
     }
     const thread = (await this.sql.rows<ThreadRecord>(MODIFY, [threadId, tenant, json(changes.metadata), json(changes.toolResources)]))[0];
     return thread && { kind: 'thread', thread };
