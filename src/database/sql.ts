@@ -242,15 +242,16 @@ export class Sql implements OnApplicationShutdown {
    */
   private answer(send: Send, done: Done): void {
     const reads = this.reads;
+    if (!reads) return send(done);
     let settled = false;
+    const read: ReadDeadline = { fail: () => settle(new Error(READ_TIMEOUT)) };
     const settle: Done = (error, result) => {
       if (settled) return;
       settled = true;
-      if (read) reads?.end(read);
+      reads.end(read);
       done(error, result);
     };
-    const read: ReadDeadline | undefined = reads && { fail: () => settle(new Error(READ_TIMEOUT)) };
-    if (read) reads?.start(read, read);
+    reads.start(read, read);
     send(settle);
   }
 
