@@ -64,6 +64,11 @@ function percentile(sorted: Float64Array, p: number): number {
   return sorted[index];
 }
 
+/** Keeps the first five distinct error messages of a run. */
+function noteError(samples: string[], message: string): void {
+  if (samples.length < 5 && !samples.includes(message)) samples.push(message);
+}
+
 /** Two decimals, as the reports print figures. */
 export const round2 = (value: number): number => Math.round(value * 100) / 100;
 
@@ -129,7 +134,7 @@ function runOne(baseUrl: string, plan: LoadPlan, connections: number, until: { s
   });
   instance.on('reqError', (error: unknown) => {
     const message = error instanceof Error ? error.message : String(error);
-    if (errorSamples.length < 5 && !errorSamples.includes(message)) errorSamples.push(message);
+    noteError(errorSamples, message);
   });
   return new Promise((resolveRun, reject) => {
     instance.once('done', (result: autocannon.Result) => {
@@ -266,7 +271,7 @@ export async function runBodyLoad(baseUrl: string, plan: LoadPlan, connections: 
       });
       req.on('error', (error) => {
         errors++;
-        if (errorSamples.length < 5 && !errorSamples.includes(error.message)) errorSamples.push(error.message);
+        noteError(errorSamples, error.message);
         done();
       });
       req.end();
