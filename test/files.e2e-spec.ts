@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import { chunkOf, FILE_TRANSFER_STATEMENTS } from '../src/files/files.repository';
 import { bearer, KEY_A, KEY_B, startTestApp, TestApp } from './support/test-app';
 import { AZURE_V1_VERSIONS, AZURE_V2_VERSIONS } from './support/api-versions';
 
@@ -206,6 +208,28 @@ describe('Files API', () => {
     }
     const after = await t.db.query('SELECT (SELECT count(*) FROM files)::int AS files, (SELECT count(*) FROM file_chunks)::int AS chunks');
     expect(after.rows).toEqual(before.rows);
+  });
+
+  it('downloads a chunk byte for byte, read in slices that each stay a small string', async () => {
+    // Just under FILE_MAX_BYTES (the multipart body around it counts): 31 whole slices and a shorter one.
+    const bytes = randomBytes(1024 * 1024 - 4096);
+    const created = await upload(bytes, 'random.bin');
+    expect(created.status).toBe(200);
+    const content = await t.http
+      .get(`/v1/files/${created.body.id}/content`)
+      .set(bearer(KEY_A))
+      .buffer(true)
+      .parse((res, done) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => done(null, Buffer.concat(chunks)));
+      });
+    expect(content.status).toBe(200);
+    expect((content.body as Buffer).equals(bytes)).toBe(true);
+    const { rows } = await t.db.query<{ data: Buffer }>(FILE_TRANSFER_STATEMENTS.readChunk.text, [created.body.id, 0]);
+    expect(rows.map((row) => row.data.length)).toEqual([...new Array(31).fill(32 * 1024), 28 * 1024]);
+    expect(chunkOf(rows)?.equals(bytes)).toBe(true);
+    expect(chunkOf([])).toBeUndefined();
   });
 
   it('answers 413 past FILE_MAX_BYTES', async () => {

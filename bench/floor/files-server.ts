@@ -5,7 +5,7 @@
  * chunks (the service's CHUNK_BYTES) inserted into `file_chunks` in one transaction with the file's row (the
  * service's INSERT of the row, one INSERT per chunk, the UPDATE that completes the row, as named prepared
  * statements), the next chunk read from the upload while the previous one is being inserted; the download reads
- * the chunks one statement each (the service's SELECT, text format) and writes them out with the service's
+ * the chunks one statement each (the service's SELECT of a chunk in 32 KiB slices, text format) and writes them out with the service's
  * headers, the next chunk fetched while the previous one is being written, until the file's bytes are out. Compact checks only: the `purpose`
  * field, one `file` part.
  *
@@ -18,7 +18,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { floorPool, HttpError, portOr, send, serve, tenantOf } from './floor-setup';
 import type { PoolClient } from 'pg';
 import { contentDisposition, presentFile } from '../../src/files/file.presenter';
-import { FILE_TRANSFER_STATEMENTS } from '../../src/files/files.repository';
+import { chunkOf, FILE_TRANSFER_STATEMENTS } from '../../src/files/files.repository';
 import { CHUNK_BYTES } from '../../src/files/storage/postgres.storage';
 
 const PORT = portOr(8091);
@@ -148,7 +148,7 @@ async function upload(req: IncomingMessage, tenant: string): Promise<unknown> {
 async function download(res: ServerResponse, tenant: string, id: string): Promise<void> {
   const file = (await pool.query<FileRow>(named('find', [id, tenant]))).rows[0];
   if (!file) throw new HttpError(404, `No such File object: ${id}`, 'id', null);
-  const read = (n: number) => pool.query<{ data: Buffer }>(named('readChunk', [id, n])).then((result) => result.rows[0]?.data);
+  const read = (n: number) => pool.query<{ data: Buffer }>(named('readChunk', [id, n])).then((result) => chunkOf(result.rows));
   res.writeHead(200, { 'Content-Type': file.contentType, 'Content-Length': file.bytes, 'Content-Disposition': contentDisposition(file.filename) });
   let sent = 0;
   let next = file.bytes > 0 ? read(0) : undefined;
