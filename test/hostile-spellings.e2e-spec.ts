@@ -49,6 +49,33 @@ describe('hostile spellings of routes and fields', () => {
     expect(await snapshot(t.db)).toBe(before);
   });
 
+  it('answers 400 for an object keyed by an Object member name where a scalar is expected, and stores nothing', async () => {
+    const before = await snapshot(t.db);
+    const thread = (await t.http.post('/v1/threads').set(bearer(KEY_A)).send({}).expect(200)).body.id as string;
+    const cases: [string, string, string][] = [
+      ['/v1/conversations', '{"items":[{"type":"message","role":{"toString":1},"content":"x"}]}', 'items[0].role'],
+      ['/v1/conversations', '{"items":[{"type":{"toString":"x"}}]}', 'items[0].type'],
+      [`/v1/threads/${thread}/messages`, '{"role":{"toString":1,"valueOf":1},"content":"x"}', 'role'],
+      [`/v1/threads/${thread}/messages`, '{"role":"user","content":[{"type":{"toString":1}}]}', 'content[0].type'],
+      [
+        `/v1/threads/${thread}/messages`,
+        '{"role":"user","content":"x","attachments":[{"file_id":"f","tools":[{"type":{"valueOf":1}}]}]}',
+        'attachments[0].tools[0].type',
+      ],
+    ];
+    for (const [path, raw, param] of cases) {
+      const response = await t.http.post(path).set(bearer(KEY_A)).set('Content-Type', 'application/json').send(raw);
+      expect({ raw, status: response.status, param: response.body.error?.param }).toEqual({ raw, status: 400, param });
+      expect(response.body.error.message).not.toContain('[object Object]');
+    }
+    for (const query of ['created_after[toString]=1', 'limit[toString]=1', 'order[valueOf]=asc', 'metadata[toString][x]=1']) {
+      const response = await t.http.get(`/v1/threads?${query}`).set(bearer(KEY_A));
+      expect({ query, status: response.status }).toEqual({ query, status: 400 });
+    }
+    await t.db.query('DELETE FROM threads WHERE id = $1', [thread]);
+    expect(await snapshot(t.db)).toBe(before);
+  });
+
   it('refuses lone surrogates, which cannot be stored, and keeps NUL characters as sent', async () => {
     const before = await snapshot(t.db);
     for (const raw of ['{"metadata":{"k":"\\ud800"}}', '{"messages":[{"role":"user","content":"a\\udc00b"}]}', '{"metadata":{"\\ud800":"v"}}']) {

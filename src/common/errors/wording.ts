@@ -38,6 +38,11 @@ export function describe(value: unknown): string {
   return `a ${typeof value}`;
 }
 
+/** A value quoted as it was sent (`'foo'`, `'12'`), or described when it is no scalar (`an object`): an object's own `toString` key must not break the message. */
+export function quoted(value: unknown): string {
+  return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' ? `'${String(value)}'` : describe(value);
+}
+
 /** `'a' or 'b'`, `'a', 'b' or 'c'`. */
 export function quotedChoices(values: readonly string[]): string {
   const quoted = values.map((value) => `'${value}'`);
@@ -54,7 +59,7 @@ export const invalidType = (param: string, expected: string, value: unknown): Pr
 export const invalidValue = (param: string, what: string): Problem => ({ message: `Invalid '${param}': ${what}`, param, code: 'invalid_value' });
 
 export const notOneOf = (param: string, values: readonly string[], value: unknown): Problem => ({
-  message: `Invalid value for '${param}': expected one of ${quotedChoices(values)}, but got '${String(value)}' instead.`,
+  message: `Invalid value for '${param}': expected one of ${quotedChoices(values)}, but got ${quoted(value)} instead.`,
   param,
   code: 'invalid_value',
 });
@@ -76,7 +81,7 @@ export const stringTooLong = (param: string, max: number, length: number): Probl
   invalidValue(param, `string too long. Expected a string with maximum length ${max}, but got a string with length ${length} instead.`);
 
 export const notAnInteger = (param: string, value: unknown): Problem => ({
-  message: `Invalid type for '${param}': expected an integer, but got '${String(value)}' instead.`,
+  message: `Invalid type for '${param}': expected an integer, but got ${quoted(value)} instead.`,
   param,
   code: 'invalid_type',
 });
