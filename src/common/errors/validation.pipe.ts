@@ -2,6 +2,7 @@ import { ArgumentMetadata, Injectable, PipeTransform, ValidationError, Validatio
 import { plainToInstance } from 'class-transformer';
 import { RESERVED_KEYS } from '../http/json-body';
 import { ApiError } from './api-error';
+import { instantiate } from './compiled-instantiation';
 import { passes } from './compiled-validation';
 import { invalidType, missingParameter, ProblemContext } from './wording';
 
@@ -80,13 +81,14 @@ export class ApiValidationPipe implements PipeTransform {
   });
 
   /**
-   * A valid body or query, recognised by the compiled rules, becomes its DTO without Nest's
-   * generic steps (binary values, sparse arrays and prototype keys cannot come out of the JSON
-   * parser or the query string); anything else takes the full path, which words what is wrong.
+   * A valid body or query, recognised by the compiled rules, becomes its DTO (made by the compiled
+   * copy where it answers) without Nest's generic steps (binary values, sparse arrays and prototype
+   * keys cannot come out of the JSON parser or the query string); anything else takes the full
+   * path, which words what is wrong.
    */
   private validDto(value: object, metatype: ArgumentMetadata['metatype']): object | undefined {
     if (!metatype || UNVALIDATED.has(metatype)) return undefined;
-    const dto = plainToInstance(metatype, value) as object;
+    const dto = instantiate(metatype as new () => object, value) ?? (plainToInstance(metatype, value) as object);
     return passes(dto) ? dto : undefined;
   }
 
