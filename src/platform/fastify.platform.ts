@@ -58,6 +58,8 @@ class TranslatingFastifyAdapter extends FastifyAdapter {
 export function fastifyPlatform(settings: PlatformSettings): HttpPlatform {
   const adapter = new TranslatingFastifyAdapter({
     loggerInstance: settings.logger,
+    // No Nest middleware runs on Fastify (the platform's work is in its hooks): no middie hook on every request.
+    skipMiddie: true,
     // One line per request is written by the request observer, not Fastify's two.
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'request_id' }),
     genReqId: requestIdOf,
