@@ -157,34 +157,42 @@ function attempt<T>(call: () => T): { value: T } | { error: string } {
 /** A query string's parameters as the platforms parse them: an object without a prototype. */
 const asQuery = (body: object): object => Object.assign(Object.create(null) as object, body);
 
+/**
+ * `check` on every DTO's valid samples and on MUTANTS of them (one to three random changes each), the
+ * bodies `check` finds wrong listed with the command that replays the seed.
+ */
+function expectAgreement(seed: number, check: (dto: Dto, body: object) => string | undefined): void {
+  const rng = new SeededRandom(seed);
+  const disagreements: string[] = [];
+  const run = (dto: Dto, body: unknown) => {
+    if (body === null || typeof body !== 'object' || Array.isArray(body)) return;
+    const wrong = check(dto, body);
+    if (wrong !== undefined) disagreements.push(`${dto.name} ${JSON.stringify(body)}${wrong}`);
+  };
+  for (const [dto, body] of SAMPLES) run(dto, body);
+  for (let n = 0; n < MUTANTS; n++) {
+    const [dto, body] = rng.pick(SAMPLES);
+    let mutant: unknown = body;
+    for (let k = rng.range(1, 3); k > 0; k--) mutant = mutate(mutant, rng);
+    run(dto, mutant);
+  }
+  const replay = replayCommand('VALIDATION_SEED', seed, 'test/compiled-validation.e2e-spec.ts');
+  expect({ replay, disagreements: disagreements.slice(0, 5) }).toEqual({ replay, disagreements: [] });
+}
+
 describe.each(SEEDS)('compiled validation agrees with class-validator (VALIDATION_SEED=%i)', (seed) => {
   it(`on every DTO's valid samples and ${MUTANTS} mutants of them`, () => {
-    const rng = new SeededRandom(seed);
-    const disagreements: string[] = [];
-    let accepted = 0;
-    const check = (dto: Dto, body: unknown) => {
-      if (body === null || typeof body !== 'object' || Array.isArray(body)) return;
-      const made = attempt(() => plainToInstance(dto, body) as object);
-      // A value that plainToInstance throws on (an Object member's name as a key under a Number type) is no case here.
-      if ('error' in made) return;
-      const instance = made.value;
-      const classValidator = validateSync(instance, OPTIONS).length === 0;
-      if (classValidator) accepted++;
-      if (passes(instance) !== classValidator) disagreements.push(`${dto.name} ${JSON.stringify(body)}: class-validator ${classValidator}`);
-    };
     for (const [dto, body] of SAMPLES) {
-      check(dto, body);
       expect({ dto: dto.name, valid: passes(plainToInstance(dto, body) as object) }).toEqual({ dto: dto.name, valid: true });
     }
-    for (let n = 0; n < MUTANTS; n++) {
-      const [dto, body] = rng.pick(SAMPLES);
-      let mutant: unknown = body;
-      for (let k = rng.range(1, 3); k > 0; k--) mutant = mutate(mutant, rng);
-      check(dto, mutant);
-    }
-    expect({ replay: replayCommand('VALIDATION_SEED', seed, 'test/compiled-validation.e2e-spec.ts'), disagreements: disagreements.slice(0, 5) }).toEqual({
-      replay: replayCommand('VALIDATION_SEED', seed, 'test/compiled-validation.e2e-spec.ts'),
-      disagreements: [],
+    let accepted = 0;
+    expectAgreement(seed, (dto, body) => {
+      const made = attempt(() => plainToInstance(dto, body) as object);
+      // A value that plainToInstance throws on (an Object member's name as a key under a Number type) is no case here.
+      if ('error' in made) return undefined;
+      const classValidator = validateSync(made.value, OPTIONS).length === 0;
+      if (classValidator) accepted++;
+      return passes(made.value) === classValidator ? undefined : `: class-validator ${classValidator}`;
     });
     // Both verdicts occur: the mutants are neither all valid nor all refused.
     expect(accepted).toBeGreaterThan(MUTANTS / 20);
@@ -192,33 +200,20 @@ describe.each(SEEDS)('compiled validation agrees with class-validator (VALIDATIO
   });
 
   it(`makes what plainToInstance makes, or leaves it to it, on the same samples and mutants`, () => {
-    const rng = new SeededRandom(seed);
-    const disagreements: string[] = [];
+    for (const [dto, body] of SAMPLES) {
+      expect({ dto: dto.name, answered: instantiate(dto, body) !== undefined }).toEqual({ dto: dto.name, answered: true });
+    }
     let answered = 0;
-    const check = (dto: Dto, body: unknown) => {
-      if (body === null || typeof body !== 'object' || Array.isArray(body)) return;
+    expectAgreement(seed, (dto, body) => {
       for (const value of [body, asQuery(body)]) {
         const made = attempt(() => instantiate(dto, value));
         if ('value' in made && made.value === undefined) continue;
         answered++;
         const expected = attempt(() => plainToInstance(dto, value));
         const agree = 'error' in made ? 'error' in expected && expected.error === made.error : 'value' in expected && same(made.value, expected.value, value);
-        if (!agree) disagreements.push(`${dto.name} ${JSON.stringify(body)}`);
+        if (!agree) return value === body ? '' : ' (as a query)';
       }
-    };
-    for (const [dto, body] of SAMPLES) {
-      expect({ dto: dto.name, answered: instantiate(dto, body) !== undefined }).toEqual({ dto: dto.name, answered: true });
-      check(dto, body);
-    }
-    for (let n = 0; n < MUTANTS; n++) {
-      const [dto, body] = rng.pick(SAMPLES);
-      let mutant: unknown = body;
-      for (let k = rng.range(1, 3); k > 0; k--) mutant = mutate(mutant, rng);
-      check(dto, mutant);
-    }
-    expect({ replay: replayCommand('VALIDATION_SEED', seed, 'test/compiled-validation.e2e-spec.ts'), disagreements: disagreements.slice(0, 5) }).toEqual({
-      replay: replayCommand('VALIDATION_SEED', seed, 'test/compiled-validation.e2e-spec.ts'),
-      disagreements: [],
+      return undefined;
     });
     // Most values take the compiled copy; the rest are left to class-transformer.
     expect(answered).toBeGreaterThan(MUTANTS / 2);

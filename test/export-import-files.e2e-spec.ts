@@ -2,12 +2,11 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import supertest from 'supertest';
 import { EXIT as EXPORT_EXIT, runExportCommand } from '../src/cli/export';
 import { EXIT as IMPORT_EXIT, runImportCommand } from '../src/cli/import';
 import { FILE_CHUNK_BYTES } from '../src/cli/transfer-format';
 import { startS3Server, TestS3Server } from './support/s3-server';
-import { bearer, KEY_A, KEY_B, snapshot, startTestApp, TestApp } from './support/test-app';
+import { bearer, bytesOf, KEY_A, KEY_B, snapshot, startTestApp, TestApp } from './support/test-app';
 
 /**
  * Files in npm run export / npm run import: uploaded through the API, exported with their bytes,
@@ -34,13 +33,6 @@ const run = async (command: typeof runExportCommand, args: string[], env: NodeJS
   const code = await command(args, { out: (text) => out.push(text), err: (text) => err.push(text) }, env);
   return { code, out: out.join('\n'), err: err.join('\n') };
 };
-
-const bytesOf = (call: ReturnType<ReturnType<typeof supertest>['get']>) =>
-  call.buffer(true).parse((res, done) => {
-    const chunks: Buffer[] = [];
-    res.on('data', (chunk: Buffer) => chunks.push(chunk));
-    res.on('end', () => done(null, Buffer.concat(chunks)));
-  });
 
 const linesOf = (file: string): Line[] =>
   readFileSync(file, 'utf8')

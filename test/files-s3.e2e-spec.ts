@@ -2,17 +2,8 @@ import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { randomBytes } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { Client } from 'pg';
-import supertest from 'supertest';
 import { startS3Server, TestS3Server } from './support/s3-server';
-import { bearer, KEY_A, KEY_B, startTestApp, TestApp } from './support/test-app';
-
-/** The response's bytes, as sent. */
-const bytesOf = (call: ReturnType<ReturnType<typeof supertest>['get']>) =>
-  call.buffer(true).parse((res, done) => {
-    const chunks: Buffer[] = [];
-    res.on('data', (chunk: Buffer) => chunks.push(chunk));
-    res.on('end', () => done(null, Buffer.concat(chunks)));
-  });
+import { bearer, bytesOf, KEY_A, KEY_B, startTestApp, TestApp } from './support/test-app';
 
 /** FILE_STORAGE=s3 against s3rver 3.7.1 on loopback: the bytes in the bucket, the rows in PostgreSQL. */
 describe('Files API on S3 storage', () => {

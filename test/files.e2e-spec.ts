@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { chunkOf, FILE_TRANSFER_STATEMENTS } from '../src/files/files.repository';
-import { bearer, KEY_A, KEY_B, startTestApp, TestApp } from './support/test-app';
+import { bearer, bytesOf, KEY_A, KEY_B, startTestApp, TestApp } from './support/test-app';
 import { AZURE_V1_VERSIONS, AZURE_V2_VERSIONS } from './support/api-versions';
 
 /** A multipart/form-data body written out by hand: the headers exactly as given (form-data would rewrite filenames). */
@@ -39,15 +39,7 @@ describe('Files API', () => {
     const retrieved = await t.http.get(`/v1/files/${id}`).set(bearer(KEY_A));
     expect(retrieved.body).toEqual(created.body);
 
-    const content = await t.http
-      .get(`/v1/files/${id}/content`)
-      .set(bearer(KEY_A))
-      .buffer(true)
-      .parse((res, done) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => done(null, Buffer.concat(chunks)));
-      });
+    const content = await bytesOf(t.http.get(`/v1/files/${id}/content`).set(bearer(KEY_A)));
     expect(content.status).toBe(200);
     expect((content.body as Buffer).toString()).toBe('hello, files');
     expect(content.headers['content-type']).toMatch(/^text\/plain/);
@@ -215,15 +207,7 @@ describe('Files API', () => {
     const bytes = randomBytes(1024 * 1024 - 4096);
     const created = await upload(bytes, 'random.bin');
     expect(created.status).toBe(200);
-    const content = await t.http
-      .get(`/v1/files/${created.body.id}/content`)
-      .set(bearer(KEY_A))
-      .buffer(true)
-      .parse((res, done) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => done(null, Buffer.concat(chunks)));
-      });
+    const content = await bytesOf(t.http.get(`/v1/files/${created.body.id}/content`).set(bearer(KEY_A)));
     expect(content.status).toBe(200);
     expect((content.body as Buffer).equals(bytes)).toBe(true);
     const { rows } = await t.db.query<{ data: Buffer }>(FILE_TRANSFER_STATEMENTS.readChunk.text, [created.body.id, 0]);

@@ -125,3 +125,11 @@ export async function snapshot(db: Pool): Promise<string> {
       (SELECT md5(coalesce(string_agg(c.file_id || ':' || c.n || ':' || md5(c.data), '|' ORDER BY c.file_id, c.n), '')) FROM file_chunks c) AS chunks_sum`);
   return JSON.stringify(rows[0]);
 }
+
+/** A response's body as the bytes sent (a file download). */
+export const bytesOf = (call: ReturnType<ReturnType<typeof request>['get']>) =>
+  call.buffer(true).parse((res, done) => {
+    const chunks: Buffer[] = [];
+    res.on('data', (chunk: Buffer) => chunks.push(chunk));
+    res.on('end', () => done(null, Buffer.concat(chunks)));
+  });

@@ -3,6 +3,7 @@ import { defaultOptions } from 'class-transformer/cjs/constants/default-options.
 import { defaultMetadataStorage } from 'class-transformer/cjs/storage';
 import type { TransformMetadata, TypeMetadata } from 'class-transformer/types/interfaces';
 import { getMetadataStorage } from 'class-validator';
+import { perClass } from './per-class';
 
 /**
  * class-transformer's `plainToInstance(dto, value)` for a value of the JSON body parser or the query
@@ -33,15 +34,7 @@ const OBJECT_PROTOTYPE = Object.prototype;
 /** The options plainToInstance passes to a @Transform function when it is given none. */
 const OPTIONS = { ...defaultOptions };
 
-const plans = new Map<Target, ClassPlan | typeof UNSUPPORTED>();
-
-function planFor(target: Target): ClassPlan | typeof UNSUPPORTED {
-  let plan = plans.get(target);
-  if (plan !== undefined) return plan;
-  plan = compile(target);
-  plans.set(target, plan);
-  return plan;
-}
+const planFor = perClass<Target, ClassPlan | typeof UNSUPPORTED>(compile);
 
 /**
  * Whether plainToInstance fills an array under a property of this reflected type as a plain array:

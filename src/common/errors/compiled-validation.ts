@@ -1,5 +1,6 @@
 import { getMetadataStorage, ValidationArguments, ValidationTypes, ValidatorConstraintInterface } from 'class-validator';
 import type { ValidationMetadata } from 'class-validator/types/metadata/ValidationMetadata';
+import { perClass } from './per-class';
 
 /**
  * class-validator's verdict on a DTO instance, without its per-call work: the metadata of each class
@@ -34,15 +35,7 @@ const UNSUPPORTED = null;
 /** A DTO class, as class-validator keys its metadata. */
 type Target = abstract new (...args: never[]) => unknown;
 
-const plans = new Map<Target, ClassPlan | typeof UNSUPPORTED>();
-
-function planFor(target: Target): ClassPlan | typeof UNSUPPORTED {
-  let plan = plans.get(target);
-  if (plan !== undefined) return plan;
-  plan = compile(target);
-  plans.set(target, plan);
-  return plan;
-}
+const planFor = perClass<Target, ClassPlan | typeof UNSUPPORTED>(compile);
 
 function compile(target: Target): ClassPlan | typeof UNSUPPORTED {
   const storage = getMetadataStorage();
