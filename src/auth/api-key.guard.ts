@@ -1,5 +1,5 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
-import { ApiRequest, dialectOf, isApiPath, routeOf } from '../common/api-version/api-request';
+import { ApiRequest, dialectOf, isApiPath, requestOf, routeOf } from '../common/api-version/api-request';
 import { ApiError } from '../common/errors/api-error';
 import { ApiKeyStore } from './api-key.store';
 import { maskKey } from './api-keys';
@@ -39,7 +39,7 @@ export class ApiKeyGuard implements CanActivate {
   constructor(private readonly keys: ApiKeyStore) {}
 
   canActivate(context: ExecutionContext): boolean {
-    const request = context.switchToHttp().getRequest<ApiRequest>();
+    const request = requestOf(context);
     const route = routeOf(request);
     if (!isApiPath(route)) return true;
     // Already admitted by the platform, before the body was read (src/auth/admission.ts).

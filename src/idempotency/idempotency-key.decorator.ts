@@ -1,6 +1,6 @@
 import { createParamDecorator, ExecutionContext } from '@nestjs/common';
 import { createHash } from 'node:crypto';
-import { ApiRequest, pathOf } from '../common/api-version/api-request';
+import { pathOf, requestOf } from '../common/api-version/api-request';
 import { ApiError } from '../common/errors/api-error';
 import { ID_PATTERN } from '../common/ids';
 
@@ -25,7 +25,7 @@ function canonical(value: unknown): string {
 
 /** The request's `Idempotency-Key` and what identifies the request it was first sent with, or undefined. */
 export const Idempotency = createParamDecorator((_: unknown, ctx: ExecutionContext): IdempotentRequest | undefined => {
-  const request = ctx.switchToHttp().getRequest<ApiRequest>();
+  const request = requestOf(ctx);
   const header = request.headers['idempotency-key'];
   if (header === undefined) return undefined;
   const key = Array.isArray(header) ? header.join(',') : header;

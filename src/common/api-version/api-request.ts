@@ -33,10 +33,19 @@ export function dialectOf(url: string): Dialect {
   return url.startsWith('/openai/') ? 'azure' : 'openai';
 }
 
+/**
+ * The request of an HTTP context (its first argument): what `switchToHttp().getRequest()` gives, without
+ * the three functions `switchToHttp` assigns to the context at each call (guards and parameter
+ * decorators run on every request).
+ */
+export function requestOf<T = ApiRequest>(ctx: ExecutionContext): T {
+  return ctx.getArgByIndex<T>(0);
+}
+
 export const Tenant = createParamDecorator((_: unknown, ctx: ExecutionContext): string => {
-  return ctx.switchToHttp().getRequest<ApiRequest>().tenant as string;
+  return requestOf(ctx).tenant as string;
 });
 
 export const ApiShape = createParamDecorator((_: unknown, ctx: ExecutionContext): Shape => {
-  return ctx.switchToHttp().getRequest<ApiRequest>().shape ?? 'v2';
+  return requestOf(ctx).shape ?? 'v2';
 });

@@ -1,6 +1,6 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { ApiError } from '../errors/api-error';
-import { ApiRequest, dialectOf, isApiPath, routeOf, Shape } from './api-request';
+import { dialectOf, isApiPath, requestOf, routeOf, Shape } from './api-request';
 import { AZURE_API_VERSIONS, AZURE_V1_API_VERSIONS, AZURE_V1_PATH, OPENAI_BETA_SHAPES } from './supported-versions';
 
 const AZURE_LIST = [...AZURE_API_VERSIONS.keys()].join(', ');
@@ -39,7 +39,7 @@ function openAiShape(header: string | string[] | undefined): Shape {
 @Injectable()
 export class ApiVersionGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
-    const request = context.switchToHttp().getRequest<ApiRequest>();
+    const request = requestOf(context);
     const route = routeOf(request);
     if (!isApiPath(route)) return true;
     const version = (request.query as Record<string, unknown>)['api-version'];

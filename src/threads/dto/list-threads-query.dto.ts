@@ -2,6 +2,7 @@ import { applyDecorators, ArgumentMetadata, createParamDecorator, ExecutionConte
 import { ApiOperation, ApiPropertyOptional, ApiQuery } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import { requestOf } from '../../common/api-version/api-request';
 import { IsMetadata, Metadata } from '../../common/metadata/is-metadata';
 import { ListQueryDto } from '../../common/pagination/list-query.dto';
 import { ApiValidationPipe } from '../../common/errors/validation.pipe';
@@ -48,7 +49,7 @@ const METADATA_KEY = /^metadata\[([^\]]*)\]$/;
  * validation pipe to check as it checks a body's metadata.
  */
 export const ListThreadsQuery = createParamDecorator((_: unknown, ctx: ExecutionContext): Record<string, unknown> => {
-  const query = (ctx.switchToHttp().getRequest<{ query?: Record<string, unknown> }>().query ?? {}) as Record<string, unknown>;
+  const query = (requestOf<{ query?: Record<string, unknown> }>(ctx).query ?? {}) as Record<string, unknown>;
   const gathered: Record<string, unknown> = {};
   let metadata: Record<string, unknown> | undefined;
   for (const [key, value] of Object.entries(query)) {
