@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import { partialUpload, PartialUpload } from './support/reliability/partial-upload';
 import { waitFor } from './support/reliability/wait-for';
-import { bearer, KEY_A, startTestApp, TestApp } from './support/test-app';
+import { bearer, bytesOf, KEY_A, startTestApp, TestApp } from './support/test-app';
 
 /**
  * Uploads (POST /files) are timed by their progress, UPLOAD_IDLE_TIMEOUT_MS, not by BODY_TIMEOUT_MS:
@@ -116,15 +116,7 @@ describe('upload timeouts: progress, not the whole body', () => {
       // Kept alive: a slow upload is not a stalled one.
       expect(upload.closed()).toBe(false);
       upload.socket.destroy();
-      const download = await t.http
-        .get(`/v1/files/${body.id as string}/content`)
-        .set(bearer(KEY_A))
-        .buffer(true)
-        .parse((res, done) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (chunk: Buffer) => chunks.push(chunk));
-          res.on('end', () => done(null, Buffer.concat(chunks)));
-        });
+      const download = await bytesOf(t.http.get(`/v1/files/${body.id as string}/content`).set(bearer(KEY_A)));
       expect((download.body as Buffer).equals(content)).toBe(true);
       expect(await stored()).toEqual({ files: before.files + 1, chunks: before.chunks + 1 });
     },

@@ -2,7 +2,7 @@ import { TransformationType } from 'class-transformer';
 import { defaultOptions } from 'class-transformer/cjs/constants/default-options.constant';
 import { defaultMetadataStorage } from 'class-transformer/cjs/storage';
 import type { TransformMetadata, TypeMetadata } from 'class-transformer/types/interfaces';
-import { getMetadataStorage } from 'class-validator';
+import { validatedProperties } from './compiled-validation';
 import { perClass } from './per-class';
 
 /**
@@ -56,11 +56,7 @@ function compile(target: Target): ClassPlan | typeof UNSUPPORTED {
   const storage = defaultMetadataStorage;
   if (storage.getStrategy(target) !== 'none') return UNSUPPORTED;
   if (storage.getExposedMetadatas(target).length > 0 || storage.getExcludedMetadatas(target).length > 0) return UNSUPPORTED;
-  const names = new Set(
-    getMetadataStorage()
-      .getTargetValidationMetadatas(target, '', false, false)
-      .map((metadata) => metadata.propertyName),
-  );
+  const names = Object.keys(validatedProperties(target));
   const sample = new target() as Record<string, unknown>;
   const plan: ClassPlan = new Map();
   for (const name of names) {

@@ -37,10 +37,18 @@ type Target = abstract new (...args: never[]) => unknown;
 
 const planFor = perClass<Target, ClassPlan | typeof UNSUPPORTED>(compile);
 
+/**
+ * A DTO class's validation metadata by property name: its properties are the keys the whitelist lets
+ * through (and the only ones the compiled copy of plainToInstance answers for).
+ */
+export function validatedProperties(target: Target): Record<string, ValidationMetadata[]> {
+  const storage = getMetadataStorage();
+  return storage.groupByPropertyName(storage.getTargetValidationMetadatas(target, '', false, false));
+}
+
 function compile(target: Target): ClassPlan | typeof UNSUPPORTED {
   const storage = getMetadataStorage();
-  const metadatas = storage.getTargetValidationMetadatas(target, '', false, false);
-  const grouped = storage.groupByPropertyName(metadatas);
+  const grouped = validatedProperties(target);
   const properties: PropertyPlan[] = [];
   for (const [name, all] of Object.entries(grouped)) {
     const of = (type: string) => all.filter((m) => m.type === type);

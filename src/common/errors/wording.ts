@@ -45,8 +45,8 @@ export function quoted(value: unknown): string {
 
 /** `'a' or 'b'`, `'a', 'b' or 'c'`. */
 export function quotedChoices(values: readonly string[]): string {
-  const quoted = values.map((value) => `'${value}'`);
-  return quoted.length > 1 ? `${quoted.slice(0, -1).join(', ')} or ${quoted[quoted.length - 1]}` : quoted.join('');
+  const choices = values.map((value) => `'${value}'`);
+  return choices.length > 1 ? `${choices.slice(0, -1).join(', ')} or ${choices[choices.length - 1]}` : choices.join('');
 }
 
 export const invalidType = (param: string, expected: string, value: unknown): Problem => ({
