@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
-import { Pool, types } from 'pg';
+import { Pool, types, type PoolConfig } from 'pg';
 import { isWellFormedId } from '../common/ids';
 import { loadConfig } from '../config/app.config';
 import { runMigrations } from '../database/data-source';
@@ -107,6 +107,17 @@ export function tenantOption(values: Record<string, string | true>): string {
   return tenant;
 }
 
+/**
+ * A command's pool. An idle connection the server closes (a restart, or the database dropped just as
+ * the command ends) is an 'error' event of the pool, which would stop the process unheard: the next
+ * statement takes a new connection, and a statement's own failure is reported where it runs.
+ */
+export function commandPool(config: PoolConfig): Pool {
+  const pool = new Pool(config);
+  pool.on('error', () => undefined);
+  return pool;
+}
+
 /** The configured database (DATABASE_URL, else the embedded one, the running service's if it runs), migrated, as one Sql. */
 export async function withDatabase<T>(env: NodeJS.ProcessEnv, io: Output, work: (sql: Sql) => Promise<T>, connections = 2): Promise<T> {
   const database = await openDatabase(loadConfig(env), { attach: true });
@@ -116,7 +127,7 @@ export async function withDatabase<T>(env: NodeJS.ProcessEnv, io: Output, work: 
     // bigint columns (times, order keys) as numbers, as the service reads them (parseInt8).
     const getTypeParser = ((oid: number, format?: 'text' | 'binary') =>
       oid === types.builtins.INT8 ? (value: string) => Number(value) : types.getTypeParser(oid, format)) as typeof types.getTypeParser;
-    const pool = new Pool({ connectionString: database.url, max: connections, types: { getTypeParser } });
+    const pool = commandPool({ connectionString: database.url, max: connections, types: { getTypeParser } });
     try {
       return await work(new Sql(pool, { url: database.url, poolMode: 'transaction' }));
     } finally {

@@ -1,5 +1,4 @@
 import 'reflect-metadata';
-import { Pool } from 'pg';
 import { newSecretKey, hashKey } from '../auth/api-keys';
 import { ApiKeysRepository } from '../auth/api-keys.repository';
 import { randomBase62 } from '../common/ids';
@@ -7,6 +6,7 @@ import { ConfigError, loadConfig } from '../config/app.config';
 import { runMigrations } from '../database/data-source';
 import { openDatabase } from '../database/embedded-database';
 import { Sql } from '../database/sql';
+import { commandPool } from './cli-support';
 
 /** Exit codes scripts can rely on. */
 export const EXIT = { ok: 0, failure: 1, usage: 2, notFound: 3 } as const;
@@ -147,7 +147,7 @@ export async function runKeysCommand(argv: string[], io: Output): Promise<number
     const url = config.databaseDirectUrl ?? database.url;
     const applied = await runMigrations(url);
     if (applied.length > 0) io.err(`Applied ${applied.length} pending database migration(s): ${applied.join(', ')}.`);
-    const pool = new Pool({ connectionString: url, max: 1 });
+    const pool = commandPool({ connectionString: url, max: 1 });
     try {
       // Unnamed statements, whatever DB_POOL_MODE says: a one-off command gains nothing from preparing
       // them, and so it works through a pooler in transaction mode even when run with DATABASE_URL alone.

@@ -1,5 +1,4 @@
 import 'reflect-metadata';
-import { Pool } from 'pg';
 import { loadConfig } from '../config/app.config';
 import { loadDataConfig } from '../config/data.config';
 import { runMigrations } from '../database/data-source';
@@ -7,7 +6,7 @@ import { openDatabase } from '../database/embedded-database';
 import { Sql } from '../database/sql';
 import { purgeExpired } from '../retention/retention.service';
 import { ThreadsRepository } from '../threads/threads.repository';
-import { failedWith, Output, runAsMain, TENANT, UsageError } from './cli-support';
+import { commandPool, failedWith, Output, runAsMain, TENANT, UsageError } from './cli-support';
 
 /** Exit codes scripts can rely on. */
 export const EXIT = { ok: 0, failure: 1, usage: 2, busy: 3 } as const;
@@ -64,7 +63,7 @@ export async function runPurgeCommand(argv: string[], io: Output, env: NodeJS.Pr
     database = await openDatabase(loadConfig(env), { attach: true });
     const applied = await runMigrations(database.url);
     if (applied.length > 0) io.err(`Applied ${applied.length} pending database migration(s): ${applied.join(', ')}.`);
-    const pool = new Pool({ connectionString: database.url, max: 1 });
+    const pool = commandPool({ connectionString: database.url, max: 1 });
     try {
       const threads = new ThreadsRepository(new Sql(pool, { url: database.url, poolMode: 'transaction' }));
       const cutoff = Math.floor(Date.now() / 1000) - args.olderThanSeconds;
