@@ -19,6 +19,7 @@ import { createLogger, NestPinoLogger } from './observability/logger';
 import { RequestObserver, serveMetrics } from './observability/request-observer';
 import { fastifyPlatform } from './platform/fastify.platform';
 import type { HttpPlatform, PlatformSettings } from './platform/http-platform';
+import { takeRouteStepsAtOnce } from './platform/route-steps';
 
 export interface AppOptions extends AppModuleOptions {
   /** The HTTP framework under Nest; Fastify when unset. */
@@ -51,6 +52,7 @@ const PLATFORMS: Record<HttpPlatformName, (settings: PlatformSettings) => HttpPl
 
 /** Builds the app exactly as production runs it; e2e tests use this same function. */
 export async function createApp(options: AppOptions): Promise<INestApplication> {
+  takeRouteStepsAtOnce();
   const logger = createLogger(options.logLevel, options.logStream);
   const connections = options.connections ?? DEFAULT_CONNECTIONS;
   const uploads = new UploadWatch(connections.uploadIdleTimeoutMs);
