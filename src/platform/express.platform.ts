@@ -11,6 +11,7 @@ import { isStreamedUpload, type RawRequestBody } from '../common/http/raw-body';
 import { RequestDeadlines, TIMEOUT_BODY } from '../common/http/request-timeout';
 import { securityHeadersFor } from '../common/http/response-headers';
 import { requestIdOf } from '../observability/request-id';
+import { RequestLogger } from '../observability/request-logger';
 import type { HttpPlatform, PlatformHooks, PlatformSettings } from './http-platform';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
@@ -185,7 +186,7 @@ export function expressPlatform(settings: PlatformSettings): HttpPlatform {
         const started = performance.now();
         const request = req as ExpressApiRequest;
         request.id = requestIdOf(request);
-        request.log = logger.child({ request_id: request.id });
+        request.log = RequestLogger.of(logger, { request_id: request.id });
         const headers = securityHeadersFor(request.url);
         for (const name in headers) response.setHeader(name, headers[name]);
         response.setHeader('x-request-id', request.id);

@@ -1,7 +1,8 @@
 import { NotFoundException, type INestApplication } from '@nestjs/common';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
-import { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { performance } from 'node:perf_hooks';
+import type { Bindings, ChildLoggerOptions, Logger } from 'pino';
 import { ApiError } from '../common/errors/api-error';
 import { toErrorResponse } from '../common/errors/error.filter';
 import { bodyFollows } from '../common/http/connection-limits';
@@ -12,6 +13,7 @@ import { RequestDeadlines, TIMEOUT_BODY } from '../common/http/request-timeout';
 import { securityHeadersFor } from '../common/http/response-headers';
 import type { ApiRequest } from '../common/api-version/api-request';
 import { requestIdOf } from '../observability/request-id';
+import { RequestLogger } from '../observability/request-logger';
 import type { HttpPlatform, PlatformHooks, PlatformSettings } from './http-platform';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
@@ -63,6 +65,8 @@ export function fastifyPlatform(settings: PlatformSettings): HttpPlatform {
     // One line per request is written by the request observer, not Fastify's two.
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'request_id' }),
     genReqId: requestIdOf,
+    childLoggerFactory: (logger: FastifyBaseLogger, bindings: Bindings, options: ChildLoggerOptions) =>
+      RequestLogger.of(logger as Logger, bindings, options) as unknown as FastifyBaseLogger,
     bodyLimit: settings.bodyLimitBytes,
     // In-flight and kept-alive requests are finished during shutdown, not refused with 503.
     return503OnClosing: false,
