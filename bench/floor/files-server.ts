@@ -5,9 +5,9 @@
  * chunks (the service's CHUNK_BYTES) inserted into `file_chunks` in one transaction with the file's row (the
  * service's INSERT of the row, one INSERT per chunk, the UPDATE that completes the row, as named prepared
  * statements), the next chunk read from the upload while the previous one is being inserted; the download reads
- * the chunks one statement each (the service's SELECT of a chunk in 32 KiB slices, text format) and writes them out with the service's
- * headers, the next chunk fetched while the previous one is being written, until the file's bytes are out. Compact checks only: the `purpose`
- * field, one `file` part.
+ * the chunks a part at a time, one statement each (the service's SELECT of 256 KiB of a chunk in 32 KiB slices,
+ * text format) and writes them out with the service's headers, the next part fetched while the previous one is
+ * being written, until the file's bytes are out. Compact checks only: the `purpose` field, one `file` part.
  *
  * Env: PORT, HOST (default 127.0.0.1), DATABASE_URL, API_KEYS (name:key,...), DB_POOL_SIZE (default 10).
  * It serves an already migrated database; it never changes the schema.
@@ -18,7 +18,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { floorPool, HttpError, portOr, send, serve, tenantOf } from './floor-setup';
 import type { PoolClient } from 'pg';
 import { contentDisposition, presentFile } from '../../src/files/file.presenter';
-import { chunkOf, FILE_TRANSFER_STATEMENTS } from '../../src/files/files.repository';
+import { FILE_TRANSFER_STATEMENTS, nextPart, partOf, partParams, type PartPosition } from '../../src/files/files.repository';
 import { CHUNK_BYTES } from '../../src/files/storage/postgres.storage';
 
 const PORT = portOr(8091);
@@ -148,16 +148,19 @@ async function upload(req: IncomingMessage, tenant: string): Promise<unknown> {
 async function download(res: ServerResponse, tenant: string, id: string): Promise<void> {
   const file = (await pool.query<FileRow>(named('find', [id, tenant]))).rows[0];
   if (!file) throw new HttpError(404, `No such File object: ${id}`, 'id', null);
-  const read = (n: number) => pool.query<{ data: Buffer }>(named('readChunk', [id, n])).then((result) => chunkOf(result.rows));
+  const read = (at: PartPosition) =>
+    pool.query<{ data: Buffer; chunkBytes: number }>(named('readPart', partParams(id, at))).then((result) => partOf(result.rows));
   res.writeHead(200, { 'Content-Type': file.contentType, 'Content-Length': file.bytes, 'Content-Disposition': contentDisposition(file.filename) });
   let sent = 0;
-  let next = file.bytes > 0 ? read(0) : undefined;
-  for (let n = 1; next; n++) {
-    const data = await next;
-    if (data === undefined) throw new Error(`chunk ${n - 1} of ${id} is missing`);
-    sent += data.length;
-    next = sent < file.bytes ? read(n) : undefined;
-    if (!res.write(data)) await new Promise<void>((resolveDrain) => res.once('drain', resolveDrain));
+  let at: PartPosition = { n: 0, offset: 0 };
+  let next = file.bytes > 0 ? read(at) : undefined;
+  while (next) {
+    const part = await next;
+    if (part === undefined) throw new Error(`chunk ${at.n} of ${id} is missing`);
+    sent += part.data.length;
+    at = nextPart(at, part);
+    next = sent < file.bytes ? read(at) : undefined;
+    if (!res.write(part.data)) await new Promise<void>((resolveDrain) => res.once('drain', resolveDrain));
     if (res.destroyed) {
       await next?.catch(() => undefined);
       return;

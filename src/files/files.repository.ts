@@ -49,21 +49,50 @@ const INSERT_CHUNK = statement(`INSERT INTO file_chunks (file_id, n, data) VALUE
  * (2 MiB) would wait in the large-object space for a full collection, in every download at once.
  */
 const READ_SLICE_BYTES = 32 * 1024;
-/** A chunk's bytes in slices, in order: PostgreSQL serves each from the TOAST chunks of its range (the column is stored uncompressed). */
-const READ_CHUNK = statement(`
-  SELECT substring(c.data FROM s.k * ${READ_SLICE_BYTES} + 1 FOR ${READ_SLICE_BYTES}) AS data
-  FROM file_chunks c CROSS JOIN LATERAL generate_series(0, (octet_length(c.data) - 1) / ${READ_SLICE_BYTES}) AS s(k)
+/**
+ * Slices per read: a download holds 256 KiB between two reads, not a whole chunk. What a download
+ * holds lives as long as the client takes to receive it; held long enough, V8 moves it to the old
+ * generation, where only a full collection frees it, once tens of MiB have piled up.
+ */
+const READ_PART_SLICES = 8;
+/** A part of a chunk (slices from $3 on, in order), and the chunk's size: PostgreSQL serves each slice from the TOAST chunks of its range (the column is stored uncompressed). */
+const READ_PART = statement(`
+  SELECT substring(c.data FROM s.k * ${READ_SLICE_BYTES} + 1 FOR ${READ_SLICE_BYTES}) AS data, octet_length(c.data) AS "chunkBytes"
+  FROM file_chunks c
+    CROSS JOIN LATERAL generate_series($3::int, least($3::int + ${READ_PART_SLICES - 1}, (octet_length(c.data) - 1) / ${READ_SLICE_BYTES})) AS s(k)
   WHERE c.file_id = $1 AND c.n = $2
   ORDER BY s.k`);
 
-/** A chunk from the rows of READ_CHUNK, or undefined past the file's last. */
-export function chunkOf(slices: { data: Buffer }[]): Buffer | undefined {
+/** Where a read starts: chunk `n`, from byte `offset` (a whole number of slices). */
+export interface PartPosition {
+  n: number;
+  offset: number;
+}
+
+export interface ChunkPart {
+  data: Buffer;
+  /** The size of the whole chunk the part is of. */
+  chunkBytes: number;
+}
+
+/** The parameters of READ_PART for a position. */
+export const partParams = (fileId: string, at: PartPosition): [string, number, number] => [fileId, at.n, at.offset / READ_SLICE_BYTES];
+
+/** A part from the rows of READ_PART, or undefined when the chunk has nothing there (past the file's last). */
+export function partOf(slices: { data: Buffer; chunkBytes: number }[]): ChunkPart | undefined {
   if (slices.length === 0) return undefined;
-  return slices.length === 1 ? slices[0].data : Buffer.concat(slices.map((slice) => slice.data));
+  const data = slices.length === 1 ? slices[0].data : Buffer.concat(slices.map((slice) => slice.data));
+  return { data, chunkBytes: slices[0].chunkBytes };
+}
+
+/** Where the read after `part`, read at `at`, starts: further into the chunk, or at the next one. */
+export function nextPart(at: PartPosition, part: ChunkPart): PartPosition {
+  const end = at.offset + part.data.length;
+  return end < part.chunkBytes ? { n: at.n, offset: end } : { n: at.n + 1, offset: 0 };
 }
 
 /** The statements of an upload and a download, for the benchmark's floor to run as they are. */
-export const FILE_TRANSFER_STATEMENTS = { insert: INSERT, complete: COMPLETE, find: FIND, insertChunk: INSERT_CHUNK, readChunk: READ_CHUNK };
+export const FILE_TRANSFER_STATEMENTS = { insert: INSERT, complete: COMPLETE, find: FIND, insertChunk: INSERT_CHUNK, readPart: READ_PART };
 
 /** The tenant's live files in their order from an order key: the export's walk on (tenant_id, seq). */
 const EXPORT_FROM = statement(`
@@ -154,10 +183,10 @@ export class FilesRepository {
     await this.sql.rows(INSERT_CHUNK, [fileId, n, data], tx);
   }
 
-  /** Chunk `n` of a file, or undefined past its last. */
-  async readChunk(fileId: string, n: number): Promise<Buffer | undefined> {
+  /** A part of a file's chunk, or undefined past its last. */
+  async readPart(fileId: string, at: PartPosition): Promise<ChunkPart | undefined> {
     // Text format (hex, parsed into a Buffer by pg): pg's per-query binary results decode every value as UTF-8.
-    return chunkOf(await this.sql.rows<{ data: Buffer }>(READ_CHUNK, [fileId, n]));
+    return partOf(await this.sql.rows<{ data: Buffer; chunkBytes: number }>(READ_PART, partParams(fileId, at)));
   }
 
   /** A page of `limit` files (`limit + 1` are fetched: the extra one only says that more lie beyond), the cursor resolved in the same statement. */

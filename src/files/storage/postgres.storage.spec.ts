@@ -1,15 +1,19 @@
 import type { Readable } from 'node:stream';
-import type { FilesRepository } from '../files.repository';
+import type { ChunkPart, FilesRepository, PartPosition } from '../files.repository';
 import { CHUNK_BYTES, PostgresFileStorage } from './postgres.storage';
 
-/** A repository whose chunk reads wait until the test answers them, in the order they were asked for. */
+/** A repository whose part reads wait until the test answers them, in the order they were asked for. */
 function chunkSource() {
-  const asked: { n: number; answer: (data: Buffer | undefined) => void; fail: (error: Error) => void }[] = [];
+  const asked: { at: PartPosition; answer: (part: ChunkPart | undefined) => void; fail: (error: Error) => void }[] = [];
   const files = {
-    readChunk: (_fileId: string, n: number) => new Promise<Buffer | undefined>((answer, fail) => asked.push({ n, answer, fail })),
+    readPart: (_fileId: string, at: PartPosition) => new Promise<ChunkPart | undefined>((answer, fail) => asked.push({ at, answer, fail })),
   } as unknown as FilesRepository;
   return { storage: new PostgresFileStorage(files), asked };
 }
+
+/** A part of `size` bytes of `fill`, of a chunk of `chunkBytes`. */
+const part = (size: number, fill: number, chunkBytes = CHUNK_BYTES): ChunkPart => ({ data: Buffer.alloc(size, fill), chunkBytes });
+const HALF = CHUNK_BYTES / 2;
 
 /** Lets the stream and the generator behind it run until they wait again. */
 const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -24,29 +28,32 @@ function collect(stream: Readable): Promise<Buffer> {
 }
 
 describe('PostgresFileStorage.read', () => {
-  it('reads the next chunk while the last is consumed, and nothing past the file size', async () => {
+  it('reads the next part while the last is consumed, on into the next chunk, and nothing past the file size', async () => {
     const { storage, asked } = chunkSource();
-    const bytes = 2 * CHUNK_BYTES + 10;
+    const bytes = CHUNK_BYTES + 10;
     const stream = storage.read('file-a', bytes);
-    const askedAtEachChunk: number[] = [];
-    stream.on('data', () => askedAtEachChunk.push(asked.length));
+    const askedAtEachPart: number[] = [];
+    stream.on('data', () => askedAtEachPart.push(asked.length));
     const body = collect(stream);
     await settle();
-    expect(asked.map((a) => a.n)).toEqual([0]);
-    asked[0].answer(Buffer.alloc(CHUNK_BYTES, 1));
+    expect(asked.map((a) => a.at)).toEqual([{ n: 0, offset: 0 }]);
+    asked[0].answer(part(HALF, 1));
     await settle();
-    expect(asked.map((a) => a.n)).toEqual([0, 1]);
-    asked[1].answer(Buffer.alloc(CHUNK_BYTES, 2));
+    expect(asked.map((a) => a.at)).toEqual([
+      { n: 0, offset: 0 },
+      { n: 0, offset: HALF },
+    ]);
+    asked[1].answer(part(HALF, 2));
     await settle();
-    expect(asked.map((a) => a.n)).toEqual([0, 1, 2]);
-    asked[2].answer(Buffer.alloc(10, 3));
+    expect(asked[2].at).toEqual({ n: 1, offset: 0 });
+    asked[2].answer(part(10, 3, 10));
     const content = await body;
     expect(content.length).toBe(bytes);
-    expect([content[0], content[CHUNK_BYTES], content[bytes - 1]]).toEqual([1, 2, 3]);
+    expect([content[0], content[HALF], content[bytes - 1]]).toEqual([1, 2, 3]);
     await settle();
     expect(asked).toHaveLength(3);
-    // Each chunk but the last reached the reader with the next one already asked for.
-    expect(askedAtEachChunk).toEqual([2, 3, 3]);
+    // Each part but the last reached the reader with the next one already asked for.
+    expect(askedAtEachPart).toEqual([2, 3, 3]);
   });
 
   it('reads nothing for an empty file', async () => {
@@ -59,13 +66,23 @@ describe('PostgresFileStorage.read', () => {
     const { storage, asked } = chunkSource();
     const body = collect(storage.read('file-a', CHUNK_BYTES + 1));
     await settle();
-    asked[0].answer(Buffer.alloc(CHUNK_BYTES));
+    asked[0].answer(part(CHUNK_BYTES, 0));
     await settle();
     asked[1].answer(undefined);
     await expect(body).rejects.toThrow('chunk 1 is missing, 1 bytes short');
   });
 
-  it('fails the stream with the error of a chunk read ahead, once it is reached', async () => {
+  it('fails the stream when the rest of a chunk is missing', async () => {
+    const { storage, asked } = chunkSource();
+    const body = collect(storage.read('file-a', CHUNK_BYTES));
+    await settle();
+    asked[0].answer(part(HALF, 0));
+    await settle();
+    asked[1].answer(undefined);
+    await expect(body).rejects.toThrow(`chunk 0 is missing from byte ${HALF}, ${HALF} bytes short`);
+  });
+
+  it('fails the stream with the error of a part read ahead, once it is reached', async () => {
     const { storage, asked } = chunkSource();
     const stream = storage.read('file-a', 2 * CHUNK_BYTES);
     const parts: Buffer[] = [];
@@ -75,9 +92,9 @@ describe('PostgresFileStorage.read', () => {
     });
     const failed = new Promise<Error>((resolve) => stream.on('error', resolve));
     await settle();
-    asked[0].answer(Buffer.alloc(CHUNK_BYTES));
+    asked[0].answer(part(CHUNK_BYTES, 0));
     await settle();
-    // Paused after the first chunk: the chunk read ahead fails while nobody waits on it.
+    // Paused after the first part: the part read ahead fails while nobody waits on it.
     asked[1].fail(new Error('connection lost'));
     await settle();
     stream.resume();
@@ -85,7 +102,7 @@ describe('PostgresFileStorage.read', () => {
     expect(parts).toHaveLength(1);
   });
 
-  it('lets a chunk read ahead fail after the stream was destroyed, without an unhandled rejection', async () => {
+  it('lets a part read ahead fail after the stream was destroyed, without an unhandled rejection', async () => {
     const { storage, asked } = chunkSource();
     const unhandled: unknown[] = [];
     const onUnhandled = (reason: unknown) => unhandled.push(reason);
@@ -95,7 +112,7 @@ describe('PostgresFileStorage.read', () => {
       stream.once('data', () => stream.destroy());
       const closed = new Promise((resolve) => stream.on('close', resolve));
       await settle();
-      asked[0].answer(Buffer.alloc(CHUNK_BYTES));
+      asked[0].answer(part(CHUNK_BYTES, 0));
       await closed;
       asked[1].fail(new Error('connection lost'));
       await settle();

@@ -1,11 +1,11 @@
 import { Readable } from 'node:stream';
 import type { Queryable } from '../../database/sql';
-import { FilesRepository } from '../files.repository';
+import { FilesRepository, nextPart, type PartPosition } from '../files.repository';
 import type { FileStorage } from './file-storage';
 
 /**
- * One chunk per row: 1 MiB keeps a row's round trip well above the per-statement cost and the
- * memory of a transfer at a few chunks, whatever the file's size.
+ * One chunk per row: 1 MiB keeps an upload's round trips well above the per-statement cost and the
+ * memory of a transfer at a few chunks, whatever the file's size (a download reads a chunk in parts).
  */
 export const CHUNK_BYTES = 1024 * 1024;
 
@@ -38,29 +38,32 @@ export class PostgresFileStorage implements FileStorage {
   }
 
   /**
-   * The file's chunks in order until its `bytes` are out (no statement past the last chunk), the next
-   * chunk read while the last one is being written out.
+   * The file's chunks in order, a part at a time, until its `bytes` are out (no statement past the
+   * last part), the next part read while the last one is being written out.
    */
   read(fileId: string, bytes: number): Readable {
     const files = this.files;
-    const readChunk = (n: number) => {
-      const data = files.readChunk(fileId, n);
+    const readPart = (at: PartPosition) => {
+      const part = files.readPart(fileId, at);
       // Settled while the stream waits, or after it was destroyed: its failure is seen when it is awaited.
-      data.catch(() => undefined);
-      return data;
+      part.catch(() => undefined);
+      return part;
     };
-    async function* chunks(): AsyncGenerator<Buffer> {
+    async function* parts(): AsyncGenerator<Buffer> {
       let sent = 0;
-      let next = bytes > 0 ? readChunk(0) : undefined;
-      for (let n = 1; next; n++) {
-        const data = await next;
-        if (data === undefined) throw new Error(`File ${fileId}: chunk ${n - 1} is missing, ${bytes - sent} bytes short`);
-        sent += data.length;
-        next = sent < bytes ? readChunk(n) : undefined;
-        yield data;
+      let at: PartPosition = { n: 0, offset: 0 };
+      let next = bytes > 0 ? readPart(at) : undefined;
+      while (next) {
+        const part = await next;
+        if (part === undefined)
+          throw new Error(`File ${fileId}: chunk ${at.n} is missing${at.offset > 0 ? ` from byte ${at.offset}` : ''}, ${bytes - sent} bytes short`);
+        sent += part.data.length;
+        at = nextPart(at, part);
+        next = sent < bytes ? readPart(at) : undefined;
+        yield part.data;
       }
     }
-    return Readable.from(chunks(), { objectMode: false, highWaterMark: 1 });
+    return Readable.from(parts(), { objectMode: false, highWaterMark: 1 });
   }
 
   /** The transaction's rollback took the chunks with it. */
