@@ -1,4 +1,4 @@
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import type { ChunkPart, FilesRepository, PartPosition } from '../files.repository';
 import { CHUNK_BYTES, PostgresFileStorage } from './postgres.storage';
 
@@ -121,5 +121,40 @@ describe('PostgresFileStorage.read', () => {
     } finally {
       process.off('unhandledRejection', onUnhandled);
     }
+  });
+});
+
+describe('PostgresFileStorage.write', () => {
+  /** A repository that keeps each inserted chunk's buffer, and a copy of its bytes as they were at the insert. */
+  function chunkSink() {
+    const inserted: { fileId: string; n: number; buffer: Buffer; bytes: Buffer }[] = [];
+    const files = {
+      insertChunk: async (fileId: string, n: number, data: Buffer) => {
+        inserted.push({ fileId, n, buffer: data, bytes: Buffer.from(data) });
+        await settle();
+      },
+    } as unknown as FilesRepository;
+    return { storage: new PostgresFileStorage(files), inserted };
+  }
+  const tx = {} as never;
+
+  it('fills chunks of CHUNK_BYTES, and the next uploads reuse a finished upload’s buffer, one each at a time', async () => {
+    const { storage, inserted } = chunkSink();
+    const first = Buffer.alloc(CHUNK_BYTES + 5, 1);
+    expect(await storage.write('file-a', Readable.from([first.subarray(0, 100), first.subarray(100)]), tx)).toBe(first.length);
+    expect(inserted.map(({ n, bytes }) => [n, bytes.length, bytes[0]])).toEqual([
+      [0, CHUNK_BYTES, 1],
+      [1, 5, 1],
+    ]);
+    const buffer = inserted[0].buffer;
+    const [b, c] = await Promise.all([
+      storage.write('file-b', Readable.from([Buffer.alloc(10, 2)]), tx),
+      storage.write('file-c', Readable.from([Buffer.alloc(20, 3)]), tx),
+    ]);
+    expect([b, c]).toEqual([10, 20]);
+    const [forB, forC] = ['file-b', 'file-c'].map((id) => inserted.find(({ fileId }) => fileId === id)!);
+    expect([forB.bytes.equals(Buffer.alloc(10, 2)), forC.bytes.equals(Buffer.alloc(20, 3))]).toEqual([true, true]);
+    expect(forB.buffer.buffer === buffer.buffer || forC.buffer.buffer === buffer.buffer).toBe(true);
+    expect(forB.buffer.buffer).not.toBe(forC.buffer.buffer);
   });
 });
