@@ -19,7 +19,7 @@ import { floorPool, HttpError, portOr, send, serve, tenantOf } from './floor-set
 import type { PoolClient } from 'pg';
 import { contentDisposition, presentFile } from '../../src/files/file.presenter';
 import { FILE_TRANSFER_STATEMENTS, nextPart, partOf, partParams, type PartPosition, type SliceRow } from '../../src/files/files.repository';
-import { CHUNK_BYTES } from '../../src/files/storage/postgres.storage';
+import { chunksOf, CHUNK_BYTES } from '../../src/files/storage/postgres.storage';
 
 const PORT = portOr(8091);
 const pool = floorPool('bench-floor-files');
@@ -55,30 +55,15 @@ const MAX_BYTES = 512 * 1024 * 1024;
 
 /** Chunks of CHUNK_BYTES into file_chunks, one INSERT in flight while the next chunk fills. */
 async function storeChunks(client: PoolClient, id: string, data: AsyncIterable<Buffer>): Promise<number> {
-  let chunk = Buffer.allocUnsafe(CHUNK_BYTES);
-  let filled = 0;
   let n = 0;
   let total = 0;
   let inFlight: Promise<unknown> | undefined;
-  const flush = async (buffer: Buffer) => {
+  // A new buffer for each chunk: the one before may still wait to be sent.
+  for await (const chunk of chunksOf(data, () => Buffer.allocUnsafe(CHUNK_BYTES))) {
+    total += chunk.length;
     if (inFlight) await inFlight;
-    inFlight = client.query(named('insertChunk', [id, n++, buffer]));
-  };
-  for await (const piece of data) {
-    total += piece.length;
-    let offset = 0;
-    while (offset < piece.length) {
-      const copied = piece.copy(chunk, filled, offset);
-      filled += copied;
-      offset += copied;
-      if (filled === CHUNK_BYTES) {
-        await flush(chunk);
-        chunk = Buffer.allocUnsafe(CHUNK_BYTES);
-        filled = 0;
-      }
-    }
+    inFlight = client.query(named('insertChunk', [id, n++, chunk]));
   }
-  if (filled > 0) await flush(chunk.subarray(0, filled));
   if (inFlight) await inFlight;
   return total;
 }

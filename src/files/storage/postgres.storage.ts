@@ -10,6 +10,29 @@ import type { FileStorage } from './file-storage';
 export const CHUNK_BYTES = 1024 * 1024;
 
 /**
+ * The bytes of `source` in chunks of CHUNK_BYTES (the last one shorter), each filled into the buffer
+ * `bufferFor()` gives (CHUNK_BYTES long), once the chunk before it has been taken.
+ */
+export async function* chunksOf(source: AsyncIterable<Buffer>, bufferFor: () => Buffer): AsyncGenerator<Buffer> {
+  let chunk = bufferFor();
+  let filled = 0;
+  for await (const piece of source) {
+    let offset = 0;
+    while (offset < piece.length) {
+      const copied = piece.copy(chunk, filled, offset);
+      filled += copied;
+      offset += copied;
+      if (filled === CHUNK_BYTES) {
+        yield chunk;
+        chunk = bufferFor();
+        filled = 0;
+      }
+    }
+  }
+  if (filled > 0) yield chunk.subarray(0, filled);
+}
+
+/**
  * The chunk buffers of finished uploads, for the next ones. An upload fills its buffer for as long as
  * its client takes to send a chunk, long enough for V8 to move it to the old generation: dropped after
  * each upload, they piled up there until a full collection.
@@ -23,25 +46,14 @@ export class PostgresFileStorage implements FileStorage {
 
   async write(fileId: string, source: Readable, tx: Queryable): Promise<number> {
     const chunk = spareChunks.pop() ?? Buffer.allocUnsafe(CHUNK_BYTES);
-    let filled = 0;
     let n = 0;
     let total = 0;
     try {
-      for await (const piece of source as AsyncIterable<Buffer>) {
-        total += piece.length;
-        let offset = 0;
-        while (offset < piece.length) {
-          const copied = piece.copy(chunk, filled, offset);
-          filled += copied;
-          offset += copied;
-          if (filled === CHUNK_BYTES) {
-            await this.files.insertChunk(fileId, n++, chunk, tx);
-            // pg copies a statement's parameters into its message as it sends it: the buffer can be reused.
-            filled = 0;
-          }
-        }
+      // pg copies a statement's parameters into its message as it sends it: once answered, the buffer can be refilled.
+      for await (const data of chunksOf(source as AsyncIterable<Buffer>, () => chunk)) {
+        total += data.length;
+        await this.files.insertChunk(fileId, n++, data, tx);
       }
-      if (filled > 0) await this.files.insertChunk(fileId, n, chunk.subarray(0, filled), tx);
       return total;
     } finally {
       // No statement holds it any more (each was awaited).
