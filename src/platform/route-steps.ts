@@ -90,6 +90,10 @@ function routeHandler(internals: RouterInternals, nest: RouteHandler, args: Crea
     }
   };
 
+  /** The parameters resolved by Nest, then the handler and the response. */
+  const throughNest = (values: unknown[], callArgs: unknown[], req: unknown, res: unknown): Promise<void> =>
+    resolve(values, callArgs, req).then(() => respond(callback.apply(instance, callArgs), req, res));
+
   const afterGuards = (req: unknown, res: unknown, next: unknown): Promise<void> | void => {
     internals.responseController.setStatus(res, httpStatusCode);
     if (hasCustomHeaders) internals.responseController.setHeaders(res, responseHeaders);
@@ -103,11 +107,11 @@ function routeHandler(internals: RouterInternals, nest: RouteHandler, args: Crea
         try {
           value = step.pipes[stage].transform(callArgs[step.index], step.metadata);
         } catch {
-          return resolve(values, callArgs, req).then(() => respond(callback.apply(instance, callArgs), req, res));
+          return throughNest(values, callArgs, req, res);
         }
         if (isThenable(value)) {
           settleQuietly(value);
-          return resolve(values, callArgs, req).then(() => respond(callback.apply(instance, callArgs), req, res));
+          return throughNest(values, callArgs, req, res);
         }
         callArgs[step.index] = value;
       }
