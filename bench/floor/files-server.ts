@@ -18,8 +18,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { floorPool, HttpError, portOr, send, serve, tenantOf } from './floor-setup';
 import type { PoolClient } from 'pg';
 import { contentDisposition, presentFile } from '../../src/files/file.presenter';
-import { FILE_TRANSFER_STATEMENTS, nextPart, partOf, partParams, type PartPosition, type SliceRow } from '../../src/files/files.repository';
-import { chunksOf, CHUNK_BYTES } from '../../src/files/storage/postgres.storage';
+import { FILE_TRANSFER_STATEMENTS, partOf, partParams, type PartPosition, type SliceRow } from '../../src/files/files.repository';
+import { chunksOf, CHUNK_BYTES, partsInOrder } from '../../src/files/storage/postgres.storage';
 
 const PORT = portOr(8091);
 const pool = floorPool('bench-floor-files');
@@ -133,22 +133,12 @@ async function upload(req: IncomingMessage, tenant: string): Promise<unknown> {
 async function download(res: ServerResponse, tenant: string, id: string): Promise<void> {
   const file = (await pool.query<FileRow>(named('find', [id, tenant]))).rows[0];
   if (!file) throw new HttpError(404, `No such File object: ${id}`, 'id', null);
-  const read = (at: PartPosition) => pool.query<SliceRow>(named('readPart', partParams(id, at))).then((result) => partOf(result.rows));
   res.writeHead(200, { 'Content-Type': file.contentType, 'Content-Length': file.bytes, 'Content-Disposition': contentDisposition(file.filename) });
-  let sent = 0;
-  let at: PartPosition = { n: 0, offset: 0 };
-  let next = file.bytes > 0 ? read(at) : undefined;
-  while (next) {
-    const part = await next;
-    if (part === undefined) throw new Error(`chunk ${at.n} of ${id} is missing`);
-    sent += part.data.length;
-    at = nextPart(at, part);
-    next = sent < file.bytes ? read(at) : undefined;
-    if (!res.write(part.data)) await new Promise<void>((resolveDrain) => res.once('drain', resolveDrain));
-    if (res.destroyed) {
-      await next?.catch(() => undefined);
-      return;
-    }
+  const read = (at: PartPosition) => pool.query<SliceRow>(named('readPart', partParams(id, at))).then((result) => partOf(result.rows));
+  for await (const data of partsInOrder(id, file.bytes, read)) {
+    if (!res.write(data)) await new Promise<void>((resolveDrain) => res.once('drain', resolveDrain));
+    // Leaving the loop ends the parts: the one read ahead settles quietly.
+    if (res.destroyed) return;
   }
   res.end();
 }

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import type { Queryable } from '../../database/sql';
-import { FilesRepository, nextPart, type PartPosition } from '../files.repository';
+import { FilesRepository, nextPart, type ChunkPart, type PartPosition } from '../files.repository';
 import type { FileStorage } from './file-storage';
 
 /**
@@ -33,6 +33,31 @@ export async function* chunksOf(source: AsyncIterable<Buffer>, bufferFor: () => 
 }
 
 /**
+ * A file's bytes in order, a part at a time from `read`, until its `bytes` are out (no read past the
+ * last part), the next part read while the last one is consumed. A part read ahead settles quietly
+ * when nobody waits for it any more (the consumer stopped, or failed); one that is awaited throws.
+ */
+export async function* partsInOrder(fileId: string, bytes: number, read: (at: PartPosition) => Promise<ChunkPart | undefined>): AsyncGenerator<Buffer> {
+  const readAhead = (at: PartPosition) => {
+    const part = read(at);
+    part.catch(() => undefined);
+    return part;
+  };
+  let sent = 0;
+  let at: PartPosition = { n: 0, offset: 0 };
+  let next = bytes > 0 ? readAhead(at) : undefined;
+  while (next) {
+    const part = await next;
+    if (part === undefined)
+      throw new Error(`File ${fileId}: chunk ${at.n} is missing${at.offset > 0 ? ` from byte ${at.offset}` : ''}, ${bytes - sent} bytes short`);
+    sent += part.data.length;
+    at = nextPart(at, part);
+    next = sent < bytes ? readAhead(at) : undefined;
+    yield part.data;
+  }
+}
+
+/**
  * The chunk buffers of finished uploads, for the next ones. An upload fills its buffer for as long as
  * its client takes to send a chunk, long enough for V8 to move it to the old generation: dropped after
  * each upload, they piled up there until a full collection.
@@ -61,33 +86,12 @@ export class PostgresFileStorage implements FileStorage {
     }
   }
 
-  /**
-   * The file's chunks in order, a part at a time, until its `bytes` are out (no statement past the
-   * last part), the next part read while the last one is being written out.
-   */
+  /** The file's bytes, a part at a time (`partsInOrder`). */
   read(fileId: string, bytes: number): Readable {
-    const files = this.files;
-    const readPart = (at: PartPosition) => {
-      const part = files.readPart(fileId, at);
-      // Settled while the stream waits, or after it was destroyed: its failure is seen when it is awaited.
-      part.catch(() => undefined);
-      return part;
-    };
-    async function* parts(): AsyncGenerator<Buffer> {
-      let sent = 0;
-      let at: PartPosition = { n: 0, offset: 0 };
-      let next = bytes > 0 ? readPart(at) : undefined;
-      while (next) {
-        const part = await next;
-        if (part === undefined)
-          throw new Error(`File ${fileId}: chunk ${at.n} is missing${at.offset > 0 ? ` from byte ${at.offset}` : ''}, ${bytes - sent} bytes short`);
-        sent += part.data.length;
-        at = nextPart(at, part);
-        next = sent < bytes ? readPart(at) : undefined;
-        yield part.data;
-      }
-    }
-    return Readable.from(parts(), { objectMode: false, highWaterMark: 1 });
+    return Readable.from(
+      partsInOrder(fileId, bytes, (at) => this.files.readPart(fileId, at)),
+      { objectMode: false, highWaterMark: 1 },
+    );
   }
 
   /** The transaction's rollback took the chunks with it. */
