@@ -25,7 +25,7 @@ const flush = () => new Promise((resolve) => setImmediate(resolve));
 describe('RequestLogger', () => {
   it('makes no child and writes nothing for lines below the level', async () => {
     const { logger, lines, children } = capture('warn');
-    const log = RequestLogger.of(logger, { request_id: 'req_1' });
+    const log = new RequestLogger(logger, { request_id: 'req_1' });
     log.info({ status: 200 }, 'request');
     log.debug('detail');
     await flush();
@@ -37,7 +37,7 @@ describe('RequestLogger', () => {
 
   it('writes a line at the level with the request bindings, through one child', async () => {
     const { logger, lines, children } = capture('info');
-    const log = RequestLogger.of(logger, { request_id: 'req_2' });
+    const log = new RequestLogger(logger, { request_id: 'req_2' });
     log.info({ status: 200 }, 'request');
     log.error({ status: 500 }, 'request failed');
     await flush();
@@ -50,10 +50,10 @@ describe('RequestLogger', () => {
 
   it('takes a level of its own at once, and children carry the bindings', async () => {
     const { logger, lines } = capture('info');
-    const quiet = RequestLogger.of(logger, { request_id: 'req_3' }, { level: 'error' });
+    const quiet = new RequestLogger(logger, { request_id: 'req_3' }, { level: 'error' });
     quiet.info('not written');
     quiet.child({ part: 'upload' }).error('written');
-    const loud = RequestLogger.of(logger, { request_id: 'req_4' });
+    const loud = new RequestLogger(logger, { request_id: 'req_4' });
     loud.level = 'debug';
     loud.debug('now written');
     await flush();

@@ -13,13 +13,9 @@ export class RequestLogger {
     private readonly parent: Logger,
     private readonly bindings: Bindings,
     private readonly options: ChildLoggerOptions = {},
-  ) {}
-
-  /** A level of its own (a route's) makes the child at once: the parent's levels no longer answer for it. */
-  static of(parent: Logger, bindings: Bindings, options: ChildLoggerOptions = {}): RequestLogger {
-    const logger = new RequestLogger(parent, bindings, options);
-    if (options.level && options.level !== parent.level) logger.child();
-    return logger;
+  ) {
+    // A level of its own (a route's) makes the child at once: the parent's levels no longer answer for it.
+    if (options.level && options.level !== parent.level) this.made = parent.child(bindings, options);
   }
 
   private get logger(): Logger {
@@ -70,7 +66,7 @@ export class RequestLogger {
   }
 
   /** A child of the request's logger (made now). */
-  child(bindings: Bindings = {}, options?: ChildLoggerOptions): Logger {
-    return Object.keys(bindings).length === 0 && options === undefined ? this.logger : this.logger.child(bindings, options);
+  child(bindings: Bindings, options?: ChildLoggerOptions): Logger {
+    return this.logger.child(bindings, options);
   }
 }

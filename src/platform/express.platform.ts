@@ -186,7 +186,7 @@ export function expressPlatform(settings: PlatformSettings): HttpPlatform {
         const started = performance.now();
         const request = req as ExpressApiRequest;
         request.id = requestIdOf(request);
-        request.log = RequestLogger.of(logger, { request_id: request.id });
+        request.log = new RequestLogger(logger, { request_id: request.id });
         const headers = securityHeadersFor(request.url);
         for (const name in headers) response.setHeader(name, headers[name]);
         response.setHeader('x-request-id', request.id);

@@ -66,7 +66,7 @@ export function fastifyPlatform(settings: PlatformSettings): HttpPlatform {
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'request_id' }),
     genReqId: requestIdOf,
     childLoggerFactory: (logger: FastifyBaseLogger, bindings: Bindings, options: ChildLoggerOptions) =>
-      RequestLogger.of(logger as Logger, bindings, options) as unknown as FastifyBaseLogger,
+      new RequestLogger(logger as Logger, bindings, options) as unknown as FastifyBaseLogger,
     bodyLimit: settings.bodyLimitBytes,
     // In-flight and kept-alive requests are finished during shutdown, not refused with 503.
     return503OnClosing: false,
