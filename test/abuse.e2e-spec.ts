@@ -80,6 +80,23 @@ describe('Abuse: no key no work, timeouts that free sockets', () => {
     upload.socket.destroy();
   });
 
+  it('a key header sent twice in any letter case is a 400; one of each kind is not', async () => {
+    const answer = async (headers: string) => {
+      const upload = partialUpload(port, `GET /openai/threads/thread_x?api-version=2024-05-01-preview HTTP/1.1\r\nHost: 127.0.0.1\r\n${headers}\r\n`);
+      await waitFor('the answer', () => upload.received().includes('}}'), { timeoutMs: 10_000 });
+      upload.socket.destroy();
+      return { status: upload.status(), text: upload.received() };
+    };
+    const twice = await answer(`authorization: Bearer ${KEY_A}\r\nAUTHORIZATION: Bearer ${KEY_A}\r\n`);
+    expect(twice.status).toBe(400);
+    expect(twice.text).toMatch(/more than one 'authorization' header/);
+    const keys = await answer(`Api-Key: ${KEY_A}\r\napi-key: ${KEY_A}\r\n`);
+    expect(keys.status).toBe(400);
+    expect(keys.text).toMatch(/more than one 'api-key' header/);
+    const one = await answer(`Authorization: Bearer ${KEY_A}\r\nApi-Key: ${KEY_A}\r\nX-Api-Key: ${KEY_A}\r\nX-Api-Key: ${KEY_A}\r\n`);
+    expect(one.status).toBe(404);
+  });
+
   it('GET /metrics needs METRICS_TOKEN when it is set', async () => {
     const refused = await request(t.url as string)
       .get('/metrics')
