@@ -67,33 +67,29 @@ describe('Abuse: no key no work, timeouts that free sockets', () => {
     expect(upload.status()).toBe(408);
   });
 
-  it('two Authorization headers are a 400, not "the first wins"', async () => {
-    const upload = partialUpload(
-      port,
-      'GET /v1/threads/thread_x HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ' +
-        KEY_A +
-        '\r\nAuthorization: Bearer sk-other-0123456789abcdefghij\r\n\r\n',
-    );
+  /** A GET of `path` written by hand with `headers` (each line ending in CRLF), answered in the error envelope. */
+  const answerRaw = async (path: string, headers: string) => {
+    const upload = partialUpload(port, `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\n${headers}\r\n`);
     await waitFor('the answer', () => upload.received().includes('}}'), { timeoutMs: 10_000 });
-    expect(upload.status()).toBe(400);
-    expect(upload.received()).toMatch(/more than one 'authorization' header/);
     upload.socket.destroy();
+    return { status: upload.status(), text: upload.received() };
+  };
+
+  it('two Authorization headers are a 400, not "the first wins"', async () => {
+    const twice = await answerRaw('/v1/threads/thread_x', `Authorization: Bearer ${KEY_A}\r\nAuthorization: Bearer sk-other-0123456789abcdefghij\r\n`);
+    expect(twice.status).toBe(400);
+    expect(twice.text).toMatch(/more than one 'authorization' header/);
   });
 
   it('a key header sent twice in any letter case is a 400; one of each kind is not', async () => {
-    const answer = async (headers: string) => {
-      const upload = partialUpload(port, `GET /openai/threads/thread_x?api-version=2024-05-01-preview HTTP/1.1\r\nHost: 127.0.0.1\r\n${headers}\r\n`);
-      await waitFor('the answer', () => upload.received().includes('}}'), { timeoutMs: 10_000 });
-      upload.socket.destroy();
-      return { status: upload.status(), text: upload.received() };
-    };
-    const twice = await answer(`authorization: Bearer ${KEY_A}\r\nAUTHORIZATION: Bearer ${KEY_A}\r\n`);
+    const azure = '/openai/threads/thread_x?api-version=2024-05-01-preview';
+    const twice = await answerRaw(azure, `authorization: Bearer ${KEY_A}\r\nAUTHORIZATION: Bearer ${KEY_A}\r\n`);
     expect(twice.status).toBe(400);
     expect(twice.text).toMatch(/more than one 'authorization' header/);
-    const keys = await answer(`Api-Key: ${KEY_A}\r\napi-key: ${KEY_A}\r\n`);
+    const keys = await answerRaw(azure, `Api-Key: ${KEY_A}\r\napi-key: ${KEY_A}\r\n`);
     expect(keys.status).toBe(400);
     expect(keys.text).toMatch(/more than one 'api-key' header/);
-    const one = await answer(`Authorization: Bearer ${KEY_A}\r\nApi-Key: ${KEY_A}\r\nX-Api-Key: ${KEY_A}\r\nX-Api-Key: ${KEY_A}\r\n`);
+    const one = await answerRaw(azure, `Authorization: Bearer ${KEY_A}\r\nApi-Key: ${KEY_A}\r\nX-Api-Key: ${KEY_A}\r\nX-Api-Key: ${KEY_A}\r\n`);
     expect(one.status).toBe(404);
   });
 
