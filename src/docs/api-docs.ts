@@ -105,9 +105,10 @@ const ASSETS: Record<string, string> = {
 /**
  * `GET /openapi.json` (and `.yaml`), and the docs page at `/docs`: Swagger UI from the
  * swagger-ui-dist package, its two assets served as files (no static-file plugin needed).
+ * The document is built when first asked for, not kept by a service nobody reads it from.
  */
 export function setupApiDocs(app: INestApplication): void {
-  SwaggerModule.setup('docs', app, buildApiDocument(app), { jsonDocumentUrl: 'openapi.json', yamlDocumentUrl: 'openapi.yaml', ui: false });
+  SwaggerModule.setup('docs', app, () => buildApiDocument(app), { jsonDocumentUrl: 'openapi.json', yamlDocumentUrl: 'openapi.yaml', ui: false });
   const http = app.getHttpAdapter();
   const text = (type: string, body: string) => (_request: unknown, response: unknown) => {
     http.setHeader(response, 'content-type', type);
