@@ -877,7 +877,7 @@ async function main(): Promise<void> {
     scenario4vs3: scenario4vs3 ?? null,
     /** --search: the corpus, each search's figures, and the create throughput with and without the search index. */
     search: search ?? null,
-    /** --files: parity, 1 MB files at 8 connections and one large file, service and files floor. */
+    /** The transfers (unless --no-files): parity, 1 MB files at 8 connections and one large file, service and files floor. */
     files: files ?? null,
     /** --soak: the summary (the curve is in the -soak.json file beside this one). */
     soak: soak ? { ...soak, points: undefined, curve: soakFiles } : null,

@@ -24,7 +24,7 @@ export interface BenchOptions {
   searchThreads: number;
   /** Connections of the search measurements (the write cost uses --connections, as scenario 1). */
   searchConnections: number;
-  /** Also measure file uploads and downloads against the files floor (bench/lib/files-bench.ts). */
+  /** Measure file uploads and downloads against the files floor (bench/lib/files-bench.ts); on unless --no-files. */
   files: boolean;
   /** Megabytes (10^6 bytes) of the large file of --files. */
   filesBigMb: number;
@@ -54,9 +54,11 @@ export const USAGE = `Usage: npm run bench -- [options]
   --search-messages N   messages of the search corpus (default 1000000)
   --search-threads N    threads of the search corpus (default 10000)
   --search-connections N  connections of the search measurements (default 4)
-  --files               also measure uploads and downloads of 1 MB files (8 connections) and of one large file,
-                        beside the files floor (MB/s, CPU per MB, peak RSS)
-  --files-big-mb N      megabytes of the large file of --files (default 512)
+  --no-files            leave out the Files API's transfers, measured by default after the scenarios: uploads
+                        and downloads of 1 MB files (8 connections) and of one large file, beside the files
+                        floor (MB/s, CPU per MB, peak RSS)
+  --files               measure the transfers (the default; with "--scenarios none", the transfers alone)
+  --files-big-mb N      megabytes of the large file of the transfers (default 512)
   --soak MINUTES        also run a sustained mixed load (create, list, retrieve; --connections) for that long,
                         sampling RSS and req/s (a curve in bench/results/<timestamp>-soak.json and .svg)
   --scale-out-n LIST    run scenarios 1 and 3 on N service instances sharing the database, for each N of the
@@ -67,7 +69,8 @@ export const USAGE = `Usage: npm run bench -- [options]
 Scenarios: 1 create message (one thread), 2 create message (100 threads), 3 list limit=20 (1,000-message
 thread), 4 list limit=20 after a cursor deep in a 100,000-message thread, 5 retrieve message, 6 create thread,
 7 create conversation item (one user message), 8 list conversation items limit=20 (1,000-item conversation).
-With --search, --files, --soak or --scale-out-n, "--scenarios none" skips the scenarios.
+"--scenarios none" skips the scenarios: what runs then is the transfers (unless --no-files) and whatever
+--search, --soak or --scale-out-n ask for.
 `;
 
 export class UsageError extends Error {}
@@ -124,7 +127,7 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
     searchMessages: 1_000_000,
     searchThreads: 10_000,
     searchConnections: 4,
-    files: false,
+    files: true,
     filesBigMb: 512,
     soakMinutes: 0,
     scaleOutN: [],
@@ -184,6 +187,9 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
       case '--files':
         options.files = true;
         break;
+      case '--no-files':
+        options.files = false;
+        break;
       case '--files-big-mb':
         options.filesBigMb = Math.round(positiveNumber(flag, value(), 1, 536));
         break;
@@ -204,7 +210,7 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
   options.scaleOut = options.scaleOutN.length > 0;
   if (options.connections < Math.max(1, ...options.scaleOutN)) throw new UsageError('scale-out needs at least as many connections as instances');
   if (options.scenarios.length === 0 && !options.search && !options.files && options.soakMinutes === 0 && !options.scaleOut) {
-    throw new UsageError('--scenarios needs at least one scenario (or --search, --files, --soak, --scale-out-n)');
+    throw new UsageError('--scenarios none with --no-files leaves nothing to measure (add --search, --soak or --scale-out-n)');
   }
   if (options.searchThreads > options.searchMessages) throw new UsageError('--search-threads cannot exceed --search-messages');
   return options;

@@ -240,7 +240,7 @@ export function renderSearchTable(search: SearchResults): string {
   return lines.join('\n');
 }
 
-/** The --files summary: small files at 8 connections, then the large file, service beside the floor. */
+/** The transfers' summary: small files at 8 connections, then the large file, service beside the floor. */
 export function renderFilesTable(files: FilesResults): string {
   const header = ['files', 'target', 'MB/s', 'vs floor', 'req/s', 'p50 ms', 'p99 ms', 'CPU ms/MB', 'peak RSS MiB', 'idle RSS MiB', 'above idle MiB'];
   const right = [false, false, true, true, true, true, true, true, true, true, true];
