@@ -26,7 +26,7 @@ export interface BenchOptions {
   searchConnections: number;
   /** Measure file uploads and downloads against the files floor (bench/lib/files-bench.ts); on unless --no-files. */
   files: boolean;
-  /** Megabytes (10^6 bytes) of the large file of --files. */
+  /** Megabytes (10^6 bytes) of the large file of the transfers. */
   filesBigMb: number;
   /** Minutes of the sustained mixed load of --soak (0 = none). */
   soakMinutes: number;

@@ -15,16 +15,16 @@ export class RequestLogger {
     private readonly options: ChildLoggerOptions = {},
   ) {
     // A level of its own (a route's) makes the child at once: the parent's levels no longer answer for it.
-    if (options.level && options.level !== parent.level) this.made = parent.child(bindings, options);
+    if (options.level && options.level !== parent.level) this.logger();
   }
 
-  private get logger(): Logger {
+  private logger(): Logger {
     return (this.made ??= this.parent.child(this.bindings, this.options));
   }
 
   private write(level: Level, line: unknown[]): void {
     if (this.made === undefined && !this.parent.isLevelEnabled(level)) return;
-    (this.logger[level] as (...args: unknown[]) => void)(...line);
+    (this.logger()[level] as (...args: unknown[]) => void)(...line);
   }
 
   fatal(...line: unknown[]): void {
@@ -58,7 +58,7 @@ export class RequestLogger {
   }
 
   set level(level: string) {
-    this.logger.level = level;
+    this.logger().level = level;
   }
 
   isLevelEnabled(level: string): boolean {
@@ -67,6 +67,6 @@ export class RequestLogger {
 
   /** A child of the request's logger (made now). */
   child(bindings: Bindings, options?: ChildLoggerOptions): Logger {
-    return this.logger.child(bindings, options);
+    return this.logger().child(bindings, options);
   }
 }
