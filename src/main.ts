@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import './runtime/nest-logger-date-format';
 import { Logger } from '@nestjs/common';
 import { createApp } from './app.factory';
 import { DrainState } from './common/http/drain';
