@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createConnection } from 'node:net';
 import { AZURE_API_VERSIONS } from '../src/common/api-version/supported-versions';
 import { envelopeProblem, RawRequest, RawResponse, sendRaw } from './support/reliability/raw-http';
@@ -258,5 +259,27 @@ describe(`the same answers on Fastify and Express (this run: ${testPlatform()})`
     const [onFastify, onExpress] = [await send(fastify, request), await send(express, request)];
     expect(headersOf(onFastify)['access-control-allow-origin']).toBe('https://app.example');
     expect(headersOf(onExpress)).toEqual(headersOf(onFastify));
+  });
+
+  it("Express's server builds each request and response with Express's prototypes, before Express takes them", async () => {
+    const instance = express.app.getHttpAdapter().getInstance() as { request: object; response: object };
+    const server = express.app.getHttpServer() as Server;
+    const seen: { request: unknown; response: unknown; isMessage: boolean; isResponse: boolean }[] = [];
+    const look = (request: IncomingMessage, response: ServerResponse) =>
+      seen.push({
+        request: Object.getPrototypeOf(request),
+        response: Object.getPrototypeOf(response),
+        isMessage: request instanceof IncomingMessage,
+        isResponse: response instanceof ServerResponse,
+      });
+    server.prependListener('request', look);
+    try {
+      const answer = await send(express, { method: 'GET', path: `/v1/threads/${threadId}`, headers: bearer(KEY_A) });
+      expect(answer.status).toBe(200);
+      expect(JSON.parse(answer.text).id).toBe(threadId);
+    } finally {
+      server.removeListener('request', look);
+    }
+    expect(seen).toEqual([{ request: instance.request, response: instance.response, isMessage: true, isResponse: true }]);
   });
 });

@@ -1,6 +1,7 @@
-import type { INestApplication } from '@nestjs/common';
+import type { INestApplication, NestApplicationOptions } from '@nestjs/common';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import express, { type NextFunction, type Request, type Response } from 'express';
+import * as http from 'node:http';
 import { performance } from 'node:perf_hooks';
 import * as nodeUrl from 'node:url';
 import { pathOf, type ApiRequest } from '../common/api-version/api-request';
@@ -52,10 +53,42 @@ function translate(error: unknown): unknown {
   return error;
 }
 
-/** Nest's error middleware (which runs the app's exception filter) gets Express's errors already translated. */
+/**
+ * Node's request and response classes, with Express's prototypes (`app.request`, `app.response`) from
+ * the start. Express gives each request and response those prototypes by `Object.setPrototypeOf` as
+ * it takes them, and on V8 an object whose prototype changes after it was built keeps most of what a
+ * request allocates alive through young collections: under load, 87-99 % of what survived one was
+ * moved to the old generation (1-2 % built this way) and the RSS rose past 200 MiB (README,
+ * Performance). Built with them, Express's `setPrototypeOf` finds the prototype already in place.
+ */
+function messagesWithExpressPrototypes(instance: express.Express): Pick<http.ServerOptions, 'IncomingMessage' | 'ServerResponse'> {
+  function ExpressIncomingMessage(this: http.IncomingMessage, ...args: unknown[]): void {
+    Reflect.apply(http.IncomingMessage, this, args);
+  }
+  ExpressIncomingMessage.prototype = instance.request;
+  function ExpressServerResponse(this: http.ServerResponse, ...args: unknown[]): void {
+    Reflect.apply(http.ServerResponse, this, args);
+  }
+  ExpressServerResponse.prototype = instance.response;
+  return {
+    IncomingMessage: ExpressIncomingMessage as unknown as typeof http.IncomingMessage,
+    ServerResponse: ExpressServerResponse as unknown as typeof http.ServerResponse,
+  };
+}
+
+/**
+ * Nest's error middleware (which runs the app's exception filter) gets Express's errors already
+ * translated; the server builds requests and responses with Express's prototypes.
+ */
 class TranslatingExpressAdapter extends ExpressAdapter {
   override setErrorHandler(handler: ErrorMiddleware, prefix?: string): unknown {
     return super.setErrorHandler(((error, request, response, next) => handler(translate(error), request, response, next)) as ErrorMiddleware, prefix);
+  }
+
+  override initHttpServer(options: NestApplicationOptions): void {
+    if (options.httpsOptions !== undefined || options.forceCloseConnections) return super.initHttpServer(options);
+    const instance = this.getInstance<express.Express>();
+    this.httpServer = http.createServer(messagesWithExpressPrototypes(instance), instance);
   }
 }
 
