@@ -62,18 +62,19 @@ function translate(error: unknown): unknown {
  * Performance). Built with them, Express's `setPrototypeOf` finds the prototype already in place.
  */
 function messagesWithExpressPrototypes(instance: express.Express): Pick<http.ServerOptions, 'IncomingMessage' | 'ServerResponse'> {
-  function ExpressIncomingMessage(this: http.IncomingMessage, ...args: unknown[]): void {
-    Reflect.apply(http.IncomingMessage, this, args);
-  }
-  ExpressIncomingMessage.prototype = instance.request;
-  function ExpressServerResponse(this: http.ServerResponse, ...args: unknown[]): void {
-    Reflect.apply(http.ServerResponse, this, args);
-  }
-  ExpressServerResponse.prototype = instance.response;
   return {
-    IncomingMessage: ExpressIncomingMessage as unknown as typeof http.IncomingMessage,
-    ServerResponse: ExpressServerResponse as unknown as typeof http.ServerResponse,
+    IncomingMessage: withPrototype<typeof http.IncomingMessage>(http.IncomingMessage, instance.request),
+    ServerResponse: withPrototype<typeof http.ServerResponse>(http.ServerResponse, instance.response),
   };
+}
+
+/** A constructor that builds what `Base` builds, with `prototype` as the built object's prototype. */
+function withPrototype<T extends abstract new (...args: never[]) => object>(Base: T, prototype: object): T {
+  function Built(this: object, ...args: unknown[]): void {
+    Reflect.apply(Base as unknown as (...args: unknown[]) => void, this, args);
+  }
+  Built.prototype = prototype;
+  return Built as unknown as T;
 }
 
 /**
