@@ -1,7 +1,7 @@
 /**
- * The Files API's transfers (measured unless `--no-files`): uploads and downloads of 1 MB files at 8
- * connections (autocannon), then one large file (512 MB by default) streamed up and down by a small
- * node:http client, on the service and on the files floor (bench/floor/files-server.ts), which store the
+ * The Files API's transfers (measured unless `--no-files`): uploads (autocannon) and downloads (a small
+ * node:http client) of 1 MB files at 8 connections, then one large file (512 MB by default) streamed up
+ * and down by a node:http client, on the service and on the files floor (bench/floor/files-server.ts), which store the
  * same rows of the same database. Reported: MB/s (10^6 bytes per second of file content), the ratio to the
  * floor, CPU per MB and peak RSS; for the large file, RSS before the transfer (idle) and its peak during the
  * transfer, sampled every 100 ms from /proc/<pid>/status.
