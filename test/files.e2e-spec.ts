@@ -152,6 +152,16 @@ describe('Files API', () => {
         'file',
         /control characters/,
       ],
+      [
+        'a file part without a filename',
+        () =>
+          raw([
+            { name: 'purpose', data: 'assistants' },
+            { name: 'file', contentType: 'application/octet-stream', data: 'x' },
+          ]),
+        'file',
+        /the filename must be 1 to 255 characters/,
+      ],
       ['an unknown field', () => upload('x').field('colour', 'blue'), 'colour', /Unknown parameter: 'colour'/],
       [
         'a text field named file',

@@ -24,8 +24,9 @@ export interface UploadFields {
 const FIELDS = ['purpose', 'expires_after[anchor]', 'expires_after[seconds]'];
 export const MIME_TYPE = /^[A-Za-z0-9][\w.+-]{0,126}\/[A-Za-z0-9][\w.+-]{0,126}$/;
 
-export function filenameProblem(filename: string): Problem | undefined {
-  if (filename.length === 0 || filename.length > 255 || /[/\\\u0000-\u001f\u007f-\u009f]/.test(filename))
+/** A file part without a filename (busboy leaves it undefined) has none to store: refused like an empty one. */
+export function filenameProblem(filename: string | undefined): Problem | undefined {
+  if (filename === undefined || filename.length === 0 || filename.length > 255 || /[/\\\u0000-\u001f\u007f-\u009f]/.test(filename))
     return invalidValue('file', uploadWording.badFilename);
   return undefined;
 }
@@ -110,28 +111,45 @@ export function readUpload(
       if ((source as Readable & { complete?: boolean }).complete === false) aborted();
     });
 
-    parser.on('file', (name, data, info) => {
-      if (settled) return data.resume();
-      if (name !== 'file') return fail(ApiError.problem(unknownParameter(name)));
-      if (file) return fail(ApiError.problem(invalidValue('file', uploadWording.oneFile)));
-      const problem = filenameProblem(info.filename);
-      if (problem) return fail(ApiError.problem(problem));
-      file = { filename: info.filename, contentType: MIME_TYPE.test(info.mimeType) ? info.mimeType.toLowerCase() : 'application/octet-stream' };
-      current = data;
-      // A form that ends inside the file part fails the file stream as well as the parser: the parser's
-      // 'error' answers it (400), the storage sees it as the end of its source. Unheard, it would crash the process.
-      data.on('error', () => undefined);
-      data.once('limit', () => fail(tooLarge(maxBytes)));
-      stored = store(file, data);
-      stored.catch(fail);
-    });
-    parser.on('field', (name, value, info) => {
-      if (settled) return;
-      if (name === 'file') return fail(ApiError.badRequest(uploadWording.notAFile, 'file', 'invalid_type'));
-      const problem = info.valueTruncated ? invalidValue(name, 'value too long.') : fieldProblem(name, value);
-      if (problem) return fail(ApiError.problem(problem));
-      values.set(name, value);
-    });
+    // A handler that throws would throw inside busboy's emit, out of the request: it fails the upload instead.
+    const guarded =
+      <A extends unknown[]>(handler: (...args: A) => void) =>
+      (...args: A) => {
+        try {
+          handler(...args);
+        } catch (error) {
+          fail(error);
+        }
+      };
+
+    parser.on(
+      'file',
+      guarded((name: string, data: Readable, info: busboy.FileInfo) => {
+        if (settled) return void data.resume();
+        if (name !== 'file') return fail(ApiError.problem(unknownParameter(name)));
+        if (file) return fail(ApiError.problem(invalidValue('file', uploadWording.oneFile)));
+        const problem = filenameProblem(info.filename as string | undefined);
+        if (problem) return fail(ApiError.problem(problem));
+        file = { filename: info.filename, contentType: MIME_TYPE.test(info.mimeType) ? info.mimeType.toLowerCase() : 'application/octet-stream' };
+        current = data;
+        // A form that ends inside the file part fails the file stream as well as the parser: the parser's
+        // 'error' answers it (400), the storage sees it as the end of its source. Unheard, it would crash the process.
+        data.on('error', () => undefined);
+        data.once('limit', () => fail(tooLarge(maxBytes)));
+        stored = store(file, data);
+        stored.catch(fail);
+      }),
+    );
+    parser.on(
+      'field',
+      guarded((name: string, value: string, info: busboy.FieldInfo) => {
+        if (settled) return;
+        if (name === 'file') return fail(ApiError.badRequest(uploadWording.notAFile, 'file', 'invalid_type'));
+        const problem = info.valueTruncated ? invalidValue(name, 'value too long.') : fieldProblem(name, value);
+        if (problem) return fail(ApiError.problem(problem));
+        values.set(name, value);
+      }),
+    );
     for (const limit of ['partsLimit', 'filesLimit', 'fieldsLimit'])
       parser.on(limit, () => fail(ApiError.badRequest(uploadWording.malformed('too many parts'))));
     parser.on('error', (error: Error) => fail(ApiError.badRequest(uploadWording.malformed(error.message.replace(/^Multipart: /, '').replace(/\.$/, '')))));
