@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { Agent, get, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createConnection } from 'node:net';
 import { AZURE_API_VERSIONS } from '../src/common/api-version/supported-versions';
 import { envelopeProblem, RawRequest, RawResponse, sendRaw } from './support/reliability/raw-http';
@@ -251,6 +251,25 @@ describe(`the same answers on Fastify and Express (this run: ${testPlatform()})`
     const [onFastify, onExpress] = [await send(fastify, request()), await send(express, request())];
     expect(comparable(onExpress)).toEqual(comparable(onFastify));
     expect(onFastify.headers['x-request-id']).toEqual(expect.any(String));
+  });
+
+  it('a kept-alive connection waits IDLE_TIMEOUT_MS for its next request on both platforms', async () => {
+    const keepAlive = async (t: TestApp & { url?: string }) => {
+      const agent = new Agent({ keepAlive: true });
+      try {
+        return await new Promise<string | undefined>((resolve, reject) => {
+          const request = get(`${t.url}/healthz`, { agent }, (response) => {
+            response.resume();
+            response.on('end', () => resolve(response.headers['keep-alive']));
+          });
+          request.on('error', reject);
+        });
+      } finally {
+        agent.destroy();
+      }
+    };
+    expect(await keepAlive(express)).toBe('timeout=60');
+    expect(await keepAlive(fastify)).toBe('timeout=60');
   });
 
   it('the same access-control headers on a CORS preflight', async () => {

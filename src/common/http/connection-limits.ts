@@ -24,8 +24,8 @@ export function limitConnections(server: Server, limits: ConnectionLimits): void
   server.setTimeout(limits.idleTimeoutMs);
   // Node destroys a timed-out socket only when nobody listens for 'timeout': destroy it here, whoever else listens.
   server.on('timeout', (socket: Socket) => socket.destroy());
-  // Between requests Node times a kept-alive connection by this instead (Fastify sets 72 s): never longer than idle.
-  server.keepAliveTimeout = Math.min(server.keepAliveTimeout, limits.idleTimeoutMs);
+  // Between requests Node times a kept-alive connection by this instead (Node's default 5 s, Fastify's 72 s): idle's on both.
+  server.keepAliveTimeout = limits.idleTimeoutMs;
   server.maxConnections = limits.maxConnections;
   const shortest = Math.min(limits.headersTimeoutMs, limits.bodyTimeoutMs);
   (server as Server & { connectionsCheckingInterval: number }).connectionsCheckingInterval = Math.max(50, Math.min(1_000, Math.floor(shortest / 4)));
