@@ -51,6 +51,17 @@ describe('conversations: errors, validation, idempotency, Azure v1', () => {
     ['items[0].content', 'missing_required_parameter', { items: [{ role: 'user' }] }],
     ['items[0].content[0].text', 'missing_required_parameter', { items: [{ type: 'message', role: 'user', content: [{ type: 'input_text' }] }] }],
     ['items[1].arguments', 'missing_required_parameter', { items: [user('ok'), { type: 'function_call', call_id: 'c', name: 'f' }] }],
+    ['items[0].foo', 'unknown_parameter', { items: [{ ...user('x'), foo: 1 }] }],
+    ['items[0].foo', 'unknown_parameter', { items: [{ type: 'function_call', call_id: 'c', name: 'f', arguments: '{}', foo: 1 }] }],
+    ['items[0].status', 'invalid_value', { items: [{ type: 'function_call', call_id: 'c', name: 'f', arguments: '{}', status: 'weird' }] }],
+    ['items[0].phase', 'invalid_value', { items: [{ type: 'message', role: 'assistant', content: 'x', phase: 'later' }] }],
+    ['items[0].output', 'missing_required_parameter', { items: [{ type: 'function_call_output', call_id: 'c' }] }],
+    ['items[0].output', 'invalid_type', { items: [{ type: 'function_call_output', call_id: 'c', output: 5 }] }],
+    ['items[0].output[0].type', 'invalid_value', { items: [{ type: 'function_call_output', call_id: 'c', output: [{ type: 'bogus' }] }] }],
+    ['items[0].output[0].type', 'invalid_value', { items: [{ type: 'function_call_output', call_id: 'c', output: [{ type: 'refusal', refusal: 'x' }] }] }],
+    ['items[0].call_id', 'invalid_value', { items: [{ type: 'function_call_output', call_id: 'c'.repeat(65), output: 'x' }] }],
+    ['items[0].summary', 'missing_required_parameter', { items: [{ type: 'reasoning' }] }],
+    ['items[0].summary[0].type', 'invalid_value', { items: [{ type: 'reasoning', summary: [{ type: 'text', text: 'x' }] }] }],
     ['metadata.a', 'invalid_type', { metadata: { a: 1 } }],
     ['unknown', 'unknown_parameter', { unknown: true }],
   ])('create: 400 on %s (%s), nothing stored', async (param, code, body) => {
@@ -59,6 +70,39 @@ describe('conversations: errors, validation, idempotency, Azure v1', () => {
     expect(res.status).toBe(400);
     expect(res.body.error).toMatchObject({ type: 'invalid_request_error', param, code });
     expect(await snapshot(t.db)).toBe(before);
+  });
+
+  it('items stored whole come back as the API returns them: a status on calls and outputs, annotations and logprobs on output_text', async () => {
+    const conversation = (await t.http.post('/v1/conversations').set(bearer(KEY_A)).send({}).expect(200)).body;
+    const created = await t.http
+      .post(`/v1/conversations/${conversation.id}/items`)
+      .set(bearer(KEY_A))
+      .send({
+        items: [
+          { type: 'function_call', call_id: 'call_1', name: 'f', arguments: '{}' },
+          { type: 'function_call_output', call_id: 'call_1', output: [{ type: 'input_text', text: 'done' }] },
+          { type: 'function_call', call_id: 'call_2', name: 'f', arguments: '{}', status: 'incomplete' },
+          {
+            type: 'message',
+            role: 'assistant',
+            content: [
+              { type: 'output_text', text: 'a' },
+              { type: 'refusal', refusal: 'no' },
+            ],
+          },
+        ],
+      })
+      .expect(200);
+    const [call, output, incomplete, message] = created.body.data;
+    expect(call.status).toBe('completed');
+    expect(output).toMatchObject({ status: 'completed', output: [{ type: 'input_text', text: 'done' }] });
+    expect(incomplete.status).toBe('incomplete');
+    expect(message.content).toEqual([
+      { type: 'output_text', text: 'a', annotations: [], logprobs: [] },
+      { type: 'refusal', refusal: 'no' },
+    ]);
+    const listed = await t.http.get(`/v1/conversations/${conversation.id}/items?order=asc`).set(bearer(KEY_A)).expect(200);
+    expect(listed.body.data).toEqual(created.body.data);
   });
 
   it('items route: items required and not empty; update takes metadata only; include values are checked', async () => {

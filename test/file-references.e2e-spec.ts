@@ -213,6 +213,63 @@ describe('file references', () => {
     expect(added.status).toBe(200);
   });
 
+  it.each([
+    ['a message of file parts only', (id: string) => ({ role: 'user', content: [{ type: 'input_file', file_id: id }] }), 'items[0].content[0].file_id'],
+    [
+      'a system message',
+      (id: string) => ({
+        role: 'system',
+        content: [
+          { type: 'input_text', text: 'x' },
+          { type: 'input_file', file_id: id },
+        ],
+      }),
+      'items[0].content[1].file_id',
+    ],
+    [
+      'an image of original detail',
+      (id: string) => ({ role: 'user', content: [{ type: 'input_image', file_id: id, detail: 'original' }] }),
+      'items[0].content[0].file_id',
+    ],
+    [
+      "a function call's output",
+      (id: string) => ({
+        type: 'function_call_output',
+        call_id: 'c',
+        output: [
+          { type: 'input_text', text: 'x' },
+          { type: 'input_file', file_id: id },
+        ],
+      }),
+      'items[0].output[1].file_id',
+    ],
+  ])('checks the file ids of items stored whole too: %s', async (_what, item, param) => {
+    const conversation = (await t.http.post('/v1/conversations').set(bearer(KEY_A)).send({}).expect(200)).body.id as string;
+    await rejected(
+      () =>
+        t.http
+          .post('/v1/conversations')
+          .set(bearer(KEY_A))
+          .send({ items: [item('file-c2')] }),
+      param,
+      'file-c2',
+    );
+    await rejected(
+      () =>
+        t.http
+          .post(`/v1/conversations/${conversation}/items`)
+          .set(bearer(KEY_A))
+          .send({ items: [item(fileB)] }),
+      param,
+      fileB,
+    );
+    await t.http
+      .post(`/v1/conversations/${conversation}/items`)
+      .set(bearer(KEY_A))
+      .send({ items: [item(fileA)] })
+      .expect(200);
+  });
+
   it("answers another tenant's file like a missing one", async () => {
     await rejected(() => attach(fileB), 'attachments[0].file_id', fileB);
   });

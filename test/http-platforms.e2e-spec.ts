@@ -260,7 +260,7 @@ describe(`the same answers on Fastify and Express (this run: ${testPlatform()})`
         return await new Promise<string | undefined>((resolve, reject) => {
           const request = get(`${t.url}/healthz`, { agent }, (response) => {
             response.resume();
-            response.on('end', () => resolve(response.headers['keep-alive']));
+            response.on('end', () => resolve(response.headers['keep-alive'] as string | undefined));
           });
           request.on('error', reject);
         });

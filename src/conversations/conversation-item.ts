@@ -1,5 +1,5 @@
 import { parsed, RawJson, Stored } from '../common/http/raw-json';
-import { arrayTooLong, invalidType, missingParameter, notOneOf, Problem } from '../common/errors/wording';
+import { arrayTooLong, invalidType, invalidValue, missingParameter, notOneOf, Problem, stringTooLong, unknownParameter } from '../common/errors/wording';
 import { newMessageId, randomBase62 } from '../common/ids';
 import type { FileReference } from '../files/file-references';
 import { MessageAttachment, MessageContentPart, MessageRecord } from '../messages/message.entity';
@@ -105,6 +105,25 @@ const REQUIRED_STRINGS: ReadonlyMap<string, readonly string[]> = new Map([
   ['custom_tool_call_output', ['call_id']],
 ]);
 
+/**
+ * The fields the spec gives the common item types (their input params): any other is refused, as on
+ * every other route. The rarer types are stored as written.
+ */
+const ITEM_FIELDS: ReadonlyMap<string, readonly string[]> = new Map([
+  ['message', ['type', 'id', 'role', 'content', 'status', 'phase']],
+  ['function_call', ['type', 'id', 'call_id', 'name', 'namespace', 'arguments', 'caller', 'status']],
+  ['function_call_output', ['type', 'id', 'call_id', 'name', 'namespace', 'output', 'caller', 'status']],
+  ['reasoning', ['type', 'id', 'summary', 'content', 'encrypted_content', 'status']],
+]);
+
+const ITEM_STATUSES = ['in_progress', 'completed', 'incomplete'] as const;
+/** Types whose item, as the API returns it, always carries a status (`completed` unless sent). */
+const STATUS_DEFAULTED = new Set(['message', 'function_call', 'function_call_output']);
+/** The parts a tool call's output may hold (besides a string). */
+const OUTPUT_PART_TYPES = ['input_text', 'input_image', 'input_file'] as const;
+const MAX_CALL_ID = 64;
+const MAX_OUTPUT_CHARACTERS = 10_485_760;
+
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** What is wrong with a content part, or undefined. */
@@ -148,7 +167,12 @@ function itemProblem(item: unknown, param: string): Problem | undefined {
   if (typeof type !== 'string') return invalidType(`${param}.type`, 'a string', type);
   if (!ITEM_PREFIXES.has(type)) return notOneOf(`${param}.type`, ITEM_TYPES, type);
   if (item.id !== undefined && item.id !== null && typeof item.id !== 'string') return invalidType(`${param}.id`, 'a string', item.id);
+  const common = commonProblem(item, type, param);
+  if (common) return common;
   if (type === 'message') {
+    if (item.phase !== undefined && item.phase !== null && !['commentary', 'final_answer'].includes(item.phase as string)) {
+      return notOneOf(`${param}.phase`, ['commentary', 'final_answer'], item.phase);
+    }
     if (item.role === undefined) return missingParameter(`${param}.role`);
     if (!MESSAGE_ROLES.includes(item.role as (typeof MESSAGE_ROLES)[number])) return notOneOf(`${param}.role`, MESSAGE_ROLES, item.role);
     if (item.content === undefined) return missingParameter(`${param}.content`);
@@ -163,6 +187,57 @@ function itemProblem(item: unknown, param: string): Problem | undefined {
   for (const key of REQUIRED_STRINGS.get(type) ?? []) {
     if (item[key] === undefined) return missingParameter(`${param}.${key}`);
     if (typeof item[key] !== 'string') return invalidType(`${param}.${key}`, 'a string', item[key]);
+  }
+  if (type === 'function_call_output' && ((item.call_id as string).length === 0 || (item.call_id as string).length > MAX_CALL_ID)) {
+    return invalidValue(
+      `${param}.call_id`,
+      `expected a string of 1 to ${MAX_CALL_ID} characters, but got ${(item.call_id as string).length} characters instead.`,
+    );
+  }
+  if (type === 'function_call_output' || type === 'custom_tool_call_output') return outputProblem(item.output, `${param}.output`);
+  if (type === 'reasoning') return summaryProblem(item.summary, `${param}.summary`);
+  return undefined;
+}
+
+/** The fields every item shares a rule for: no field its type does not have, a status of the spec's. */
+function commonProblem(item: Record<string, unknown>, type: string, param: string): Problem | undefined {
+  const fields = ITEM_FIELDS.get(type);
+  if (fields) for (const key of Object.keys(item)) if (!fields.includes(key)) return unknownParameter(`${param}.${key}`);
+  if (item.status !== undefined && item.status !== null && !(ITEM_STATUSES as readonly unknown[]).includes(item.status)) {
+    return notOneOf(`${param}.status`, ITEM_STATUSES, item.status);
+  }
+  return undefined;
+}
+
+/** A tool call's output: a string, or a list of text, image and file parts. */
+function outputProblem(output: unknown, param: string): Problem | undefined {
+  if (output === undefined) return missingParameter(param);
+  if (typeof output === 'string') {
+    return output.length > MAX_OUTPUT_CHARACTERS ? stringTooLong(param, MAX_OUTPUT_CHARACTERS, output.length) : undefined;
+  }
+  if (!Array.isArray(output)) return invalidType(param, 'a string or an array', output);
+  for (let i = 0; i < output.length; i++) {
+    const part: unknown = output[i];
+    const at = `${param}[${i}]`;
+    if (isObject(part) && typeof part.type === 'string' && !(OUTPUT_PART_TYPES as readonly string[]).includes(part.type)) {
+      return notOneOf(`${at}.type`, OUTPUT_PART_TYPES, part.type);
+    }
+    const problem = partProblem(part, at);
+    if (problem) return problem;
+  }
+  return undefined;
+}
+
+/** A reasoning item's summary: a list of `summary_text` parts. */
+function summaryProblem(summary: unknown, param: string): Problem | undefined {
+  if (summary === undefined) return missingParameter(param);
+  if (!Array.isArray(summary)) return invalidType(param, 'an array', summary);
+  for (let i = 0; i < summary.length; i++) {
+    const part: unknown = summary[i];
+    const at = `${param}[${i}]`;
+    if (!isObject(part)) return invalidType(at, 'an object', part);
+    if (part.type !== 'summary_text') return part.type === undefined ? missingParameter(`${at}.type`) : notOneOf(`${at}.type`, ['summary_text'], part.type);
+    if (typeof part.text !== 'string') return part.text === undefined ? missingParameter(`${at}.text`) : invalidType(`${at}.text`, 'a string', part.text);
   }
   return undefined;
 }
@@ -184,6 +259,12 @@ type Part = Record<string, unknown>;
 function partsOf(role: string, content: unknown): Part[] {
   if (typeof content === 'string') return [textPart(role, content)];
   return content as Part[];
+}
+
+/** An `output_text` part as the API returns it: `annotations` and `logprobs` always there. */
+function withOutputTextFields(part: Part): Part {
+  if (part.type !== 'output_text' || (part.annotations !== undefined && part.logprobs !== undefined)) return part;
+  return { ...part, annotations: part.annotations ?? [], logprobs: part.logprobs ?? [] };
 }
 
 function textPart(role: string, text: string): Part {
@@ -274,25 +355,25 @@ export function toNewItem(input: Record<string, unknown>): NewItem {
   const { id: _id, ...rest } = input;
   void _id;
   const item: Record<string, unknown> = { type, ...rest };
-  if (type === 'message') {
-    item.content = partsOf(input.role as string, input.content);
-    item.status = input.status ?? 'completed';
-  }
+  if (type === 'message') item.content = partsOf(input.role as string, input.content).map(withOutputTextFields);
+  if (STATUS_DEFAULTED.has(type)) item.status = input.status ?? 'completed';
   const id = type === 'message' ? newMessageId() : `${ITEM_PREFIXES.get(type) as string}_${randomBase62(24)}`;
   return { id, role: type === 'message' ? (input.role as string) : 'item', content: [], attachments: [], metadata: {}, item };
 }
 
 /**
- * The file ids of an item stored as an Assistants message (its `image_file` parts and attachments),
- * each with the field that names it as the client sent it (`items[0].content[1].file_id`); none for
- * an item stored whole, which the Assistants API does not show.
+ * The file ids an item names (a message's `input_image` and `input_file` parts, a tool call's output
+ * parts), each with the field that names it as the client sent it (`items[0].content[1].file_id`).
  */
 export function itemFileReferences(input: Record<string, unknown>, stored: NewItem, prefix: string): FileReference[] {
-  if (stored.item !== null) return [];
+  const [field, parts] =
+    stored.item === null || stored.item.type === 'message'
+      ? ['content', typeof input.content === 'string' ? [] : (input.content as Part[])]
+      : ['output', Array.isArray(input.output) ? (input.output as Part[]) : []];
   const references: FileReference[] = [];
-  partsOf(stored.role, input.content).forEach((part, j) => {
+  parts.forEach((part, j) => {
     if ((part.type === 'input_image' || part.type === 'input_file') && typeof part.file_id === 'string') {
-      references.push({ fileId: part.file_id, param: `${prefix}content[${j}].file_id` });
+      references.push({ fileId: part.file_id, param: `${prefix}${field}[${j}].file_id` });
     }
   });
   return references;

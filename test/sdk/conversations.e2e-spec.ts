@@ -156,7 +156,7 @@ describe('openai SDK: conversations over the threads store', () => {
     for await (const item of client.conversations.items.list(conversation.id, { order: 'asc', limit: 3 })) all.push(item);
     expect(all.map((item) => item.type)).toEqual(['message', 'message', 'function_call', 'function_call_output', 'message', 'reasoning', 'message', 'message']);
     expect(all.flatMap(texts)).toEqual(['be brief', 'q1', 'function_call', 'function_call_output', 'a1', 'reasoning', 'sys', 'q2']);
-    expect(all[2]).toEqual({ id: idOf(all[2]), type: 'function_call', call_id: 'call_1', name: 'lookup', arguments: '{"q":1}' });
+    expect(all[2]).toEqual({ id: idOf(all[2]), type: 'function_call', call_id: 'call_1', name: 'lookup', arguments: '{"q":1}', status: 'completed' });
     expect(idOf(all[2])).toMatch(/^fc_/);
     expect(all[0]).toEqual({ id: idOf(all[0]), type: 'message', role: 'developer', status: 'completed', content: [{ type: 'input_text', text: 'be brief' }] });
     expect(await client.conversations.items.retrieve(idOf(all[3]), { conversation_id: conversation.id })).toEqual(all[3]);
