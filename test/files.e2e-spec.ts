@@ -262,4 +262,14 @@ describe('Files API', () => {
     );
     expect(rows[0]).toEqual({ files: 0, chunks: 0 });
   });
+
+  it('a batch file expires after 30 days unless told otherwise; other purposes are kept until deleted', async () => {
+    const batch = await upload('{}', 'b.jsonl', 'batch');
+    expect(batch.status).toBe(200);
+    expect(batch.body.expires_at).toBe(batch.body.created_at + 30 * 24 * 3600);
+    const sooner = await upload('{}', 'b.jsonl', 'batch').field('expires_after[anchor]', 'created_at').field('expires_after[seconds]', '7200');
+    expect(sooner.body.expires_at).toBe(sooner.body.created_at + 7200);
+    const kept = await upload('x', 'a.txt', 'user_data');
+    expect(kept.body.expires_at).toBeUndefined();
+  });
 });

@@ -52,7 +52,9 @@ function fieldsOf(values: Map<string, string>): UploadFields {
   const seconds = values.get('expires_after[seconds]');
   if ((anchor === undefined) !== (seconds === undefined))
     throw ApiError.problem(missingParameter(anchor === undefined ? 'expires_after.anchor' : 'expires_after.seconds'));
-  return { purpose: purpose as FilePurpose, expiresAfter: seconds === undefined ? null : Number(seconds) };
+  if (seconds !== undefined) return { purpose: purpose as FilePurpose, expiresAfter: Number(seconds) };
+  // The API's default: batch files expire after 30 days, any other is kept until deleted.
+  return { purpose: purpose as FilePurpose, expiresAfter: purpose === 'batch' ? MAX_EXPIRY_SECONDS : null };
 }
 
 export const tooLarge = (max: number): ApiError =>
