@@ -318,7 +318,9 @@ export class ModelStore implements FuzzWorld {
           if (body.filename !== c.upload.filename)
             problems.push(`uploaded file: filename ${JSON.stringify(body.filename)}, sent ${JSON.stringify(c.upload.filename)}`);
           if (body.purpose !== c.upload.purpose) problems.push(`uploaded file: purpose ${String(body.purpose)}, sent ${c.upload.purpose}`);
-          const expiresAt = c.upload.expiresAfter === undefined ? undefined : (body.created_at as number) + c.upload.expiresAfter;
+          // A batch file sent without expires_after expires after 30 days, as the API's default.
+          const expiresAfter = c.upload.expiresAfter ?? (c.upload.purpose === 'batch' ? 30 * 24 * 3600 : undefined);
+          const expiresAt = expiresAfter === undefined ? undefined : (body.created_at as number) + expiresAfter;
           if (body.expires_at !== expiresAt && !(expiresAt === undefined && body.expires_at === null))
             problems.push(`uploaded file: expires_at ${String(body.expires_at)}, expected ${String(expiresAt)}`);
         }
