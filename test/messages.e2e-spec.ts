@@ -341,6 +341,21 @@ describe('messages: create, list, retrieve, modify, delete (e2e)', () => {
       expectInvalid(await c.get(`/threads/${threadId}/messages`, { [name]: value }), name);
     });
 
+    it.each([
+      ['abc', "Invalid type for 'limit': expected an integer, but got 'abc' instead."],
+      ['', "Invalid type for 'limit': expected an integer, but got '' instead."],
+      ['1e1', "Invalid type for 'limit': expected an integer, but got '1e1' instead."],
+      ['0x10', "Invalid type for 'limit': expected an integer, but got '0x10' instead."],
+      ['1.5', "Invalid type for 'limit': expected an integer, but got '1.5' instead."],
+      ['0', "Invalid 'limit': integer below minimum value. Expected a value >= 1, but got 0 instead."],
+    ])('limit=%s is refused in words that quote what was sent', async (value, message) => {
+      const c = client();
+      const threadId = await c.newThreadId();
+      const response = await c.get(`/threads/${threadId}/messages`, { limit: value });
+      expect(response.status).toBe(400);
+      expect(response.body.error).toMatchObject({ message, param: 'limit' });
+    });
+
     it('rejects after/before that is not a message of this thread: a random id, a message of another thread, a deleted one', async () => {
       const c = client();
       const threadId = await c.newThreadId();

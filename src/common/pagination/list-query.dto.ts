@@ -1,6 +1,6 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiHideProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
+import { Transform } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import { invalidValue, notAnInteger, oneOf, reports } from '../errors/wording';
 import { ID_MAX_LENGTH, ID_PATTERN } from '../ids';
@@ -21,6 +21,13 @@ export function IsIdQuery(what: string): PropertyDecorator {
   );
 }
 
+/**
+ * A query parameter's integer, written as one (`20`, `+20`, `-1`): anything else (`abc`, `1e1`, `0x10`,
+ * an empty value) stays the text it was, for the integer check to refuse and quote as sent.
+ */
+export const IntegerQuery = (): PropertyDecorator =>
+  Transform(({ value }: { value: unknown }) => (typeof value === 'string' && /^[+-]?\d{1,15}$/.test(value) ? Number(value) : value));
+
 /** A page's optional `limit`: an integer from 1 to `max`, `fallback` when absent. */
 export function IsPageLimit(max = 100, fallback = 20): PropertyDecorator {
   return applyDecorators(
@@ -33,7 +40,7 @@ export function IsPageLimit(max = 100, fallback = 20): PropertyDecorator {
       reports((value, param) => invalidValue(param, `integer below minimum value. Expected a value >= 1, but got ${value} instead.`)),
     ),
     IsInt(reports((value, param) => notAnInteger(param, value))),
-    Type(() => Number),
+    IntegerQuery(),
     IsOptional(),
     ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: max, default: fallback }),
   );

@@ -1,10 +1,9 @@
 import { applyDecorators, ArgumentMetadata, createParamDecorator, ExecutionContext, Injectable, PipeTransform } from '@nestjs/common';
 import { ApiOperation, ApiPropertyOptional, ApiQuery } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
 import { requestOf } from '../../common/api-version/api-request';
 import { IsMetadata, Metadata } from '../../common/metadata/is-metadata';
-import { ListQueryDto } from '../../common/pagination/list-query.dto';
+import { IntegerQuery, ListQueryDto } from '../../common/pagination/list-query.dto';
 import { ApiValidationPipe } from '../../common/errors/validation.pipe';
 import { invalidValue, notAnInteger, reports } from '../../common/errors/wording';
 
@@ -13,7 +12,7 @@ const UNIX_TIME_MAX = 253402300799; // 9999-12-31T23:59:59Z
 function UnixTimeQuery(): PropertyDecorator {
   return (target, key) => {
     IsOptional()(target, key);
-    Type(() => Number)(target, key);
+    IntegerQuery()(target, key);
     IsInt(reports((value, param) => notAnInteger(param, value)))(target, key);
     Min(
       0,
