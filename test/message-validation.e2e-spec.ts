@@ -200,6 +200,21 @@ describe('message validation (e2e)', () => {
       const message = await c.createMessage(threadId, user('hi', { metadata }));
       expectMessage('v2', message, { threadId, content: [textPart('hi')], metadata });
     });
+
+    it('limits count characters, not UTF-16 units: an emoji is one', async () => {
+      const c = client();
+      const { threadId } = await fixture(c);
+      const metadata = { ['😀'.repeat(64)]: '😀'.repeat(512) };
+      const long = '😀'.repeat(128_000) + 'y'.repeat(128_000);
+      const message = await c.createMessage(threadId, user([{ type: 'text', text: long }], { metadata }));
+      expectMessage('v2', message, { threadId, content: [textPart(long)], metadata });
+      const tooLongKey = await c.post(`/threads/${threadId}/messages`, user('hi', { metadata: { ['😀'.repeat(65)]: 'v' } }));
+      expect(tooLongKey.status).toBe(400);
+      expect(tooLongKey.body.error.message).toMatch(/but got a key with 65 characters instead/);
+      const tooLongValue = await c.post(`/threads/${threadId}/messages`, user('hi', { metadata: { k: '😀'.repeat(513) } }));
+      expect(tooLongValue.status).toBe(400);
+      expect(tooLongValue.body.error.message).toMatch(/but got a string with length 513 instead/);
+    });
   });
 
   describe.each(V1_FLAVORS)('$label: create accepts the limits', (flavor: Flavor) => {

@@ -1,3 +1,4 @@
+import { characters, longerThan } from '../common/characters';
 import { parsed, RawJson, Stored } from '../common/http/raw-json';
 import { arrayTooLong, invalidType, invalidValue, missingParameter, notOneOf, Problem, stringTooLong, unknownParameter } from '../common/errors/wording';
 import { newMessageId, randomBase62 } from '../common/ids';
@@ -188,11 +189,9 @@ function itemProblem(item: unknown, param: string): Problem | undefined {
     if (item[key] === undefined) return missingParameter(`${param}.${key}`);
     if (typeof item[key] !== 'string') return invalidType(`${param}.${key}`, 'a string', item[key]);
   }
-  if (type === 'function_call_output' && ((item.call_id as string).length === 0 || (item.call_id as string).length > MAX_CALL_ID)) {
-    return invalidValue(
-      `${param}.call_id`,
-      `expected a string of 1 to ${MAX_CALL_ID} characters, but got ${(item.call_id as string).length} characters instead.`,
-    );
+  const callId = item.call_id as string;
+  if (type === 'function_call_output' && (callId.length === 0 || longerThan(callId, MAX_CALL_ID))) {
+    return invalidValue(`${param}.call_id`, `expected a string of 1 to ${MAX_CALL_ID} characters, but got ${characters(callId)} characters instead.`);
   }
   if (type === 'function_call_output' || type === 'custom_tool_call_output') return outputProblem(item.output, `${param}.output`);
   if (type === 'reasoning') return summaryProblem(item.summary, `${param}.summary`);
@@ -213,7 +212,7 @@ function commonProblem(item: Record<string, unknown>, type: string, param: strin
 function outputProblem(output: unknown, param: string): Problem | undefined {
   if (output === undefined) return missingParameter(param);
   if (typeof output === 'string') {
-    return output.length > MAX_OUTPUT_CHARACTERS ? stringTooLong(param, MAX_OUTPUT_CHARACTERS, output.length) : undefined;
+    return longerThan(output, MAX_OUTPUT_CHARACTERS) ? stringTooLong(param, MAX_OUTPUT_CHARACTERS, characters(output)) : undefined;
   }
   if (!Array.isArray(output)) return invalidType(param, 'a string or an array', output);
   for (let i = 0; i < output.length; i++) {

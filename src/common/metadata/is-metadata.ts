@@ -2,6 +2,7 @@ import { applyDecorators } from '@nestjs/common';
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsOptional, ValidateBy } from 'class-validator';
+import { characters, longerThan } from '../characters';
 import { invalidType, invalidValue, Problem, reports, stringTooLong } from '../errors/wording';
 
 /** An object's metadata: string keys and values, limited as below. */
@@ -22,15 +23,15 @@ export function metadataProblem(value: unknown, param: string): Problem | undefi
     );
   }
   for (const [key, item] of entries) {
-    if (key.length > METADATA_MAX_KEY_LENGTH) {
+    if (longerThan(key, METADATA_MAX_KEY_LENGTH)) {
       return invalidValue(
         param,
         `key '${key.slice(0, 80)}' is too long. ` +
-          `Expected keys of at most ${METADATA_MAX_KEY_LENGTH} characters, but got a key with ${key.length} characters instead.`,
+          `Expected keys of at most ${METADATA_MAX_KEY_LENGTH} characters, but got a key with ${characters(key)} characters instead.`,
       );
     }
     if (typeof item !== 'string') return invalidType(`${param}.${key}`, 'a string', item);
-    if (item.length > METADATA_MAX_VALUE_LENGTH) return stringTooLong(`${param}.${key}`, METADATA_MAX_VALUE_LENGTH, item.length);
+    if (longerThan(item, METADATA_MAX_VALUE_LENGTH)) return stringTooLong(`${param}.${key}`, METADATA_MAX_VALUE_LENGTH, characters(item));
   }
   return undefined;
 }

@@ -1,3 +1,4 @@
+import { characters, longerThan } from '../../common/characters';
 import { ValidateBy } from 'class-validator';
 import {
   arrayTooLong,
@@ -35,7 +36,7 @@ const isObject = (value: unknown): value is Record<string, unknown> => typeof va
 function textProblem(value: unknown, param: string): Problem | undefined {
   if (typeof value !== 'string') return invalidType(param, 'a string', value);
   if (value.length === 0) return invalidValue(param, 'string too short. Expected a string with minimum length 1, but got an empty string instead.');
-  if (value.length > MAX_CONTENT_LENGTH) return stringTooLong(param, MAX_CONTENT_LENGTH, value.length);
+  if (longerThan(value, MAX_CONTENT_LENGTH)) return stringTooLong(param, MAX_CONTENT_LENGTH, characters(value));
   return undefined;
 }
 
@@ -82,11 +83,11 @@ function partProblem(part: unknown, param: string): Problem | undefined {
   return imageProblem(type as 'image_url' | 'image_file', part[spec.key], `${param}.${spec.key}`);
 }
 
-/** The characters of a valid part: its text, or its image's URL or file id. */
-function partLength(part: Record<string, unknown>): number {
-  if (part.type === 'text') return (part.text as string).length;
+/** The text of a valid part: its text, or its image's URL or file id. */
+function partText(part: Record<string, unknown>): string {
+  if (part.type === 'text') return part.text as string;
   const image = part[part.type as string] as Record<string, unknown>;
-  return String(image.url ?? image.file_id ?? '').length;
+  return String(image.url ?? image.file_id ?? '');
 }
 
 /** What is wrong with a message's `content` (a string, or a non-empty array of parts), or undefined. */
@@ -99,9 +100,12 @@ export function contentProblem(content: unknown, param = 'content'): Problem | u
   for (let i = 0; i < content.length; i++) {
     const problem = partProblem(content[i], `${param}[${i}]`);
     if (problem) return problem;
-    total += partLength(content[i] as Record<string, unknown>);
+    total += partText(content[i] as Record<string, unknown>).length;
   }
-  if (total > MAX_CONTENT_TOTAL) return contentTooLong(param, MAX_CONTENT_TOTAL, total);
+  if (total > MAX_CONTENT_TOTAL) {
+    const counted = content.reduce((sum: number, part) => sum + characters(partText(part as Record<string, unknown>)), 0);
+    if (counted > MAX_CONTENT_TOTAL) return contentTooLong(param, MAX_CONTENT_TOTAL, counted);
+  }
   return undefined;
 }
 
