@@ -1514,7 +1514,7 @@ export class FuzzGenerator {
       ok({ ['k'.repeat(64)]: 'v' }, 'key of 64'),
       ok({ k: 'v'.repeat(512) }, 'value of 512'),
       ok({ '': '' }, 'empty key and value'),
-      ok({ ['😀'.repeat(32)]: 'v' }, 'key of 32 emoji (64 units)'),
+      ok({ ['😀'.repeat(64)]: 'v' }, 'key of 64 emoji (128 UTF-16 units, 64 characters)'),
       // Stored as sent, or refused; never silently dropped.
       anyOf({ constructor: 'x', toString: 'y', hasOwnProperty: 'z', valueOf: 'w' }, 'keys named like Object members'),
       anyOf({ toString: 'y', valueOf: 'w', isPrototypeOf: 'v' }, 'keys named like Object methods'),
@@ -1533,7 +1533,7 @@ export class FuzzGenerator {
       bad(many(17), '17 keys'),
       bad({ ['k'.repeat(65)]: 'v' }, 'key of 65'),
       bad({ k: 'v'.repeat(513) }, 'value of 513'),
-      bad({ ['😀'.repeat(33)]: 'v' }, 'key of 33 emoji (66 units)'),
+      bad({ ['😀'.repeat(65)]: 'v' }, 'key of 65 emoji (65 characters)'),
       bad({ k: new RawJson('1e309') }, 'overflow number'),
       bad({ k: new RawJson('-0') }, 'negative zero'),
       bad({ k: new RawJson('12345678901234567890') }, 'big integer'),
