@@ -156,6 +156,13 @@ describe(`the same answers on Fastify and Express (this run: ${testPlatform()})`
     ['list messages', () => ({ method: 'GET', path: `/v1/threads/${threadId}/messages?limit=5&order=asc`, headers: bearer(KEY_A) })],
     ['list messages, bad limit', () => ({ method: 'GET', path: `/v1/threads/${threadId}/messages?limit=abc`, headers: bearer(KEY_A) })],
     ['list messages, unknown parameter', () => ({ method: 'GET', path: `/v1/threads/${threadId}/messages?constructor=x`, headers: bearer(KEY_A) })],
+    ...['run_id=%E0%A4%A', 'before=%FF', 'after=%E0%A4%A', 'order=%E0%A4%A', 'limit=%FF', 'metadata[a]=%FF&limit=1'].map(
+      (query): [string, () => RawRequest] => [
+        `list with bad percent-encoding in the query: ${query}`,
+        () => ({ method: 'GET', path: `/v1/threads/${threadId}/messages?${query}`, headers: bearer(KEY_A) }),
+      ],
+    ),
+    ['list threads, bad percent-encoding in a metadata filter', () => ({ method: 'GET', path: '/v1/threads?metadata[a]=%FF', headers: bearer(KEY_A) })],
     ['bad percent-encoding in the path', () => ({ method: 'GET', path: '/v1/threads/%E0%A4%A', headers: bearer(KEY_A) })],
     ['bad percent-encoding in a route segment', () => ({ method: 'GET', path: '/v1/thr%ZZeads', headers: bearer(KEY_A) })],
     ['unknown route', () => ({ method: 'GET', path: '/v1/nothing', headers: bearer(KEY_A) })],

@@ -2,6 +2,7 @@ import { NotFoundException, type INestApplication } from '@nestjs/common';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { performance } from 'node:perf_hooks';
+import { parse as parseQueryString } from 'node:querystring';
 import type { Bindings, ChildLoggerOptions, Logger } from 'pino';
 import { ApiError } from '../common/errors/api-error';
 import { toErrorResponse } from '../common/errors/error.filter';
@@ -71,8 +72,9 @@ export function fastifyPlatform(settings: PlatformSettings): HttpPlatform {
     // In-flight and kept-alive requests are finished during shutdown, not refused with 503.
     return503OnClosing: false,
     forceCloseConnections: 'idle',
-    // Long ids are unknown ids (404), not 414s.
-    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    // Long ids are unknown ids (404), not 414s. The query read as Express reads it (Node's querystring, Express's
+    // "simple" parser): the same values on either platform, bad percent-encoding included.
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH, querystringParser: (query: string) => parseQueryString(query) },
     // A URL Fastify cannot route (bad percent-encoding) still gets the error envelope.
     frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
       const { status, body } = toErrorResponse(translate(error, request), request);
