@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Agent, get, IncomingMessage, Server, ServerResponse } from 'node:http';
+import { Agent, IncomingHttpHeaders, IncomingMessage, request, RequestOptions, Server, ServerResponse } from 'node:http';
 import { createConnection } from 'node:net';
 import { AZURE_API_VERSIONS } from '../src/common/api-version/supported-versions';
 import { envelopeProblem, RawRequest, RawResponse, sendRaw } from './support/reliability/raw-http';
@@ -260,23 +260,37 @@ describe(`the same answers on Fastify and Express (this run: ${testPlatform()})`
     expect(onFastify.headers['x-request-id']).toEqual(expect.any(String));
   });
 
-  it('a kept-alive connection waits IDLE_TIMEOUT_MS for its next request on both platforms', async () => {
-    const keepAlive = async (t: TestApp & { url?: string }) => {
-      const agent = new Agent({ keepAlive: true });
-      try {
-        return await new Promise<string | undefined>((resolve, reject) => {
-          const request = get(`${t.url}/healthz`, { agent }, (response) => {
-            response.resume();
-            response.on('end', () => resolve(response.headers['keep-alive'] as string | undefined));
-          });
-          request.on('error', reject);
+  /** The response headers of one request on a kept-alive connection, as a client that keeps it would see them. */
+  const keptAlive = async (t: TestApp & { url?: string }, options: RequestOptions = {}, body?: string) => {
+    const agent = new Agent({ keepAlive: true });
+    try {
+      return await new Promise<IncomingHttpHeaders>((resolve, reject) => {
+        const sent = request(`${t.url}${options.path ?? '/healthz'}`, { agent, ...options }, (response) => {
+          response.resume();
+          response.on('end', () => resolve(response.headers));
         });
-      } finally {
-        agent.destroy();
-      }
-    };
-    expect(await keepAlive(express)).toBe('timeout=60');
-    expect(await keepAlive(fastify)).toBe('timeout=60');
+        sent.on('error', reject);
+        sent.end(body);
+      });
+    } finally {
+      agent.destroy();
+    }
+  };
+
+  it('a kept-alive connection waits IDLE_TIMEOUT_MS for its next request on both platforms', async () => {
+    expect((await keptAlive(express))['keep-alive']).toBe('timeout=60');
+    expect((await keptAlive(fastify))['keep-alive']).toBe('timeout=60');
+  });
+
+  it.each([
+    ['a body that is not JSON', 'application/json', '{bad'],
+    ['a body of another type', 'text/plain', 'x'],
+    ['a body over the limit', 'application/json', JSON.stringify({ metadata: { a: 'x'.repeat(4000) } })],
+  ])('%s is answered with its connection closed on both platforms', async (_what, type, body) => {
+    const options = { method: 'POST', path: '/v1/threads', headers: { ...bearer(KEY_A), 'content-type': type, 'content-length': Buffer.byteLength(body) } };
+    const [onFastify, onExpress] = [await keptAlive(fastify, options, body), await keptAlive(express, options, body)];
+    expect(onFastify.connection).toBe('close');
+    expect(onExpress.connection).toBe('close');
   });
 
   it('the same access-control headers on a CORS preflight', async () => {

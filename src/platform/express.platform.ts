@@ -151,9 +151,14 @@ function jsonBodyParser(limit: number, openUpload: (request: Request, response: 
       request.body = openUpload(request, response);
       return next();
     }
-    if (contentType === undefined || !isJson(contentType)) return next(unsupportedMediaType(contentType));
+    // A body refused is answered with its connection closed, as Fastify answers its body parser's errors.
+    const refuse = (error: unknown) => {
+      response.setHeader('connection', 'close');
+      next(error);
+    };
+    if (contentType === undefined || !isJson(contentType)) return refuse(unsupportedMediaType(contentType));
     const declared = request.headers['content-length'] === undefined ? undefined : Number(request.headers['content-length']);
-    if (declared !== undefined && declared > limit) return next(bodyTooLarge());
+    if (declared !== undefined && declared > limit) return refuse(bodyTooLarge());
     const chunks: Buffer[] = [];
     let received = 0;
     let settled = false;
@@ -163,7 +168,8 @@ function jsonBodyParser(limit: number, openUpload: (request: Request, response: 
       request.removeListener('data', onData);
       request.removeListener('end', onEnd);
       request.removeListener('error', onError);
-      next(error);
+      if (error === undefined) next();
+      else refuse(error);
     };
     const onData = (chunk: Buffer) => {
       received += chunk.length;
