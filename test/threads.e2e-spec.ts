@@ -38,13 +38,13 @@ function expectThread(body: Record<string, unknown>): void {
   expect(Math.abs((body.created_at as number) - Date.now() / 1000)).toBeLessThanOrEqual(10);
 }
 
-/** `unknown_parameter`: that code; `type`: a wrong JSON type, reported as OpenAI words it ("Invalid type for '...'"). */
-type Expectation = 'unknown_parameter' | 'type' | undefined;
+/** `unknown_parameter`, `unsupported_parameter`: that code; `type`: a wrong JSON type, reported as OpenAI words it ("Invalid type for '...'"). */
+type Expectation = 'unknown_parameter' | 'unsupported_parameter' | 'type' | undefined;
 
 function expectBadRequest(res: request.Response, param: unknown, expectation?: Expectation): void {
   expectErrorEnvelope(res, 400);
   expect(res.body.error.param).toEqual(param);
-  if (expectation === 'unknown_parameter') expect(res.body.error.code).toBe('unknown_parameter');
+  if (expectation === 'unknown_parameter' || expectation === 'unsupported_parameter') expect(res.body.error.code).toBe(expectation);
   if (expectation === 'type') expect(res.body.error.message).toMatch(/^Invalid type for '[^']+'/);
 }
 
@@ -77,6 +77,12 @@ const INVALID_TOOL_RESOURCES: InvalidCase[] = [
     { tool_resources: { file_search: { vector_store_id: 'vs_1' } } },
     'tool_resources.file_search.vector_store_id',
     'unknown_parameter',
+  ],
+  [
+    "file_search's vector_stores helper (no vector store is created here)",
+    { tool_resources: { file_search: { vector_stores: [{ file_ids: ['file-1'] }] } } },
+    'tool_resources.file_search.vector_stores',
+    'unsupported_parameter',
   ],
   [
     '21 code_interpreter file_ids',

@@ -5,7 +5,7 @@ import type { ValidationArguments, ValidationOptions } from 'class-validator';
  * services word a bad parameter with these. A problem names the parameter by its full path
  * (`messages[1].content[0].type`) and carries the error code.
  */
-export type ProblemCode = 'invalid_type' | 'invalid_value' | 'unknown_parameter' | 'missing_required_parameter';
+export type ProblemCode = 'invalid_type' | 'invalid_value' | 'unknown_parameter' | 'unsupported_parameter' | 'missing_required_parameter';
 
 export interface Problem {
   message: string;

@@ -1,7 +1,7 @@
-import { ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiHideProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsObject, IsOptional, IsString, MaxLength, ValidateNested } from 'class-validator';
-import { tooManyItems } from '../../common/errors/wording';
+import { ArrayMaxSize, IsArray, IsObject, IsOptional, IsString, MaxLength, ValidateBy, ValidateNested } from 'class-validator';
+import { reports, tooManyItems } from '../../common/errors/wording';
 import { IsObjectId } from '../../common/ids';
 
 export class CodeInterpreterResourcesDto {
@@ -24,6 +24,19 @@ export class FileSearchResourcesDto {
   @MaxLength(128, { each: true })
   @IsObjectId({ list: true })
   vector_store_ids?: string[];
+
+  // The spec's helper that creates a vector store with the thread: there is no vector store here to create.
+  @ApiHideProperty()
+  @IsOptional()
+  @ValidateBy(
+    { name: 'noVectorStores', validator: { validate: () => false } },
+    reports((_value, param) => ({
+      message: `Unsupported parameter: '${param}'. This server keeps threads, messages and files but creates no vector stores: create the vector store where your file search runs and pass its id in 'vector_store_ids'.`,
+      param,
+      code: 'unsupported_parameter',
+    })),
+  )
+  vector_stores?: unknown;
 }
 
 export class ToolResourcesDto {
