@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Agent, IncomingHttpHeaders, IncomingMessage, request, RequestOptions, Server, ServerResponse } from 'node:http';
 import { createConnection } from 'node:net';
+import { gzipSync } from 'node:zlib';
 import { AZURE_API_VERSIONS } from '../src/common/api-version/supported-versions';
 import { envelopeProblem, RawRequest, RawResponse, sendRaw } from './support/reliability/raw-http';
 import { bearer, KEY_A, startTestApp, TestApp, testPlatform } from './support/test-app';
@@ -244,6 +245,12 @@ describe(`the same answers on Fastify and Express (this run: ${testPlatform()})`
       'Azure upload, text/plain',
       () => ({ method: 'POST', path: `/openai/files?api-version=${AZURE}`, headers: { 'api-key': KEY_A, 'content-type': 'text/plain' }, body: 'x' }),
     ],
+    ['create thread, a gzip body', () => ({ method: 'POST', path: '/v1/threads', headers: { ...json, 'content-encoding': 'gzip' }, body: gzipSync('{}') })],
+    ['create thread, JSON labelled br', () => ({ method: 'POST', path: '/v1/threads', headers: { ...json, 'content-encoding': 'br' }, body: '{}' })],
+    [
+      'create thread, JSON labelled identity',
+      () => ({ method: 'POST', path: '/v1/threads', headers: { ...json, 'content-encoding': 'identity' }, body: '{"x":1}' }),
+    ],
     ['list files, bad limit', () => ({ method: 'GET', path: '/v1/files?limit=0', headers: bearer(KEY_A) })],
     ['retrieve an unknown file', () => ({ method: 'GET', path: '/v1/files/file-nope', headers: bearer(KEY_A) })],
     ['content of an unknown file', () => ({ method: 'GET', path: '/v1/files/file-nope/content', headers: bearer(KEY_A) })],
@@ -258,6 +265,8 @@ describe(`the same answers on Fastify and Express (this run: ${testPlatform()})`
     const [onFastify, onExpress] = [await send(fastify, request()), await send(express, request())];
     expect(comparable(onExpress)).toEqual(comparable(onFastify));
     expect(onFastify.headers['x-request-id']).toEqual(expect.any(String));
+    if (/gzip body|labelled br/.test(_name)) expect([onFastify.status, JSON.parse(onFastify.text).error.code]).toEqual([415, 'unsupported_content_encoding']);
+    if (/labelled identity/.test(_name)) expect([onFastify.status, JSON.parse(onFastify.text).error.param]).toEqual([400, 'x']);
   });
 
   /** The response headers of one request on a kept-alive connection, as a client that keeps it would see them. */

@@ -7,7 +7,15 @@ import * as nodeUrl from 'node:url';
 import { pathOf, type ApiRequest } from '../common/api-version/api-request';
 import { ApiError } from '../common/errors/api-error';
 import { bodyFollows } from '../common/http/connection-limits';
-import { bodyLengthMismatch, bodyTooLarge, clientClosedRequest, isClientAbort, parseJsonBody, unsupportedMediaType } from '../common/http/json-body';
+import {
+  bodyLengthMismatch,
+  bodyTooLarge,
+  clientClosedRequest,
+  isClientAbort,
+  parseJsonBody,
+  unsupportedEncoding,
+  unsupportedMediaType,
+} from '../common/http/json-body';
 import { isStreamedUpload, type RawRequestBody } from '../common/http/raw-body';
 import { RequestDeadlines, TIMEOUT_BODY } from '../common/http/request-timeout';
 import { securityHeadersFor } from '../common/http/response-headers';
@@ -157,6 +165,8 @@ function jsonBodyParser(limit: number, openUpload: (request: Request, response: 
       next(error);
     };
     if (contentType === undefined || !isJson(contentType)) return refuse(unsupportedMediaType(contentType));
+    const encoding = unsupportedEncoding(request.headers['content-encoding']);
+    if (encoding) return refuse(encoding);
     const declared = request.headers['content-length'] === undefined ? undefined : Number(request.headers['content-length']);
     if (declared !== undefined && declared > limit) return refuse(bodyTooLarge());
     const chunks: Buffer[] = [];

@@ -7,7 +7,15 @@ import type { Bindings, ChildLoggerOptions, Logger } from 'pino';
 import { ApiError } from '../common/errors/api-error';
 import { toErrorResponse } from '../common/errors/error.filter';
 import { bodyFollows } from '../common/http/connection-limits';
-import { bodyLengthMismatch, bodyTooLarge, clientClosedRequest, isClientAbort, parseJsonBody, unsupportedMediaType } from '../common/http/json-body';
+import {
+  bodyLengthMismatch,
+  bodyTooLarge,
+  clientClosedRequest,
+  isClientAbort,
+  parseJsonBody,
+  unsupportedEncoding,
+  unsupportedMediaType,
+} from '../common/http/json-body';
 import { isStreamedUpload } from '../common/http/raw-body';
 import { responseJson } from '../common/http/raw-json';
 import { RequestDeadlines, TIMEOUT_BODY } from '../common/http/request-timeout';
@@ -150,7 +158,9 @@ export function fastifyPlatform(settings: PlatformSettings): HttpPlatform {
       fastify.setReplySerializer((payload) => responseJson(payload));
 
       fastify.removeAllContentTypeParsers();
-      fastify.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: settings.bodyLimitBytes }, (_request, body, done) => {
+      fastify.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: settings.bodyLimitBytes }, (request, body, done) => {
+        const encoding = unsupportedEncoding(request.headers['content-encoding']);
+        if (encoding) return done(encoding, undefined);
         try {
           done(null, parseJsonBody(typeof body === 'string' ? Buffer.from(body, 'utf8') : body));
         } catch (error) {

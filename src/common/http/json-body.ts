@@ -85,6 +85,17 @@ export const invalidJson = (): ApiError =>
     'invalid_json',
   );
 
+/** A body sent compressed (a `Content-Encoding` other than identity): bodies are read as they are sent, so it is a 415. */
+export function unsupportedEncoding(encoding: string | undefined): ApiError | undefined {
+  if (encoding === undefined || encoding.trim() === '' || encoding.trim().toLowerCase() === 'identity') return undefined;
+  return new ApiError(415, {
+    message: `Unsupported content encoding '${encoding}'. Send the body uncompressed.`,
+    type: 'invalid_request_error',
+    param: null,
+    code: 'unsupported_content_encoding',
+  });
+}
+
 export function unsupportedMediaType(contentType: string | undefined): ApiError {
   return new ApiError(415, {
     message: `Unsupported content type '${contentType ?? ''}'. Send the body as application/json.`,
