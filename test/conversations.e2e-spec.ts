@@ -60,6 +60,26 @@ describe('conversations: errors, validation, idempotency, Azure v1', () => {
     ['items[0].output[0].type', 'invalid_value', { items: [{ type: 'function_call_output', call_id: 'c', output: [{ type: 'bogus' }] }] }],
     ['items[0].output[0].type', 'invalid_value', { items: [{ type: 'function_call_output', call_id: 'c', output: [{ type: 'refusal', refusal: 'x' }] }] }],
     ['items[0].call_id', 'invalid_value', { items: [{ type: 'function_call_output', call_id: 'c'.repeat(65), output: 'x' }] }],
+    [
+      'items[0].content[0].type',
+      'invalid_value',
+      { items: [{ type: 'message', role: 'user', content: [{ type: 'output_text', text: 'x', annotations: [] }] }] },
+    ],
+    [
+      'items[0].content[1].type',
+      'invalid_value',
+      {
+        items: [
+          {
+            role: 'system',
+            content: [
+              { type: 'input_text', text: 'x' },
+              { type: 'refusal', refusal: 'no' },
+            ],
+          },
+        ],
+      },
+    ],
     ['items[0].summary', 'missing_required_parameter', { items: [{ type: 'reasoning' }] }],
     ['items[0].summary[0].type', 'invalid_value', { items: [{ type: 'reasoning', summary: [{ type: 'text', text: 'x' }] }] }],
     ['metadata.a', 'invalid_type', { metadata: { a: 1 } }],

@@ -120,8 +120,8 @@ const ITEM_FIELDS: ReadonlyMap<string, readonly string[]> = new Map([
 const ITEM_STATUSES = ['in_progress', 'completed', 'incomplete'] as const;
 /** Types whose item, as the API returns it, always carries a status (`completed` unless sent). */
 const STATUS_DEFAULTED = new Set(['message', 'function_call', 'function_call_output']);
-/** The parts a tool call's output may hold (besides a string). */
-const OUTPUT_PART_TYPES = ['input_text', 'input_image', 'input_file'] as const;
+/** The parts a tool call's output, or a message not the assistant's, may hold (besides a string). */
+const INPUT_PART_TYPES = ['input_text', 'input_image', 'input_file'] as const;
 const MAX_CALL_ID = 64;
 const MAX_OUTPUT_CHARACTERS = 10_485_760;
 
@@ -180,7 +180,12 @@ function itemProblem(item: unknown, param: string): Problem | undefined {
     if (typeof item.content === 'string') return undefined;
     if (!Array.isArray(item.content)) return invalidType(`${param}.content`, 'a string or an array', item.content);
     for (let i = 0; i < item.content.length; i++) {
-      const problem = partProblem(item.content[i], `${param}.content[${i}]`);
+      const part: unknown = item.content[i];
+      // Only an assistant's message is the model's output: anyone else's holds input parts.
+      if (item.role !== 'assistant' && isObject(part) && (part.type === 'output_text' || part.type === 'refusal')) {
+        return notOneOf(`${param}.content[${i}].type`, INPUT_PART_TYPES, part.type);
+      }
+      const problem = partProblem(part, `${param}.content[${i}]`);
       if (problem) return problem;
     }
     return undefined;
@@ -218,8 +223,8 @@ function outputProblem(output: unknown, param: string): Problem | undefined {
   for (let i = 0; i < output.length; i++) {
     const part: unknown = output[i];
     const at = `${param}[${i}]`;
-    if (isObject(part) && typeof part.type === 'string' && !(OUTPUT_PART_TYPES as readonly string[]).includes(part.type)) {
-      return notOneOf(`${at}.type`, OUTPUT_PART_TYPES, part.type);
+    if (isObject(part) && typeof part.type === 'string' && !(INPUT_PART_TYPES as readonly string[]).includes(part.type)) {
+      return notOneOf(`${at}.type`, INPUT_PART_TYPES, part.type);
     }
     const problem = partProblem(part, at);
     if (problem) return problem;
