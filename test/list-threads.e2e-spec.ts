@@ -196,13 +196,36 @@ describe('GET /threads', () => {
       [{ 'metadata[a]': 'x'.repeat(513) }, 'metadata.a'],
       [{ metadata: 'red' }, 'metadata'],
       [{ colour: 'red' }, 'colour'],
+      [{ 'metadata[constructor]': 'x' }, 'metadata.constructor'],
+      [{ 'metadata[__proto__]': 'x' }, 'metadata.__proto__'],
+      [{ 'metadata[prototype]': 'x' }, 'metadata.prototype'],
+      [{ 'metadata[colour]': 'r\u0000d' }, 'metadata.colour'],
+      [{ 'metadata[c\u0000]': 'red' }, 'metadata'],
     ];
     for (const [query, param] of cases) {
       const res = await list('openai', query);
       expectErrorEnvelope(res, 400);
       expect({ query, param: res.body.error.param }).toEqual({ query, param });
     }
+    const proto = await t.http.get('/v1/threads?__proto__=x').set(bearer(KEY_A));
+    expectErrorEnvelope(proto, 400);
+    expect(proto.body.error.param).toBe('__proto__');
     expect(await snapshot(t.db)).toBe(before);
+  });
+
+  it('a thread whose metadata holds a NUL character (stored before it was refused) matches no filter and breaks none', async () => {
+    await t.db.query(
+      `INSERT INTO threads (id, tenant_id, created_at, metadata, tool_resources) VALUES ('thread_nul', $1, 1700000003, '{"colour":"red","n":"a\\u0000b"}', '{}')`,
+      [TENANT],
+    );
+    try {
+      const res = await list('openai', { 'metadata[colour]': 'red', limit: '100' });
+      expect(res.status).toBe(200);
+      expect(ids(res)).toEqual(ordered.filter((id) => Number(id.slice(-3)) % 3 === 0).reverse());
+      expect(ids(await list('openai', { limit: '100' }))).toContain('thread_nul');
+    } finally {
+      await t.db.query(`DELETE FROM threads WHERE id = 'thread_nul'`);
+    }
   });
 
   it('needs a key like every route, and leaves the other thread routes as they were', async () => {

@@ -153,15 +153,22 @@ describe('search across threads: GET /messages/search', () => {
       [{ query: 'brown', after: 'msg_abc' }, 'after'],
       [{ query: 'brown', after: 'hit_bm90LWEtY3Vyc29y' }, 'after'],
       [{ query: 'brown', before: 'x' }, 'before'],
+      [{ query: 'brown\u0000x' }, 'query'],
+      ...['1e999', '1e-999', '3.5e38', '1'.repeat(44)].map((rank): [Record<string, string>, string] => [
+        { query: 'brown', after: `hit_${Buffer.from(`${rank}:41:0:`).toString('base64url')}` },
+        'after',
+      ]),
     ];
     for (const [query, param] of cases) {
       const res = await t.http.get('/v1/messages/search').set(bearer(KEY_A)).query(query);
       expectErrorEnvelope(res, 400);
       expect({ query, param: res.body.error.param }).toEqual({ query, param });
     }
-    const inThread = await t.http.get(`/v1/threads/${first}/messages`).set(bearer(KEY_A)).query({ query: '""' });
-    expectErrorEnvelope(inThread, 400);
-    expect(inThread.body.error.param).toBe('query');
+    for (const query of ['""', 'brown\u0000x']) {
+      const inThread = await t.http.get(`/v1/threads/${first}/messages`).set(bearer(KEY_A)).query({ query });
+      expectErrorEnvelope(inThread, 400);
+      expect(inThread.body.error.param).toBe('query');
+    }
     expect((await t.http.get('/v1/messages/search').query({ query: 'brown' })).status).toBe(401);
     expect(await snapshot(t.db)).toBe(before);
   });

@@ -404,7 +404,7 @@ describe('threads', () => {
   it('answers a created thread as it then reads back, whatever its metadata and tool resources hold', async () => {
     const bodies = [
       {},
-      { metadata: { 'clé "quoted"': 'value with \\ backslash, \u0000-free, emoji 🧵 and \n newline', '': '' } },
+      { metadata: { 'clé "quoted"': 'value with \\ backslash, \u0001 control, emoji 🧵 and \n newline', '': '' } },
       { metadata: { a: 'b' }, tool_resources: { code_interpreter: { file_ids: ['file-1', 'file-2'] }, file_search: { vector_store_ids: ['vs_1'] } } },
       { tool_resources: { code_interpreter: {} }, messages: [{ role: 'user', content: 'hi', metadata: { m: 'n' } }] },
     ];

@@ -27,10 +27,18 @@ export function hitCursor(position: HitPosition): string {
 const RANK = /^(\d+(\.\d+)?(e-?\d+)?|0)$/;
 const KEY = /^\d{1,18}$/;
 
+/** Whether PostgreSQL's `real` can hold the rank (as strtof reads it: nothing that overflows, nor underflows to zero). */
+function isReal(rank: string): boolean {
+  const single = Math.fround(Number(rank));
+  // Zero only when written as zero: a tiny rank that underflows is out of range, as PostgreSQL says.
+  return Number.isFinite(single) && (single !== 0 || !/[1-9]/.test(rank.split('e')[0]));
+}
+
 export function parseHitCursor(id: string): HitPosition {
   const [rank, seq, oldest, newest, extra] = Buffer.from(id.slice('hit_'.length), 'base64url').toString('utf8').split(':');
   const position = { rank, seq: Number(seq), oldest: Number(oldest), newest: newest ? Number(newest) : null };
-  const formed = extra === undefined && RANK.test(rank ?? '') && KEY.test(seq ?? '') && KEY.test(oldest ?? '') && (newest === '' || KEY.test(newest ?? ''));
+  const formed =
+    extra === undefined && RANK.test(rank ?? '') && isReal(rank) && KEY.test(seq ?? '') && KEY.test(oldest ?? '') && (newest === '' || KEY.test(newest ?? ''));
   if (!formed || position.oldest > position.seq || (position.newest !== null && position.newest <= position.seq)) {
     throw ApiError.badRequest(`Invalid 'after': '${id}' is not the id of a search hit. Use the last_id of a previous page.`, 'after', 'invalid_cursor');
   }

@@ -292,7 +292,8 @@ function listThreadsSql(
     (order === 'asc' ? upper : lower).push(['b.created_at', 'b.id']);
     beforeFound = 'b.id IS NOT NULL';
   }
-  if (flags.metadata) where.push(`t.metadata::jsonb @> $${next++}::jsonb`);
+  // A NUL character (\u0000 in json's text) has no jsonb form: such metadata, stored before it was refused, matches no filter.
+  if (flags.metadata) where.push(`CASE WHEN strpos(t.metadata::text, '\\u0000') > 0 THEN false ELSE t.metadata::jsonb @> $${next++}::jsonb END`);
   if (flags.createdAfter) lower.push([`($${next++}::bigint + 1)`, `''::varchar`]);
   if (flags.createdBefore) upper.push([`$${next++}::bigint`, `''::varchar`]);
   // Two cursors on one side cannot be: after and before bound opposite sides.

@@ -67,6 +67,24 @@ function droppedKey(raw: unknown, converted: unknown, path: string): string | un
 /** Types Nest's pipe converts without validating. */
 const UNVALIDATED = new Set<unknown>([String, Boolean, Number, Array, Object]);
 
+/**
+ * A query value with a NUL character (`%00`) is refused by name: no statement can carry one (PostgreSQL's
+ * text has none), and unchecked it would fail there as the service's error.
+ */
+function refuseNul(query: Record<string, unknown>, prefix = ''): void {
+  for (const key of Object.keys(query)) {
+    const value = query[key];
+    const values = Array.isArray(value) ? (value as unknown[]) : [value];
+    for (const item of values) {
+      if (typeof item === 'string' && item.includes('\u0000')) {
+        throw ApiError.badRequest(`Invalid '${prefix}${key}': the value holds a NUL character (%00).`, `${prefix}${key}`, 'invalid_value');
+      }
+      if (prefix === '' && item !== null && typeof item === 'object') refuseNul(item as Record<string, unknown>, `${key}.`);
+    }
+    if (key.includes('\u0000')) throw ApiError.badRequest(`Invalid query parameter name: it holds a NUL character (%00).`, null, 'invalid_value');
+  }
+}
+
 /** The global pipe: DTOs validated and transformed, unknown fields rejected, a body that is not an object refused. */
 @Injectable()
 export class ApiValidationPipe implements PipeTransform {
@@ -118,12 +136,16 @@ export class ApiValidationPipe implements PipeTransform {
         return this.full.transform(value, metadata);
     }
     const dto = this.validDto(value as object, metadata.metatype);
-    return dto !== undefined ? this.checked(value, dto) : this.full.transform(value, metadata).then((converted: object) => this.checked(value, converted));
+    return dto !== undefined
+      ? this.checked(value, dto, metadata.type)
+      : this.full.transform(value, metadata).then((converted: object) => this.checked(value, converted, metadata.type));
   }
 
-  private checked(raw: unknown, dto: object): object {
+  private checked(raw: unknown, dto: object, type: ArgumentMetadata['type']): object {
     const dropped = droppedKey(raw, dto, '');
     if (dropped !== undefined) throw ApiError.unknownParameter(dropped);
+    // What the rules let through (free text, a filter) may still hold what no statement can carry.
+    if (type === 'query') refuseNul(raw as Record<string, unknown>);
     return dto;
   }
 }

@@ -2,6 +2,8 @@ import { applyDecorators, ArgumentMetadata, createParamDecorator, ExecutionConte
 import { ApiOperation, ApiPropertyOptional, ApiQuery } from '@nestjs/swagger';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
 import { requestOf } from '../../common/api-version/api-request';
+import { ApiError } from '../../common/errors/api-error';
+import { RESERVED_KEYS } from '../../common/http/json-body';
 import { IsMetadata, Metadata } from '../../common/metadata/is-metadata';
 import { IntegerQuery, ListQueryDto } from '../../common/pagination/list-query.dto';
 import { ApiValidationPipe } from '../../common/errors/validation.pipe';
@@ -49,7 +51,8 @@ const METADATA_KEY = /^metadata\[([^\]]*)\]$/;
  */
 export const ListThreadsQuery = createParamDecorator((_: unknown, ctx: ExecutionContext): Record<string, unknown> => {
   const query = (requestOf<{ query?: Record<string, unknown> }>(ctx).query ?? {}) as Record<string, unknown>;
-  const gathered: Record<string, unknown> = {};
+  // Without a prototype, as the query parser's own object: a `__proto__` parameter stays a key, for validation to refuse.
+  const gathered = Object.create(null) as Record<string, unknown>;
   let metadata: Record<string, unknown> | undefined;
   for (const [key, value] of Object.entries(query)) {
     const match = METADATA_KEY.exec(key);
@@ -57,6 +60,9 @@ export const ListThreadsQuery = createParamDecorator((_: unknown, ctx: Execution
       gathered[key] = value;
       continue;
     }
+    // Refused here, as the body parser refuses them: an object would not keep them as plain keys.
+    if (RESERVED_KEYS.includes(match[1]))
+      throw ApiError.badRequest(`Invalid 'metadata.${match[1]}': the key '${match[1]}' is not allowed.`, `metadata.${match[1]}`, 'invalid_value');
     metadata ??= Object.create(null) as Record<string, unknown>;
     metadata[match[1]] = value;
   }
