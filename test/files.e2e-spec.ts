@@ -162,6 +162,13 @@ describe('Files API', () => {
         'file',
         /the filename must be 1 to 255 characters/,
       ],
+      [
+        'expires_after far beyond its range',
+        () => upload('x').field('expires_after[anchor]', 'created_at').field('expires_after[seconds]', '99999999999'),
+        'expires_after.seconds',
+        /from 3600 to 2592000, but got 99999999999 instead/,
+      ],
+      ['purpose twice', () => upload('x').field('purpose', 'batch'), 'purpose', /given more than once/],
       ['an unknown field', () => upload('x').field('colour', 'blue'), 'colour', /Unknown parameter: 'colour'/],
       [
         'a text field named file',

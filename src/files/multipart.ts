@@ -36,10 +36,13 @@ function fieldProblem(name: string, value: string): Problem | undefined {
   if (name === 'purpose' && !(FILE_PURPOSES as readonly string[]).includes(value)) return notOneOf('purpose', FILE_PURPOSES, value);
   if (name === 'expires_after[anchor]' && value !== 'created_at') return notOneOf('expires_after.anchor', ['created_at'], value);
   if (name === 'expires_after[seconds]') {
-    if (!/^\d{1,10}$/.test(value)) return invalidType('expires_after.seconds', 'an integer', value);
+    if (!/^\d+$/.test(value)) return invalidType('expires_after.seconds', 'an integer', value);
     const seconds = Number(value);
     if (seconds < MIN_EXPIRY_SECONDS || seconds > MAX_EXPIRY_SECONDS) {
-      return invalidValue('expires_after.seconds', `expected an integer from ${MIN_EXPIRY_SECONDS} to ${MAX_EXPIRY_SECONDS}, but got ${seconds} instead.`);
+      return invalidValue(
+        'expires_after.seconds',
+        `expected an integer from ${MIN_EXPIRY_SECONDS} to ${MAX_EXPIRY_SECONDS}, but got ${value.slice(0, 40)} instead.`,
+      );
     }
   }
   return undefined;
@@ -147,6 +150,7 @@ export function readUpload(
       guarded((name: string, value: string, info: busboy.FieldInfo) => {
         if (settled) return;
         if (name === 'file') return fail(ApiError.badRequest(uploadWording.notAFile, 'file', 'invalid_type'));
+        if (values.has(name)) return fail(ApiError.problem(invalidValue(name, 'given more than once: send each field once.')));
         const problem = info.valueTruncated ? invalidValue(name, 'value too long.') : fieldProblem(name, value);
         if (problem) return fail(ApiError.problem(problem));
         values.set(name, value);
