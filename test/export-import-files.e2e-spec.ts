@@ -137,7 +137,8 @@ describe('export and import of files', () => {
     });
     const lines = linesOf(full());
     const firstThread = lines.findIndex((line) => line.object === 'thread');
-    expect(lines.slice(firstThread).every((line) => line.object === 'thread' || line.object === 'thread.message')).toBe(true);
+    expect(lines[0]).toEqual({ object: 'export', format: 2 });
+    expect(lines.slice(firstThread).every((line) => line.object === 'thread' || line.object === 'thread.message' || line.object === 'thread_end')).toBe(true);
     const fileLines = lines.filter((line) => line.object === 'file');
     expect(fileLines.map((line) => line.id)).toEqual([ids.doc, ids.big, ids.empty, ids.loose, ids.image]);
     expect(fileLines[0]).toEqual({
@@ -274,7 +275,7 @@ describe('export and import of files', () => {
     expect(lines.map((line) => line.id)).toEqual([threads.plain, ids.big, ids.image, threads.withBig, ids.doc, threads.withDoc]);
     writeFileSync(join(dir, 'one.txt'), `${threads.plain}\n`);
     await run(runExportCommand, ['--tenant', 'alpha', '--threads', join(dir, 'one.txt'), '--out', out], { DATABASE_URL: source.databaseUrl });
-    expect(linesOf(out).map((line) => line.object)).toEqual(['thread', 'thread.message']);
+    expect(linesOf(out).map((line) => line.object)).toEqual(['export', 'thread', 'thread.message', 'thread_end']);
   });
 });
 

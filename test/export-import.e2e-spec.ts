@@ -75,10 +75,15 @@ describe('export and import', () => {
       .trimEnd()
       .split('\n')
       .map((line) => JSON.parse(line));
-    // Each thread, in list order (created_at, id), followed by its messages in their order.
+    // The format first, then each thread, in list order (created_at, id), followed by its messages in their order and its end.
     const listed = (await everything(source, KEY_A)) as { thread: { id: string }; messages: { id: string }[] }[];
-    expect(lines.map((line) => line.id)).toEqual(listed.flatMap(({ thread, messages }) => [thread.id, ...messages.map((m) => m.id)]));
-    expect(lines.map((line) => line.object)).toEqual(listed.flatMap(({ messages }) => ['thread', ...messages.map(() => 'thread.message')]));
+    expect(lines[0]).toEqual({ object: 'export', format: 2 });
+    expect(lines.slice(1).map((line) => line.id ?? `end of ${line.thread_id} after ${line.messages}`)).toEqual(
+      listed.flatMap(({ thread, messages }) => [thread.id, ...messages.map((m) => m.id), `end of ${thread.id} after ${messages.length}`]),
+    );
+    expect(lines.slice(1).map((line) => line.object)).toEqual(
+      listed.flatMap(({ messages }) => ['thread', ...messages.map(() => 'thread.message'), 'thread_end']),
+    );
     const analysed = `SELECT count(*)::int AS n FROM pg_stat_user_tables WHERE relname IN ('threads', 'messages') AND last_analyze IS NOT NULL`;
     expect((await target.db.query(analysed)).rows[0].n).toBe(0);
     const imported = await run(runImportCommand, ['--tenant', 'alpha', '--in', file], target.databaseUrl);
@@ -103,6 +108,44 @@ describe('export and import', () => {
     expect(result.out).toMatch(
       /1 already there \(verified, skipped\); 1 failed\.\n {2}failed thread_\w+: already imported, and message msg_\w+ differs from the file$/,
     );
+  });
+
+  it('a thread cut short at a line boundary fails, nothing of it stored, and a re-run with the whole file completes it', async () => {
+    // The alpha export under new ids (the target already holds alpha's).
+    const whole = readFileSync(join(dir, 'alpha.jsonl'), 'utf8').replace(/"(thread|msg)_(?=\w{24}")/g, '"$1_cut');
+    const lines = whole.trimEnd().split('\n');
+    const cutAt = lines.findIndex((line) => line.includes('message 3'));
+    writeFileSync(join(dir, 'cut.jsonl'), lines.slice(0, cutAt + 1).join('\n') + '\n');
+    writeFileSync(join(dir, 'whole.jsonl'), whole);
+    // Whichever thread comes first in list order, the one cut short is the one with 'message 3'.
+    const before = lines.slice(0, cutAt).map((line) => JSON.parse(line) as { object: string; messages?: number });
+    const complete = before.filter((line) => line.object === 'thread_end');
+    const wholeMessages = complete.reduce((sum, line) => sum + (line.messages as number), 0);
+    const cut = await run(runImportCommand, ['--tenant', 'epsilon', '--in', join(dir, 'cut.jsonl')], target.databaseUrl);
+    expect(cut.code).toBe(IMPORT_EXIT.failure);
+    expect(cut.out).toMatch(
+      new RegExp(
+        `^Imported ${complete.length} thread\\(s\\) with ${wholeMessages} message\\(s\\); 0 already there \\(verified, skipped\\); 1 failed\\.\\n {2}failed thread_cut\\w+: cut short: the file ends after 4 of its messages, without its thread_end line$`,
+      ),
+    );
+    expect((await target.db.query(`SELECT count(*)::int AS n FROM messages WHERE tenant_id = 'epsilon'`)).rows[0].n).toBe(wholeMessages);
+    const rerun = await run(runImportCommand, ['--tenant', 'epsilon', '--in', join(dir, 'whole.jsonl')], target.databaseUrl);
+    expect(rerun).toMatchObject({
+      code: IMPORT_EXIT.ok,
+      out: `Imported ${2 - complete.length} thread(s) with ${8 - wholeMessages} message(s); ${complete.length} already there (verified, skipped); 0 failed.`,
+    });
+    // A thread_end that does not count what came before it fails its thread too.
+    const miscounted = whole.replace(/"object":"thread_end","thread_id":"(thread_cut\w+)","messages":7/, '"object":"thread_end","thread_id":"$1","messages":6');
+    writeFileSync(join(dir, 'miscounted.jsonl'), miscounted);
+    const verified = await run(runImportCommand, ['--tenant', 'epsilon', '--in', join(dir, 'miscounted.jsonl')], target.databaseUrl);
+    expect(verified.out).toMatch(/its thread_end line counts 6 message\(s\), 7 came before it/);
+  });
+
+  it('an export that cannot be written fails cleanly and leaves no file', async () => {
+    const file = join(dir, 'no-such-dir', 'x.jsonl');
+    const result = await run(runExportCommand, ['--tenant', 'alpha', '--out', file], source.databaseUrl);
+    expect(result.code).toBe(EXPORT_EXIT.failure);
+    expect(result.err).toMatch(/ENOENT/);
   });
 
   it('is atomic per thread: a bad line fails its thread alone, nothing of it is stored', async () => {
@@ -137,7 +180,7 @@ describe('export and import', () => {
   it('exports only the listed threads, and says which are not the tenant’s', async () => {
     const all = await everything(source, KEY_A);
     const [first] = all as { thread: { id: string }; messages: unknown[] }[];
-    writeFileSync(join(dir, 'ids.txt'), `${first.thread.id}\n\nthread_not_here\n`);
+    writeFileSync(join(dir, 'ids.txt'), `${first.thread.id}\n\nthread_not_here\n${first.thread.id}\n`);
     const result = await run(runExportCommand, ['--tenant', 'alpha', '--threads', join(dir, 'ids.txt'), '--out', join(dir, 'one.jsonl')], source.databaseUrl);
     expect(result.code).toBe(EXPORT_EXIT.notFound);
     expect(result.err).toContain('thread_not_here');
@@ -145,8 +188,10 @@ describe('export and import', () => {
       .trimEnd()
       .split('\n')
       .map((line) => JSON.parse(line));
-    expect(lines.map((line) => line.object)).toEqual(['thread', ...first.messages.map(() => 'thread.message')]);
-    expect(lines[0].id).toBe(first.thread.id);
+    // A thread listed twice is written once.
+    expect(lines.map((line) => line.object)).toEqual(['export', 'thread', ...first.messages.map(() => 'thread.message'), 'thread_end']);
+    expect(lines[1].id).toBe(first.thread.id);
+    expect(result.out).toContain(' 1 thread(s) ');
   });
 
   it('refuses bad arguments with exit code 2', async () => {

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { createHash } from 'node:crypto';
 import { createWriteStream, WriteStream } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
 import { once } from 'node:events';
 import { loadFilesConfig } from '../config/files.config';
 import { FileRecord } from '../files/file.entity';
@@ -10,7 +11,7 @@ import { storageFor } from '../files/storage/storage-for';
 import { ThreadRecord } from '../threads/threads.repository';
 import { TransferRepository } from '../threads/transfer.repository';
 import { failedWith, Output, parseOptions, runAsMain, tenantOption, threadIdsIn, UsageError, withDatabase } from './cli-support';
-import { FILE_CHUNK_BYTES, fileChunkLine, fileEndLine, fileLine, messageLine, threadLine } from './transfer-format';
+import { FILE_CHUNK_BYTES, fileChunkLine, fileEndLine, fileLine, headerLine, messageLine, threadEndLine, threadLine } from './transfer-format';
 
 export const EXIT = { ok: 0, failure: 1, usage: 2, notFound: 3 } as const;
 
@@ -99,7 +100,10 @@ export async function runExportCommand(argv: string[], io: Output, env: NodeJS.P
       const repo = new TransferRepository(sql);
       const filesRepo = new FilesRepository(sql);
       const storage = storageFor(filesConfig, filesRepo);
-      const out = createWriteStream(outFile);
+      // Written beside its name and renamed once whole: an export that fails leaves no file that looks complete.
+      const partial = `${outFile}.partial`;
+      const out = createWriteStream(partial);
+      await once(out, 'open');
       const missing: string[] = [];
       let threads = 0;
       let messages = 0;
@@ -110,11 +114,17 @@ export async function runExportCommand(argv: string[], io: Output, env: NodeJS.P
         written.add(file.id);
         bytes += file.bytes;
       };
+      let done = false;
       try {
+        await write(out, headerLine());
         if (!threadsFile) for await (const file of allFiles(filesRepo, tenant)) await exportFile(file);
+        const listed = new Set<string>();
         const source = threadsFile
           ? (async function* () {
               for await (const id of threadIdsIn(threadsFile)) {
+                // A thread listed twice is written once.
+                if (listed.has(id)) continue;
+                listed.add(id);
                 const thread = await repo.find(tenant, id);
                 if (thread) yield thread;
                 else missing.push(id);
@@ -127,17 +137,23 @@ export async function runExportCommand(argv: string[], io: Output, env: NodeJS.P
           await write(out, threadLine(thread));
           threads++;
           let afterSeq = 0;
+          let count = 0;
           for (;;) {
             const page = await repo.messagesFrom(thread.id, afterSeq, PAGE);
             for (const message of page) await write(out, messageLine(message));
-            messages += page.length;
+            count += page.length;
             if (page.length < PAGE) break;
             afterSeq = page[page.length - 1].seq;
           }
+          await write(out, threadEndLine(thread.id, count));
+          messages += count;
         }
+        done = true;
       } finally {
         out.end();
         await once(out, 'close');
+        if (done) await rename(partial, outFile);
+        else await rm(partial, { force: true });
       }
       io.out(`Exported ${written.size} file(s) (${bytes} bytes), ${threads} thread(s) and ${messages} message(s) of tenant '${tenant}' to ${outFile}.`);
       if (missing.length > 0) {

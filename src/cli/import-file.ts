@@ -131,7 +131,7 @@ class FileBytes {
     const { file, wording } = this;
     for (;;) {
       const next = await this.lines.peek();
-      if (next === null || next.kind === 'thread' || next.kind === 'message' || next.kind === 'file')
+      if (next === null || (next.kind !== 'file_chunk' && next.kind !== 'file_end' && next.kind !== 'bad'))
         this.fail(
           `cut short: ${next === null ? `${wording.source} ends` : `${wording.at(next.line)} comes`} after ${this.total} of its ${file.bytes} bytes, without its file_end line`,
         );
@@ -226,7 +226,10 @@ async function skipFileParts(lines: Lines): Promise<void> {
 const failsOne = (error: unknown): error is Error =>
   error instanceof ThreadFailure || error instanceof FileFailure || (error instanceof Error && ('code' in error || '$metadata' in error));
 
-/** Imports one thread and its message lines (consumed from `lines`), in one transaction. */
+/**
+ * Imports one thread and its message lines (consumed from `lines`), in one transaction. `ends`: the
+ * file closes each thread with a `thread_end` line, and a thread without one was cut short.
+ */
 async function importThread(
   repo: TransferRepository,
   tx: Queryable,
@@ -234,6 +237,7 @@ async function importThread(
   thread: ThreadRecord,
   lines: Lines,
   wording: Wording,
+  ends: boolean,
 ): Promise<{ state: 'inserted' | 'verified'; messages: number }> {
   const state = await repo.insertThread(tenant, thread, tx);
   if (state === 'taken') throw new ThreadFailure('the id belongs to another tenant');
@@ -257,17 +261,31 @@ async function importThread(
     }
     batch = [];
   };
+  let ended = false;
   for (;;) {
     const next = await lines.peek();
     if (next === null || next.kind === 'thread' || next.kind === 'file') break;
     await lines.next();
     if (next.kind === 'bad') throw new ThreadFailure(`${wording.at(next.line)}: ${next.reason}`);
+    if (next.kind === 'thread_end') {
+      if (next.threadId !== thread.id) throw new ThreadFailure(`${wording.at(next.line)}: the thread_end line of ${next.threadId} closes ${thread.id}`);
+      if (next.messages !== count)
+        throw new ThreadFailure(`${wording.at(next.line)}: its thread_end line counts ${next.messages} message(s), ${count} came before it`);
+      ended = true;
+      break;
+    }
     if (next.kind !== 'message') throw new ThreadFailure(`${wording.at(next.line)}: a ${next.kind} line among the messages of ${thread.id}`);
     if (next.message.threadId !== thread.id)
       throw new ThreadFailure(`${wording.at(next.line)}: a message of ${next.message.threadId} among the messages of ${thread.id}`);
     batch.push(next.message);
     count++;
     if (batch.length >= BATCH) await flush();
+  }
+  if (ends && !ended) {
+    const next = await lines.peek();
+    throw new ThreadFailure(
+      `cut short: ${next === null ? `${wording.source} ends` : `${wording.at(next.line)} comes`} after ${count} of its messages, without its thread_end line`,
+    );
   }
   await flush();
   if (state === 'exists') {
@@ -324,6 +342,10 @@ export async function importFile(
 ): Promise<ImportSummary> {
   const summary = emptySummary();
   const lines = new Lines(file);
+  // A file that names its format on its first line closes each thread with a thread_end line.
+  const first = await lines.peek();
+  const ends = first?.kind === 'header';
+  if (ends) await lines.next();
   for (let next = await lines.next(); next !== null; next = await lines.next()) {
     if (next.kind === 'file') {
       await importListedFile(files, transaction, tenant, next.file, lines, wording, summary, progress);
@@ -336,15 +358,15 @@ export async function importFile(
     }
     if (next.kind !== 'thread') {
       summary.failed.push({
-        thread: next.kind === 'message' ? next.message.threadId : '-',
-        reason: `${wording.at(next.line)}: ${next.kind === 'bad' ? next.reason : 'a message before its thread'}`,
+        thread: next.kind === 'message' ? next.message.threadId : next.kind === 'thread_end' ? next.threadId : '-',
+        reason: `${wording.at(next.line)}: ${strayLine(next)}`,
       });
       await skipMessages(lines);
       continue;
     }
     const thread = next.thread;
     try {
-      const result = await transaction((tx) => importThread(repo, tx, tenant, thread, lines, wording));
+      const result = await transaction((tx) => importThread(repo, tx, tenant, thread, lines, wording, ends));
       if (result.state === 'inserted') {
         summary.threads++;
         summary.messages += result.messages;
@@ -358,6 +380,14 @@ export async function importFile(
     }
   }
   return summary;
+}
+
+/** Why a line that no thread or file holds cannot be imported. */
+function strayLine(line: Parsed): string {
+  if (line.kind === 'bad') return line.reason;
+  if (line.kind === 'message') return 'a message before its thread';
+  if (line.kind === 'header') return 'the format line, which belongs first';
+  return 'a thread_end line without its thread';
 }
 
 /** True when a thread or a file failed. */

@@ -53,7 +53,7 @@ describe('the file lines of the export format', () => {
     [
       'an unknown object',
       { object: 'vector_store', id: 'vs_1', created_at: 1 },
-      "'object' is none of 'thread', 'thread.message', 'file', 'file_chunk', 'file_end'",
+      "'object' is none of 'export', 'thread', 'thread.message', 'thread_end', 'file', 'file_chunk', 'file_end'",
     ],
   ])('refuses %s', (_name, value, expected) => {
     expect(reason(value)).toBe(expected);

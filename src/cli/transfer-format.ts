@@ -7,13 +7,19 @@ import { MessageRecord } from '../messages/message.entity';
 import { ThreadRecord } from '../threads/threads.repository';
 
 /**
- * The export format, JSON Lines: each thread as one line, followed by its messages in their order,
- * one line each. Every field of the API objects (v2 shapes), times in Unix seconds:
+ * The export format, JSON Lines: a first line naming the format, then each thread as one line,
+ * followed by its messages in their order, one line each, and a `thread_end` line with their count
+ * (a thread cut short lacks it). Every field of the API objects (v2 shapes), times in Unix seconds:
  *
+ *   {"object":"export","format":2}
  *   {"object":"thread","id":"thread_...","created_at":1700000000,"metadata":{},"tool_resources":{}}
  *   {"object":"thread.message","id":"msg_...","thread_id":"thread_...","created_at":1700000000,"role":"user",
  *    "content":[...],"attachments":[],"assistant_id":null,"run_id":null,"status":"completed",
  *    "incomplete_details":null,"completed_at":1700000000,"incomplete_at":null,"metadata":{}}
+ *   {"object":"thread_end","thread_id":"thread_...","messages":1}
+ *
+ * A file without the first line (an earlier version's) has no `thread_end` lines: there a thread's
+ * messages end where the next thread or file begins.
  *
  * Files come before the threads that name them: each as its file object (with its content type), its
  * bytes in base64 in `file_chunk` lines of FILE_CHUNK_BYTES (the last one shorter, none for an empty
@@ -107,6 +113,11 @@ export const fileChunkLine = (fileId: string, offset: number, data: Buffer): Fil
 
 export const fileEndLine = (fileId: string, sha256: string): FileEndLine => ({ object: 'file_end', file_id: fileId, sha256 });
 
+/** The format of a file whose threads each end with a `thread_end` line. */
+export const EXPORT_FORMAT = 2;
+export const headerLine = () => ({ object: 'export', format: EXPORT_FORMAT }) as const;
+export const threadEndLine = (threadId: string, messages: number) => ({ object: 'thread_end', thread_id: threadId, messages }) as const;
+
 export function threadLine(thread: ThreadRecord): ThreadLine {
   return { object: 'thread', id: thread.id, created_at: thread.createdAt, metadata: thread.metadata, tool_resources: thread.toolResources };
 }
@@ -140,7 +151,12 @@ export type FileParts =
   | { kind: 'file_chunk'; fileId: string; offset: number; data: Buffer }
   | { kind: 'file_end'; fileId: string; sha256: string };
 
-export type ParsedLine = { kind: 'thread'; thread: ThreadRecord } | { kind: 'message'; message: MessageRecord } | FileParts;
+export type ParsedLine =
+  | { kind: 'header'; format: number }
+  | { kind: 'thread'; thread: ThreadRecord }
+  | { kind: 'message'; message: MessageRecord }
+  | { kind: 'thread_end'; threadId: string; messages: number }
+  | FileParts;
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 /** Lowercase words joined by dashes or underscores, as OpenAI's purposes are; at most 32 characters, as the column. */
@@ -196,6 +212,15 @@ export function parseLine(text: string): ParsedLine {
   }
   if (!isObject(value)) throw new LineError('not a JSON object');
   if (value.object === 'file' || value.object === 'file_chunk' || value.object === 'file_end') return parseFileLine(value);
+  if (value.object === 'export') {
+    if (value.format !== EXPORT_FORMAT) throw new LineError(`'format' is not ${EXPORT_FORMAT}, the format this version reads`);
+    return { kind: 'header', format: EXPORT_FORMAT };
+  }
+  if (value.object === 'thread_end') {
+    if (!isWellFormedId(value.thread_id)) throw new LineError("'thread_id' is not a well-formed id");
+    if (!Number.isSafeInteger(value.messages) || (value.messages as number) < 0) throw new LineError("'messages' is not a count");
+    return { kind: 'thread_end', threadId: value.thread_id, messages: value.messages as number };
+  }
   if (!isWellFormedId(value.id)) throw new LineError("'id' is not a well-formed id");
   if (!isTime(value.created_at)) throw new LineError("'created_at' is not a Unix time");
   const metadata = value.metadata ?? {};
@@ -213,7 +238,8 @@ export function parseLine(text: string): ParsedLine {
       },
     };
   }
-  if (value.object !== 'thread.message') throw new LineError("'object' is none of 'thread', 'thread.message', 'file', 'file_chunk', 'file_end'");
+  if (value.object !== 'thread.message')
+    throw new LineError("'object' is none of 'export', 'thread', 'thread.message', 'thread_end', 'file', 'file_chunk', 'file_end'");
   if (!isWellFormedId(value.thread_id)) throw new LineError("'thread_id' is not a well-formed id");
   if (value.role !== 'user' && value.role !== 'assistant') throw new LineError("'role' is neither 'user' nor 'assistant'");
   if (!Array.isArray(value.content)) throw new LineError("'content' is not an array");
