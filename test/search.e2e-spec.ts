@@ -148,6 +148,7 @@ describe('search across threads: GET /messages/search', () => {
     const cases: [Record<string, string>, string][] = [
       [{}, 'query'],
       [{ query: '!!!' }, 'query'],
+      [{ query: '_ __' }, 'query'],
       [{ query: 'x'.repeat(1001) }, 'query'],
       [{ query: 'brown', limit: '0' }, 'limit'],
       [{ query: 'brown', after: 'msg_abc' }, 'after'],

@@ -10,7 +10,7 @@ export interface SearchTerms {
 }
 
 const WORD = /[\p{L}\p{N}_]+/gu;
-const HAS_WORD = /[\p{L}\p{N}_]/u;
+const HAS_WORD = /[\p{L}\p{N}]/u;
 
 /**
  * Splits a search: `term*` is a prefix match (only its letters and digits are kept, so the text
