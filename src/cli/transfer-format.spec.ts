@@ -43,7 +43,12 @@ describe('the file lines of the export format', () => {
     ['a negative size', { ...fileLine(file), bytes: -1 }, "'bytes' is not a byte count"],
     ['a bad expiry', { ...fileLine(file), expires_at: 'soon' }, "'expires_at' is not a Unix time"],
     ['a bad content type', { ...fileLine(file), content_type: 'text' }, "'content_type' is not a media type"],
-    ['a chunk without a file id', { object: 'file_chunk', offset: 0, data: '' }, "'file_id' is not a well-formed id"],
+    ['a chunk without a file id', { object: 'file_chunk', offset: 0, data: '' }, "'file_id' is not a well-formed id of at most 64 characters"],
+    [
+      'a thread id longer than the store keeps',
+      { object: 'thread', id: `thread_${'x'.repeat(58)}`, created_at: 0 },
+      "'id' is not a well-formed id of at most 64 characters",
+    ],
     ['a chunk at a fractional offset', { ...fileChunkLine('file-abc', 0, Buffer.from('x')), offset: 0.5 }, "'offset' is not a byte offset"],
     ['a chunk of non-base64', { ...fileChunkLine('file-abc', 0, Buffer.from('x')), data: 'a*b=' }, "'data' is not base64"],
     ['a chunk without padding', { ...fileChunkLine('file-abc', 0, Buffer.from('x')), data: 'eA' }, "'data' is not base64"],

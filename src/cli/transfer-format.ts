@@ -1,5 +1,11 @@
 import { parsed } from '../common/http/raw-json';
 import { isWellFormedId } from '../common/ids';
+
+/** The longest id the tables keep (a client may name up to 128 characters, which then name nothing stored). */
+export const STORED_ID_MAX_LENGTH = 64;
+
+/** An id the store can keep: well formed, and within the columns' length. */
+const isStorableId = (id: unknown): id is string => isWellFormedId(id) && id.length <= STORED_ID_MAX_LENGTH;
 import { metadataProblem } from '../common/metadata/is-metadata';
 import { FileRecord } from '../files/file.entity';
 import { filenameProblem, MIME_TYPE } from '../files/multipart';
@@ -164,7 +170,8 @@ const PURPOSE = /^[a-z][a-z0-9_-]{0,31}$/;
 
 function parseFileLine(value: Record<string, unknown>): FileParts {
   const id = value.object === 'file' ? value.id : value.file_id;
-  if (!isWellFormedId(id)) throw new LineError(`'${value.object === 'file' ? 'id' : 'file_id'}' is not a well-formed id`);
+  if (!isStorableId(id))
+    throw new LineError(`'${value.object === 'file' ? 'id' : 'file_id'}' is not a well-formed id of at most ${STORED_ID_MAX_LENGTH} characters`);
   if (value.object === 'file_chunk') {
     if (!Number.isSafeInteger(value.offset) || (value.offset as number) < 0) throw new LineError("'offset' is not a byte offset");
     const data = value.data;
@@ -217,11 +224,11 @@ export function parseLine(text: string): ParsedLine {
     return { kind: 'header', format: EXPORT_FORMAT };
   }
   if (value.object === 'thread_end') {
-    if (!isWellFormedId(value.thread_id)) throw new LineError("'thread_id' is not a well-formed id");
+    if (!isStorableId(value.thread_id)) throw new LineError("'thread_id' is not a well-formed id of at most 64 characters");
     if (!Number.isSafeInteger(value.messages) || (value.messages as number) < 0) throw new LineError("'messages' is not a count");
     return { kind: 'thread_end', threadId: value.thread_id, messages: value.messages as number };
   }
-  if (!isWellFormedId(value.id)) throw new LineError("'id' is not a well-formed id");
+  if (!isStorableId(value.id)) throw new LineError("'id' is not a well-formed id of at most 64 characters");
   if (!isTime(value.created_at)) throw new LineError("'created_at' is not a Unix time");
   const metadata = value.metadata ?? {};
   const problem = metadataProblem(metadata, 'metadata');
@@ -240,7 +247,7 @@ export function parseLine(text: string): ParsedLine {
   }
   if (value.object !== 'thread.message')
     throw new LineError("'object' is none of 'export', 'thread', 'thread.message', 'thread_end', 'file', 'file_chunk', 'file_end'");
-  if (!isWellFormedId(value.thread_id)) throw new LineError("'thread_id' is not a well-formed id");
+  if (!isStorableId(value.thread_id)) throw new LineError("'thread_id' is not a well-formed id of at most 64 characters");
   if (value.role !== 'user' && value.role !== 'assistant') throw new LineError("'role' is neither 'user' nor 'assistant'");
   if (!Array.isArray(value.content)) throw new LineError("'content' is not an array");
   if (!Array.isArray(value.attachments ?? [])) throw new LineError("'attachments' is not an array");
@@ -253,7 +260,7 @@ export function parseLine(text: string): ParsedLine {
   };
   const nullableId = (name: string): string | null => {
     const id = value[name] ?? null;
-    if (id !== null && !isWellFormedId(id)) throw new LineError(`'${name}' is not a well-formed id`);
+    if (id !== null && !isStorableId(id)) throw new LineError(`'${name}' is not a well-formed id of at most ${STORED_ID_MAX_LENGTH} characters`);
     return id as string | null;
   };
   const details = value.incomplete_details ?? null;
