@@ -98,6 +98,19 @@ describe('first run', () => {
     expect(await stop(third)).toBe(0);
   });
 
+  it("runs the embedded server outside the service's process group, so a terminal's Ctrl-C reaches the service only", async () => {
+    const dataDir = join(install.dir, 'data-group');
+    const port = await portForLater();
+    const service = start({ PORT: String(port), DATA_DIR: dataDir, API_KEYS: 'sk-groupgroupgroupgroupgroup' });
+    await waitForOutput(service, 'Listening on');
+    const postmaster = Number(readFileSync(join(dataDir, 'pg', 'postmaster.pid'), 'utf8').split('\n')[0]);
+    // /proc/PID/stat: pid (comm) state ppid pgrp session ...
+    const group = (pid: number) => Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[2]);
+    expect(group(postmaster)).not.toBe(group(service.child.pid as number));
+    expect(await stop(service, 'SIGINT')).toBe(0);
+    expect(existsSync(`/proc/${postmaster}`)).toBe(false);
+  });
+
   it('shows and keeps a generated key only on the start that first serves with it', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'threads-key-'));
     cleanup.push(dataDir);

@@ -318,7 +318,14 @@ export class EmbeddedPostgres {
     // the server gets SIGINT and shuts down (fast shutdown keeps committed data).
     const [command, argv] = SETPRIV ? [SETPRIV, ['--pdeathsig', 'INT', '--', binaries.postgres, ...args]] : [binaries.postgres, args];
     return new Promise((resolveStart, reject) => {
-      const child = spawn(command, argv, { ...owner, cwd: ENTER_THEN_DROP ? this.clusterDir : undefined, stdio: ['ignore', 'ignore', 'pipe'] });
+      // In a session of its own: a terminal's Ctrl-C (SIGINT to the whole foreground group) reaches the service,
+      // which finishes the requests in flight before it stops the server, and not the server under them.
+      const child = spawn(command, argv, {
+        ...owner,
+        cwd: ENTER_THEN_DROP ? this.clusterDir : undefined,
+        stdio: ['ignore', 'ignore', 'pipe'],
+        detached: true,
+      });
       this.process = child;
       const stopOnExit = () => child.kill('SIGINT');
       process.once('exit', stopOnExit);
