@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import './runtime/nest-logger-date-format';
+import './config/checked-before-load';
 import { Logger } from '@nestjs/common';
 import { createApp } from './app.factory';
 import { DrainState } from './common/http/drain';
@@ -12,6 +13,7 @@ import { describeConnectionError } from './database/connection-errors';
 import { runMigrations } from './database/data-source';
 import { openDatabase } from './database/embedded-database';
 import { EmbeddedPostgresError } from './database/embedded-postgres';
+import { checkSearchConfig } from './database/search-config-check';
 
 async function main(config: AppConfig): Promise<void> {
   const files = loadFilesConfig();
@@ -19,6 +21,7 @@ async function main(config: AppConfig): Promise<void> {
   if (keys.newSecret) ensureWritableDir(config.dataDir, 'DATA_DIR', ', or set API_KEYS');
   const data = loadDataConfig();
   const database = await openDatabase(config);
+  await onDirectUrl(config, () => checkSearchConfig(config.databaseDirectUrl ?? database.url, data.searchConfig));
   // Migrations need a session of their own: past the pooler when a direct URL is given.
   if (config.migrationsRun) await onDirectUrl(config, () => runMigrations(config.databaseDirectUrl ?? database.url));
   const app = await createApp({
@@ -56,7 +59,11 @@ async function main(config: AppConfig): Promise<void> {
   };
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
   process.once('SIGINT', () => void shutdown('SIGINT'));
-  await app.listen(config.port, config.host);
+  try {
+    await app.listen(config.port, config.host);
+  } catch (error) {
+    throw new DescribedFailure(listenFailure(error, config));
+  }
   // A generated key is kept, and shown, by the start that first serves with it.
   keepGeneratedKey(keys);
 
@@ -75,6 +82,24 @@ async function main(config: AppConfig): Promise<void> {
 
 /** A start-up failure already said in terms of the variable it is about. */
 class DescribedFailure extends Error {}
+
+/** Why the service could not listen, in terms of HOST and PORT. */
+function listenFailure(error: unknown, config: AppConfig): string {
+  const code = (error as { code?: string }).code;
+  switch (code) {
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return `HOST '${config.host}' cannot be resolved to an address (${code})`;
+    case 'EADDRNOTAVAIL':
+      return `HOST ${config.host} is no address of this machine (${code})`;
+    case 'EADDRINUSE':
+      return `PORT ${config.port} is already in use on ${config.host} (${code})`;
+    case 'EACCES':
+      return `PORT ${config.port} on ${config.host} needs privileges this process does not have (${code})`;
+    default:
+      return `cannot listen on HOST ${config.host}, PORT ${config.port}: ${error instanceof Error ? error.message : String(error)}`;
+  }
+}
 
 /** Work on DATABASE_DIRECT_URL, when it is set: a failure to reach or log in to its server names that variable, not DATABASE_URL. */
 async function onDirectUrl<T>(config: AppConfig, work: () => Promise<T>): Promise<T> {

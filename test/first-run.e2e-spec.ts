@@ -209,6 +209,24 @@ describe('first run', () => {
       expect(service.output()).toContain(`DATA_DIR ${join(file, 'data')} cannot be created or written (`);
     });
 
+    it('SEARCH_CONFIG malformed (before any module reads it) or unknown to the server, and a HOST that is no address', async () => {
+      const malformed = start({ SEARCH_CONFIG: 'Bad-Config', API_KEYS: 'sk-first-key-0123456789' }, MAIN);
+      expect(await malformed.exited).toBe(1);
+      expect(malformed.output()).toContain(
+        "Configuration error: SEARCH_CONFIG must name a text-search configuration such as simple or english, got 'Bad-Config'",
+      );
+      expect(malformed.output()).not.toMatch(/\n\s+at /);
+      const dataDir = join(install.dir, 'data-config');
+      const env = { DATA_DIR: dataDir, API_KEYS: 'sk-first-key-0123456789', PORT: String(await portForLater()) };
+      const unknown = start({ ...env, SEARCH_CONFIG: 'klingon' });
+      expect(await unknown.exited).toBe(1);
+      expect(unknown.output()).toContain("Configuration error: SEARCH_CONFIG names 'klingon', which is no text-search configuration of this PostgreSQL server");
+      const host = start({ ...env, HOST: 'no-such-host.invalid' });
+      expect(await host.exited).toBe(1);
+      expect(host.output()).toMatch(/Start-up failed: HOST 'no-such-host\.invalid' cannot be resolved to an address \((ENOTFOUND|EAI_AGAIN)\)/);
+      expect(host.output()).not.toContain('DATABASE_URL');
+    });
+
     it('API_KEYS separated by semicolons', async () => {
       const service = start({ API_KEYS: 'a:sk-first-key-0123456789;b:sk-second-key-0123456789' }, MAIN);
       expect(await service.exited).toBe(1);
