@@ -20,6 +20,13 @@ describe('API keys', () => {
     expect(() => parseApiKeys(' , ')).toThrow(ConfigError);
   });
 
+  it('refuses one key given to two tenants, and keeps a key listed twice for one tenant once', () => {
+    expect(() => parseApiKeys('acme:sk-acmeacmeacmeacmeacme01,beta:sk-acmeacmeacmeacmeacme01')).toThrow(
+      "API_KEYS: one key is given to two tenants ('acme' and 'beta'); a key belongs to one tenant",
+    );
+    expect(parseApiKeys('acme:sk-acmeacmeacmeacmeacme01,acme:sk-acmeacmeacmeacmeacme01')).toHaveLength(1);
+  });
+
   it('refuses characters a key cannot hold, naming API_KEYS: semicolons are not separators', () => {
     expect(() => parseApiKeys('a:sk-first-key-0123456789;b:sk-second-key-0123456789')).toThrow(/API_KEYS.*";".*commas/);
     expect(() => parseApiKeys('sk-key-with-\u00e9-accent')).toThrow(/API_KEYS/);

@@ -52,7 +52,15 @@ export function parseApiKeys(raw: string): ApiKey[] {
     if (secret.length < MIN_KEY_LENGTH) {
       throw new ConfigError(`API_KEYS entries must be keys of at least ${MIN_KEY_LENGTH} characters, optionally as name:key`);
     }
-    keys.push({ tenant: tenant ?? tenantOfBareKey(secret), hash: hashKey(secret) });
+    const key = { tenant: tenant ?? tenantOfBareKey(secret), hash: hashKey(secret) };
+    const same = keys.find((other) => other.hash.equals(key.hash));
+    // A key names one tenant: given to two, all but the first would be silently ignored.
+    if (same && same.tenant !== key.tenant) {
+      throw new ConfigError(
+        `API_KEYS: one key is given to two tenants ('${same.tenant.slice(0, 40)}' and '${key.tenant.slice(0, 40)}'); a key belongs to one tenant`,
+      );
+    }
+    if (!same) keys.push(key);
   }
   if (keys.length === 0) throw new ConfigError('API_KEYS is set but holds no key');
   return keys;
