@@ -13,7 +13,7 @@ import { describeConnectionError } from './database/connection-errors';
 import { runMigrations } from './database/data-source';
 import { openDatabase } from './database/embedded-database';
 import { EmbeddedPostgresError } from './database/embedded-postgres';
-import { checkSearchConfig } from './database/search-config-check';
+import { checkDirectConnection, checkSearchConfig } from './database/database-check';
 
 async function main(config: AppConfig): Promise<void> {
   const files = loadFilesConfig();
@@ -24,6 +24,7 @@ async function main(config: AppConfig): Promise<void> {
   await onDirectUrl(config, () => checkSearchConfig(config.databaseDirectUrl ?? database.url, data.searchConfig));
   // Migrations need a session of their own: past the pooler when a direct URL is given.
   if (config.migrationsRun) await onDirectUrl(config, () => runMigrations(config.databaseDirectUrl ?? database.url));
+  if (config.dbPoolMode === 'direct' && !database.embedded) await checkDirectConnection(database.url);
   const app = await createApp({
     database: {
       url: database.url,

@@ -81,6 +81,15 @@ describe('behind PgBouncer in transaction mode', () => {
     await database?.drop();
   });
 
+  it('the built service left in direct mode in front of it stops at once, naming DB_POOL_MODE', async () => {
+    const service = runService({ DATABASE_URL: bouncer.url(database.name), API_KEYS: 'sk-direct-by-mistake-0123456789', PORT: String(await portForLater()) });
+    expect(await service.exited).toBe(1);
+    expect(service.output()).toContain(
+      `DATABASE_URL leads to a connection pooler at ${new URL(bouncer.url(database.name)).host}, which refused a session setting`,
+    );
+    expect(service.output()).toContain("set DB_POOL_MODE to the pooler's mode");
+  });
+
   it('answers every route, eight clients at once over two server connections, without a 500', async () => {
     const app = await start();
     const statuses: number[] = [];

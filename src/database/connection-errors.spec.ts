@@ -23,6 +23,17 @@ describe('describeConnectionError', () => {
     );
   });
 
+  it('says that a pooler lies in front of the server, and which setting to change', () => {
+    expect(describeConnectionError(Object.assign(new Error('unsupported startup parameter: statement_timeout'), { code: '08P01' }), URL_)).toBe(
+      'DATABASE_URL leads to a connection pooler at db.internal:6543, which refused a session setting (unsupported startup parameter: ' +
+        "statement_timeout): set DB_POOL_MODE to the pooler's mode (transaction or session), and DATABASE_DIRECT_URL to the server behind it " +
+        '(README, Production database).',
+    );
+    expect(describeConnectionError(Object.assign(new Error('prepared statement "s_1" already exists'), { code: '42P05' }), URL_)).toContain(
+      'set DB_POOL_MODE=transaction',
+    );
+  });
+
   it('leaves other errors alone', () => {
     expect(describeConnectionError(Object.assign(new Error('syntax error'), { code: '42601' }), URL_)).toBeUndefined();
   });

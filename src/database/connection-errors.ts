@@ -22,6 +22,19 @@ export function describeConnectionError(error: unknown, url: string, variable = 
       `one: write it in the URL (postgres://${user}:PASSWORD@${server}/${database}).`
     );
   }
+  // PgBouncer refuses the session settings a direct connection sends; in transaction mode it shares one session's statements with others.
+  if (/unsupported startup parameter/i.test(message)) {
+    return (
+      `${variable} leads to a connection pooler at ${server}, which refused a session setting (${message}): set DB_POOL_MODE ` +
+      `to the pooler's mode (transaction or session), and DATABASE_DIRECT_URL to the server behind it (README, Production database).`
+    );
+  }
+  if (/prepared statement "[^"]*" (already exists|does not exist)/i.test(message)) {
+    return (
+      `${variable} at ${server} shares sessions between clients (${message}): a pooler in transaction mode lies in between; ` +
+      `set DB_POOL_MODE=transaction (README, Production database).`
+    );
+  }
   switch (code) {
     case 'ECONNREFUSED':
     case 'ECONNRESET':
