@@ -161,10 +161,15 @@ describe('managed API keys', () => {
     const { secret, id } = await create('used');
     await second.http.post('/v1/threads').set(bearer(secret)).send({}).expect(200);
     const extra = await startTestApp({ databaseUrl: first.databaseUrl });
+    const asked = Date.now();
     await extra.http.post('/v1/threads').set(bearer(secret)).send({}).expect(200);
+    const answered = Date.now();
     await extra.close();
     const { rows } = await first.db.query('SELECT last_used_at FROM api_keys WHERE id = $1', [id]);
     expect(rows[0].last_used_at).toBeInstanceOf(Date);
+    // The time the key was accepted, not the time the batch of uses was written (at close, here).
+    expect(rows[0].last_used_at.getTime()).toBeGreaterThanOrEqual(asked);
+    expect(rows[0].last_used_at.getTime()).toBeLessThanOrEqual(answered);
   });
 
   it('answers bad arguments and unknown keys with exit codes scripts can rely on', async () => {

@@ -38,7 +38,8 @@ interface StoredKey {
 export class ApiKeyStore implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('ApiKeyStore');
   private stored = new Map<string, StoredKey>();
-  private readonly used = new Set<string>();
+  /** Key id -> when it was last accepted (epoch milliseconds), until written. */
+  private used = new Map<string, number>();
   private readonly hashes = new Map<string, Hashed>();
   private listener?: Client;
   private readonly lostClients = new WeakSet<Client>();
@@ -117,7 +118,7 @@ export class ApiKeyStore implements OnModuleInit, OnModuleDestroy {
     if (tenant !== undefined) return tenant;
     const stored = this.stored.get(hex);
     if (!stored) return undefined;
-    this.used.add(stored.id);
+    this.used.set(stored.id, Date.now());
     return stored.tenantId;
   }
 
@@ -128,9 +129,9 @@ export class ApiKeyStore implements OnModuleInit, OnModuleDestroy {
 
   private async flushUsed(): Promise<void> {
     if (this.used.size === 0) return;
-    const ids = [...this.used];
-    this.used.clear();
-    await this.repository.touch(ids);
+    const used = this.used;
+    this.used = new Map();
+    await this.repository.touch(used);
   }
 
   private async listen(): Promise<void> {

@@ -27,7 +27,10 @@ export interface RevokedKeyRow {
 }
 
 const ACTIVE = statement(`SELECT id, tenant_id AS "tenantId", hash FROM api_keys WHERE revoked_at IS NULL`);
-const TOUCH = statement(`UPDATE api_keys SET last_used_at = now() WHERE id = ANY($1::varchar[])`);
+/** Each key's last use as it was accepted (epoch milliseconds), not as the batch is written. */
+const TOUCH = statement(`
+  UPDATE api_keys k SET last_used_at = GREATEST(k.last_used_at, to_timestamp(u.ms / 1000.0))
+  FROM unnest($1::varchar[], $2::float8[]) AS u(id, ms) WHERE k.id = u.id`);
 const CREATE = statement(`INSERT INTO api_keys (id, tenant_id, name, hash) VALUES ($1, $2, $3, $4)`);
 const LIST = statement(`
   SELECT id, tenant_id AS tenant, name, created_at AS created, last_used_at AS last_used, revoked_at AS revoked
@@ -46,8 +49,8 @@ export class ApiKeysRepository {
     return this.sql.rows<ActiveKeyRow>(ACTIVE, []);
   }
 
-  async touch(ids: string[]): Promise<void> {
-    await this.sql.rows(TOUCH, [ids]);
+  async touch(used: ReadonlyMap<string, number>): Promise<void> {
+    await this.sql.rows(TOUCH, [[...used.keys()], [...used.values()]]);
   }
 
   async create(key: { id: string; tenantId: string; name: string | null; hash: string }): Promise<void> {
