@@ -93,6 +93,11 @@ describe('the OpenAPI document', () => {
   });
   afterAll(() => t.close());
 
+  it('describes the keys as the opaque bearer keys they are, not JWTs', () => {
+    const schemes = (document as unknown as { components: { securitySchemes: Record<string, Record<string, string>> } }).components.securitySchemes;
+    expect(schemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer', bearerFormat: 'API key' });
+  });
+
   it('validates as OpenAPI 3', async () => {
     const validated = await SwaggerParser.validate(structuredClone(document) as OpenAPIV3.Document);
     expect((validated as OpenAPIV3.Document).openapi).toMatch(/^3\./);

@@ -77,7 +77,10 @@ export function buildApiDocument(app: INestApplication): OpenAPIObject {
         'routing: 414 for a path segment over 8192 characters, 431 for headers or a URL over 16 KB.',
     )
     .setVersion('1')
-    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'Authorization: Bearer KEY' }, 'bearer')
+    .addBearerAuth(
+      { type: 'http', scheme: 'bearer', bearerFormat: 'API key', description: 'Authorization: Bearer KEY (an opaque key such as sk-..., not a JWT)' },
+      'bearer',
+    )
     .addApiKey({ type: 'apiKey', in: 'header', name: 'api-key', description: 'Azure dialect: api-key: KEY' }, 'api-key')
     .build();
   return describeDialects(SwaggerModule.createDocument(app, config));
