@@ -177,6 +177,24 @@ describe('export and import', () => {
     expect(taken.out).toContain('failed thread_import_good: the id belongs to another tenant');
   });
 
+  it('counts a bad line where it belongs: a file line among the files, an unknown object by its kind', async () => {
+    const file = join(dir, 'bad-lines.jsonl');
+    const lines = [
+      { object: 'file', id: 'file-bad-name', filename: '../../etc/passwd', purpose: 'assistants', bytes: 1, created_at: 1700000000, status: 'processed' },
+      { object: 'file_chunk', file_id: 'file-bad-name', offset: 0, data: 'eA==' },
+      { object: 'file_end', file_id: 'file-bad-name', sha256: '2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881' },
+      { object: 'assistant', id: 'asst_1', created_at: 'yesterday' },
+      { object: 'thread', id: 'thread_after_bad_lines', created_at: 1700000000, metadata: {}, tool_resources: {} },
+    ];
+    writeFileSync(file, lines.map((line) => JSON.stringify(line)).join('\n') + '\n');
+    const result = await run(runImportCommand, ['--tenant', 'zeta', '--in', file], target.databaseUrl);
+    expect(result.code).toBe(IMPORT_EXIT.failure);
+    expect(result.out).toContain('Imported 0 file(s) (0 bytes); 0 already there (verified, skipped); 0 expired (not imported); 1 failed.');
+    expect(result.out).toContain("failed file-bad-name: line 1: 'filename' is not a file name");
+    expect(result.out).toContain('Imported 1 thread(s) with 0 message(s); 0 already there (verified, skipped); 1 failed.');
+    expect(result.out).toContain("line 4: 'object' is none of 'export', 'thread', 'thread.message', 'thread_end', 'file', 'file_chunk', 'file_end'");
+  });
+
   it('exports only the listed threads, and says which are not the tenant’s', async () => {
     const all = await everything(source, KEY_A);
     const [first] = all as { thread: { id: string }; messages: unknown[] }[];

@@ -20,7 +20,25 @@ import { LineError, parseLine, ParsedLine } from './transfer-format';
 
 const BATCH = 500;
 
-type Parsed = { line: number } & (ParsedLine | { kind: 'bad'; reason: string });
+/**
+ * A line that cannot be imported: why, and what it was meant as when it says so (`object`), with the
+ * file it names if it is one of a file's lines, for the summary.
+ */
+type BadLine = { kind: 'bad'; reason: string; object?: unknown; fileId?: string };
+type Parsed = { line: number } & (ParsedLine | BadLine);
+
+function badLine(reason: string, text: string): BadLine {
+  try {
+    const value = JSON.parse(text) as { object?: unknown; id?: unknown; file_id?: unknown };
+    const named = (id: unknown) => (typeof id === 'string' ? id : '-');
+    if (value.object === 'file') return { kind: 'bad', reason, object: value.object, fileId: named(value.id) };
+    if (value.object === 'file_chunk' || value.object === 'file_end') return { kind: 'bad', reason, object: value.object, fileId: named(value.file_id) };
+    return { kind: 'bad', reason, object: value?.object };
+  } catch {
+    // Not JSON: nothing says what it was meant as.
+    return { kind: 'bad', reason };
+  }
+}
 
 /** The file's lines, parsed, with a one-line look-ahead. */
 class Lines {
@@ -43,7 +61,7 @@ class Lines {
         return (this.peeked = { line: this.number, ...parseLine(next.value) });
       } catch (error) {
         if (!(error instanceof LineError)) throw error;
-        return (this.peeked = { line: this.number, kind: 'bad', reason: error.message });
+        return (this.peeked = { line: this.number, ...badLine(error.message, next.value) });
       }
     }
   }
@@ -212,14 +230,14 @@ async function importOneFile(
   }
 }
 
-/** Skips what is left of a file that failed or is not imported: its chunk lines, its end line, lines that cannot be read. */
+/**
+ * Skips what is left of a file that failed or is not imported: its chunk lines, its end line, lines
+ * that cannot be read (but not a bad line that says it is a thread, a message or another kind).
+ */
 async function skipFileParts(lines: Lines): Promise<void> {
-  for (
-    let next = await lines.peek();
-    next !== null && (next.kind === 'file_chunk' || next.kind === 'file_end' || next.kind === 'bad');
-    next = await lines.peek()
-  )
-    await lines.next();
+  const partOfFile = (line: Parsed) =>
+    line.kind === 'file_chunk' || line.kind === 'file_end' || (line.kind === 'bad' && (line.object === undefined || line.fileId !== undefined));
+  for (let next = await lines.peek(); next !== null && partOfFile(next); next = await lines.peek()) await lines.next();
 }
 
 /** A failure of one file or thread (its check, its SQL, its storage), not of the import: the import goes on. */
@@ -353,6 +371,11 @@ export async function importFile(
     }
     if (next.kind === 'file_chunk' || next.kind === 'file_end') {
       summary.files.failed.push({ file: next.fileId, reason: `${wording.at(next.line)}: a ${next.kind} line without its file line` });
+      await skipFileParts(lines);
+      continue;
+    }
+    if (next.kind === 'bad' && next.fileId !== undefined) {
+      summary.files.failed.push({ file: next.fileId, reason: `${wording.at(next.line)}: ${next.reason}` });
       await skipFileParts(lines);
       continue;
     }

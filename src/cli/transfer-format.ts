@@ -149,6 +149,8 @@ export function messageLine(message: MessageRecord): MessageLine {
 
 export class LineError extends Error {}
 
+const UNKNOWN_OBJECT = "'object' is none of 'export', 'thread', 'thread.message', 'thread_end', 'file', 'file_chunk', 'file_end'";
+
 const isTime = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
@@ -228,6 +230,7 @@ export function parseLine(text: string): ParsedLine {
     if (!Number.isSafeInteger(value.messages) || (value.messages as number) < 0) throw new LineError("'messages' is not a count");
     return { kind: 'thread_end', threadId: value.thread_id, messages: value.messages as number };
   }
+  if (value.object !== 'thread' && value.object !== 'thread.message') throw new LineError(UNKNOWN_OBJECT);
   if (!isStorableId(value.id)) throw new LineError("'id' is not a well-formed id of at most 64 characters");
   if (!isTime(value.created_at)) throw new LineError("'created_at' is not a Unix time");
   const metadata = value.metadata ?? {};
@@ -245,8 +248,6 @@ export function parseLine(text: string): ParsedLine {
       },
     };
   }
-  if (value.object !== 'thread.message')
-    throw new LineError("'object' is none of 'export', 'thread', 'thread.message', 'thread_end', 'file', 'file_chunk', 'file_end'");
   if (!isStorableId(value.thread_id)) throw new LineError("'thread_id' is not a well-formed id of at most 64 characters");
   if (value.role !== 'user' && value.role !== 'assistant') throw new LineError("'role' is neither 'user' nor 'assistant'");
   if (!Array.isArray(value.content)) throw new LineError("'content' is not an array");
