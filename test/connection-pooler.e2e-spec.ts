@@ -82,7 +82,13 @@ describe('behind PgBouncer in transaction mode', () => {
   });
 
   it('the built service left in direct mode in front of it stops at once, naming DB_POOL_MODE', async () => {
-    const service = runService({ DATABASE_URL: bouncer.url(database.name), API_KEYS: 'sk-direct-by-mistake-0123456789', PORT: String(await portForLater()) });
+    // DB_POOL_MODE given: on a run through a pooler, the service would otherwise take the run's mode.
+    const service = runService({
+      DATABASE_URL: bouncer.url(database.name),
+      DB_POOL_MODE: 'direct',
+      API_KEYS: 'sk-direct-by-mistake-0123456789',
+      PORT: String(await portForLater()),
+    });
     expect(await service.exited).toBe(1);
     expect(service.output()).toContain(
       `DATABASE_URL leads to a connection pooler at ${new URL(bouncer.url(database.name)).host}, which refused a session setting`,

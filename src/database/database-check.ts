@@ -1,15 +1,5 @@
-import { Client } from 'pg';
 import { ConfigError } from '../config/app.config';
-
-async function withClient<T>(options: ConstructorParameters<typeof Client>[0], work: (client: Client) => Promise<T>): Promise<T> {
-  const client = new Client(options);
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
+import { withClient } from './with-client';
 
 /** SEARCH_CONFIG must name a text-search configuration the server has: every search would fail otherwise. */
 export async function checkSearchConfig(url: string, config: string): Promise<void> {

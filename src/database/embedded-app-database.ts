@@ -1,19 +1,14 @@
-import { Client } from 'pg';
+import type { Client } from 'pg';
+import { withClient as withConnection } from './with-client';
 
 /** The role and database the service uses on the embedded server: the database's owner, not a superuser. */
 export const APP_ROLE = 'assistants';
 export const APP_DATABASE = 'assistants';
 
-async function withClient<T>(url: string, database: string, work: (client: Client) => Promise<T>): Promise<T> {
+function withClient<T>(url: string, database: string, work: (client: Client) => Promise<T>): Promise<T> {
   const target = new URL(url);
   target.pathname = `/${database}`;
-  const client = new Client({ connectionString: target.toString() });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
+  return withConnection({ connectionString: target.toString() }, work);
 }
 
 /**
