@@ -89,7 +89,13 @@ describe('behind PgBouncer in transaction mode', () => {
       API_KEYS: 'sk-direct-by-mistake-0123456789',
       PORT: String(await portForLater()),
     });
+    // Stopped if it serves after all, so that a failure leaves no process behind.
+    const served = waitForOutput(service, 'Listening on').then(
+      () => service.child.kill('SIGTERM'),
+      () => undefined,
+    );
     expect(await service.exited).toBe(1);
+    await served;
     expect(service.output()).toContain(
       `DATABASE_URL leads to a connection pooler at ${new URL(bouncer.url(database.name)).host}, which refused a session setting`,
     );
