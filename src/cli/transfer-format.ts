@@ -1,11 +1,5 @@
 import { parsed } from '../common/http/raw-json';
 import { isWellFormedId } from '../common/ids';
-
-/** The longest id the tables keep (a client may name up to 128 characters, which then name nothing stored). */
-export const STORED_ID_MAX_LENGTH = 64;
-
-/** An id the store can keep: well formed, and within the columns' length. */
-const isStorableId = (id: unknown): id is string => isWellFormedId(id) && id.length <= STORED_ID_MAX_LENGTH;
 import { metadataProblem } from '../common/metadata/is-metadata';
 import { FileRecord } from '../files/file.entity';
 import { filenameProblem, MIME_TYPE } from '../files/multipart';
@@ -151,6 +145,18 @@ export class LineError extends Error {}
 
 const UNKNOWN_OBJECT = "'object' is none of 'export', 'thread', 'thread.message', 'thread_end', 'file', 'file_chunk', 'file_end'";
 
+/** The longest id the tables keep (a client may name up to 128 characters, which then name nothing stored). */
+export const STORED_ID_MAX_LENGTH = 64;
+
+/** The id in a line's `field`, when the store can keep it: well formed, and within the columns' length. */
+function storedId(line: Record<string, unknown>, field: string): string {
+  const id = line[field];
+  if (!isWellFormedId(id) || id.length > STORED_ID_MAX_LENGTH) {
+    throw new LineError(`'${field}' is not a well-formed id of at most ${STORED_ID_MAX_LENGTH} characters`);
+  }
+  return id;
+}
+
 const isTime = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
@@ -171,9 +177,7 @@ const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 const PURPOSE = /^[a-z][a-z0-9_-]{0,31}$/;
 
 function parseFileLine(value: Record<string, unknown>): FileParts {
-  const id = value.object === 'file' ? value.id : value.file_id;
-  if (!isStorableId(id))
-    throw new LineError(`'${value.object === 'file' ? 'id' : 'file_id'}' is not a well-formed id of at most ${STORED_ID_MAX_LENGTH} characters`);
+  const id = storedId(value, value.object === 'file' ? 'id' : 'file_id');
   if (value.object === 'file_chunk') {
     if (!Number.isSafeInteger(value.offset) || (value.offset as number) < 0) throw new LineError("'offset' is not a byte offset");
     const data = value.data;
@@ -226,12 +230,12 @@ export function parseLine(text: string): ParsedLine {
     return { kind: 'header', format: EXPORT_FORMAT };
   }
   if (value.object === 'thread_end') {
-    if (!isStorableId(value.thread_id)) throw new LineError("'thread_id' is not a well-formed id of at most 64 characters");
+    const threadId = storedId(value, 'thread_id');
     if (!Number.isSafeInteger(value.messages) || (value.messages as number) < 0) throw new LineError("'messages' is not a count");
-    return { kind: 'thread_end', threadId: value.thread_id, messages: value.messages as number };
+    return { kind: 'thread_end', threadId, messages: value.messages as number };
   }
   if (value.object !== 'thread' && value.object !== 'thread.message') throw new LineError(UNKNOWN_OBJECT);
-  if (!isStorableId(value.id)) throw new LineError("'id' is not a well-formed id of at most 64 characters");
+  const id = storedId(value, 'id');
   if (!isTime(value.created_at)) throw new LineError("'created_at' is not a Unix time");
   const metadata = value.metadata ?? {};
   const problem = metadataProblem(metadata, 'metadata');
@@ -241,14 +245,14 @@ export function parseLine(text: string): ParsedLine {
     return {
       kind: 'thread',
       thread: {
-        id: value.id,
+        id,
         createdAt: value.created_at,
         metadata: metadata as Record<string, string>,
         toolResources: (value.tool_resources ?? {}) as ThreadRecord['toolResources'],
       },
     };
   }
-  if (!isStorableId(value.thread_id)) throw new LineError("'thread_id' is not a well-formed id of at most 64 characters");
+  const threadId = storedId(value, 'thread_id');
   if (value.role !== 'user' && value.role !== 'assistant') throw new LineError("'role' is neither 'user' nor 'assistant'");
   if (!Array.isArray(value.content)) throw new LineError("'content' is not an array");
   if (!Array.isArray(value.attachments ?? [])) throw new LineError("'attachments' is not an array");
@@ -259,18 +263,14 @@ export function parseLine(text: string): ParsedLine {
     if (time !== null && !isTime(time)) throw new LineError(`'${name}' is not a Unix time`);
     return time as number | null;
   };
-  const nullableId = (name: string): string | null => {
-    const id = value[name] ?? null;
-    if (id !== null && !isStorableId(id)) throw new LineError(`'${name}' is not a well-formed id of at most ${STORED_ID_MAX_LENGTH} characters`);
-    return id as string | null;
-  };
+  const nullableId = (name: string): string | null => ((value[name] ?? null) === null ? null : storedId(value, name));
   const details = value.incomplete_details ?? null;
   if (details !== null && !isObject(details)) throw new LineError("'incomplete_details' is not an object");
   return {
     kind: 'message',
     message: {
-      id: value.id,
-      threadId: value.thread_id,
+      id,
+      threadId,
       createdAt: value.created_at,
       role: value.role,
       content: value.content as MessageRecord['content'],
