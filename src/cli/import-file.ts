@@ -90,6 +90,10 @@ export interface Wording {
 
 export const FILE_WORDING: Wording = { source: 'the file', at: (line) => `line ${line}` };
 
+/** Where a file or thread was cut short, without its end line: `cut short: line 12 comes after ...`. */
+const cutShort = (next: Parsed | null, wording: Wording, after: string, end: string): string =>
+  `cut short: ${next === null ? `${wording.source} ends` : `${wording.at(next.line)} comes`} after ${after}, without its ${end} line`;
+
 /** The stored thread and messages against the file's: a re-run verifies, and then skips. */
 function sameThread(stored: ThreadRecord | undefined, given: ThreadRecord): boolean {
   return (
@@ -150,9 +154,7 @@ class FileBytes {
     for (;;) {
       const next = await this.lines.peek();
       if (next === null || (next.kind !== 'file_chunk' && next.kind !== 'file_end' && next.kind !== 'bad'))
-        this.fail(
-          `cut short: ${next === null ? `${wording.source} ends` : `${wording.at(next.line)} comes`} after ${this.total} of its ${file.bytes} bytes, without its file_end line`,
-        );
+        this.fail(cutShort(next, wording, `${this.total} of its ${file.bytes} bytes`, 'file_end'));
       await this.lines.next();
       const at = wording.at(next.line);
       if (next.kind === 'bad') this.fail(`${at}: ${next.reason}`);
@@ -301,9 +303,7 @@ async function importThread(
   }
   if (ends && !ended) {
     const next = await lines.peek();
-    throw new ThreadFailure(
-      `cut short: ${next === null ? `${wording.source} ends` : `${wording.at(next.line)} comes`} after ${count} of its messages, without its thread_end line`,
-    );
+    throw new ThreadFailure(cutShort(next, wording, `${count} of its messages`, 'thread_end'));
   }
   await flush();
   if (state === 'exists') {
