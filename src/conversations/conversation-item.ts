@@ -118,6 +118,7 @@ const ITEM_FIELDS: ReadonlyMap<string, readonly string[]> = new Map([
 ]);
 
 const ITEM_STATUSES = ['in_progress', 'completed', 'incomplete'] as const;
+const MESSAGE_PHASES = ['commentary', 'final_answer'] as const;
 /** Types whose item, as the API returns it, always carries a status (`completed` unless sent). */
 const STATUS_DEFAULTED = new Set(['message', 'function_call', 'function_call_output']);
 /** The parts a tool call's output, or a message not the assistant's, may hold (besides a string). */
@@ -171,8 +172,8 @@ function itemProblem(item: unknown, param: string): Problem | undefined {
   const common = commonProblem(item, type, param);
   if (common) return common;
   if (type === 'message') {
-    if (item.phase !== undefined && item.phase !== null && !['commentary', 'final_answer'].includes(item.phase as string)) {
-      return notOneOf(`${param}.phase`, ['commentary', 'final_answer'], item.phase);
+    if (item.phase !== undefined && item.phase !== null && !(MESSAGE_PHASES as readonly unknown[]).includes(item.phase)) {
+      return notOneOf(`${param}.phase`, MESSAGE_PHASES, item.phase);
     }
     if (item.role === undefined) return missingParameter(`${param}.role`);
     if (!MESSAGE_ROLES.includes(item.role as (typeof MESSAGE_ROLES)[number])) return notOneOf(`${param}.role`, MESSAGE_ROLES, item.role);
@@ -194,9 +195,11 @@ function itemProblem(item: unknown, param: string): Problem | undefined {
     if (item[key] === undefined) return missingParameter(`${param}.${key}`);
     if (typeof item[key] !== 'string') return invalidType(`${param}.${key}`, 'a string', item[key]);
   }
-  const callId = item.call_id as string;
-  if (type === 'function_call_output' && (callId.length === 0 || longerThan(callId, MAX_CALL_ID))) {
-    return invalidValue(`${param}.call_id`, `expected a string of 1 to ${MAX_CALL_ID} characters, but got ${characters(callId)} characters instead.`);
+  if (type === 'function_call_output') {
+    const callId = item.call_id as string;
+    if (callId.length === 0 || longerThan(callId, MAX_CALL_ID)) {
+      return invalidValue(`${param}.call_id`, `expected a string of 1 to ${MAX_CALL_ID} characters, but got ${characters(callId)} characters instead.`);
+    }
   }
   if (type === 'function_call_output' || type === 'custom_tool_call_output') return outputProblem(item.output, `${param}.output`);
   if (type === 'reasoning') return summaryProblem(item.summary, `${param}.summary`);
