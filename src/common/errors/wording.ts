@@ -64,6 +64,9 @@ export const notOneOf = (param: string, values: readonly string[], value: unknow
   code: 'invalid_value',
 });
 
+/** A key that would be dropped on the way (`__proto__`, `prototype`, `constructor`), at `param`. */
+export const reservedKey = (param: string, key: string): Problem => invalidValue(param, `the key '${key}' is not allowed.`);
+
 export const unknownParameter = (param: string, hint = ''): Problem => ({ message: `Unknown parameter: '${param}'.${hint}`, param, code: 'unknown_parameter' });
 
 export const missingParameter = (param: string): Problem => ({ message: `Missing required parameter: '${param}'.`, param, code: 'missing_required_parameter' });

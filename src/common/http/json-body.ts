@@ -1,4 +1,5 @@
 import { ApiError } from '../errors/api-error';
+import { reservedKey } from '../errors/wording';
 
 export const MAX_JSON_DEPTH = 32;
 
@@ -59,7 +60,7 @@ export function jsonStructureProblem(value: unknown, maxDepth: number): ApiError
     for (const key of RESERVED_KEYS) {
       if (!Object.prototype.hasOwnProperty.call(item, key)) continue;
       const param = pathOf(visit, key);
-      return ApiError.badRequest(`Invalid '${param}': the key '${key}' is not allowed.`, param, 'invalid_value');
+      return ApiError.problem(reservedKey(param, key));
     }
     for (const key in item) {
       if (!Object.prototype.hasOwnProperty.call(item, key)) continue;
@@ -87,7 +88,8 @@ export const invalidJson = (): ApiError =>
 
 /** A body sent compressed (a `Content-Encoding` other than identity): bodies are read as they are sent, so it is a 415. */
 export function unsupportedEncoding(encoding: string | undefined): ApiError | undefined {
-  if (encoding === undefined || encoding.trim() === '' || encoding.trim().toLowerCase() === 'identity') return undefined;
+  const coding = encoding?.trim().toLowerCase();
+  if (!coding || coding === 'identity') return undefined;
   return new ApiError(415, {
     message: `Unsupported content encoding '${encoding}'. Send the body uncompressed.`,
     type: 'invalid_request_error',

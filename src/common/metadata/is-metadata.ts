@@ -4,7 +4,7 @@ import { Transform } from 'class-transformer';
 import { IsOptional, ValidateBy } from 'class-validator';
 import { characters, longerThan } from '../characters';
 import { RESERVED_KEYS } from '../http/json-body';
-import { invalidType, invalidValue, Problem, reports, stringTooLong } from '../errors/wording';
+import { invalidType, invalidValue, Problem, reports, reservedKey, stringTooLong } from '../errors/wording';
 
 /** An object's metadata: string keys and values, limited as below. */
 export type Metadata = Record<string, string>;
@@ -31,7 +31,7 @@ export function metadataProblem(value: unknown, param: string): Problem | undefi
           `Expected keys of at most ${METADATA_MAX_KEY_LENGTH} characters, but got a key with ${characters(key)} characters instead.`,
       );
     }
-    if (RESERVED_KEYS.includes(key)) return invalidValue(`${param}.${key}`, `the key '${key}' is not allowed.`);
+    if (RESERVED_KEYS.includes(key)) return reservedKey(`${param}.${key}`, key);
     if (key.includes('\u0000')) return invalidValue(param, `key '${key.slice(0, 80)}' holds a NUL character (\\u0000), which metadata cannot hold.`);
     if (typeof item !== 'string') return invalidType(`${param}.${key}`, 'a string', item);
     // PostgreSQL's jsonb (what a metadata filter compares) has no NUL character.

@@ -7,7 +7,7 @@ import { RESERVED_KEYS } from '../../common/http/json-body';
 import { IsMetadata, Metadata } from '../../common/metadata/is-metadata';
 import { IntegerQuery, ListQueryDto } from '../../common/pagination/list-query.dto';
 import { ApiValidationPipe } from '../../common/errors/validation.pipe';
-import { invalidValue, notAnInteger, reports } from '../../common/errors/wording';
+import { invalidValue, notAnInteger, reports, reservedKey } from '../../common/errors/wording';
 
 const UNIX_TIME_MAX = 253402300799; // 9999-12-31T23:59:59Z
 
@@ -61,8 +61,7 @@ export const ListThreadsQuery = createParamDecorator((_: unknown, ctx: Execution
       continue;
     }
     // Refused here, as the body parser refuses them: an object would not keep them as plain keys.
-    if (RESERVED_KEYS.includes(match[1]))
-      throw ApiError.badRequest(`Invalid 'metadata.${match[1]}': the key '${match[1]}' is not allowed.`, `metadata.${match[1]}`, 'invalid_value');
+    if (RESERVED_KEYS.includes(match[1])) throw ApiError.problem(reservedKey(`metadata.${match[1]}`, match[1]));
     metadata ??= Object.create(null) as Record<string, unknown>;
     metadata[match[1]] = value;
   }
