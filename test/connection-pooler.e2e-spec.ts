@@ -7,7 +7,7 @@ import { portForLater } from './support/ports';
 import { PgBouncer, startPgBouncer } from './support/pgbouncer';
 import { waitFor } from './support/reliability/wait-for';
 import { runService, ServiceProcess, waitForOutput } from './support/service-process';
-import { bearer, KEY_A, startTestApp, TestApp } from './support/test-app';
+import { bearer, bytesOf, KEY_A, startTestApp, TestApp } from './support/test-app';
 import { ADMIN_URL_ENV, cloneTestDatabase, testPool } from './support/test-database';
 
 /**
@@ -146,6 +146,31 @@ describe('behind PgBouncer in transaction mode', () => {
           `SELECT (SELECT count(*)::int FROM pg_prepared_statements) AS prepared, current_setting('statement_timeout') AS timeout`,
         );
         expect(rows[0]).toEqual({ prepared: 0, timeout: '0' });
+      }
+    } finally {
+      await pooled.end();
+    }
+  });
+
+  it('uploads and downloads files byte for byte, four clients at once, their parts copied with the timeout set in the same round trip', async () => {
+    const app = await start();
+    const files = Array.from({ length: 4 }, (_, i) => randomBytes(700_000 + i));
+    await Promise.all(
+      files.map(async (bytes, i) => {
+        const created = await app.http.post('/v1/files').set(bearer(KEY_A)).field('purpose', 'assistants').attach('file', bytes, `f${i}.bin`).expect(200);
+        for (let round = 0; round < 3; round++) {
+          const content = await bytesOf(app.http.get(`/v1/files/${created.body.id}/content`).set(bearer(KEY_A)));
+          expect(content.status).toBe(200);
+          expect((content.body as Buffer).equals(bytes)).toBe(true);
+        }
+      }),
+    );
+    const pooled = new Client({ connectionString: bouncer.url(database.name) });
+    await pooled.connect();
+    try {
+      for (let i = 0; i < 4; i++) {
+        const { rows } = await pooled.query(`SELECT current_setting('statement_timeout') AS timeout`);
+        expect(rows[0]).toEqual({ timeout: '0' });
       }
     } finally {
       await pooled.end();

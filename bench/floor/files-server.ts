@@ -5,8 +5,8 @@
  * chunks (the service's CHUNK_BYTES) inserted into `file_chunks` in one transaction with the file's row (the
  * service's INSERT of the row, one INSERT per chunk, the UPDATE that completes the row, as named prepared
  * statements), the next chunk read from the upload while the previous one is being inserted; the download reads
- * the chunks a part at a time, one statement each (the service's SELECT of 256 KiB of a chunk in 32 KiB slices,
- * base64 text) and writes them out with the service's headers, the next part fetched while the previous one is
+ * the chunks a part at a time, one statement each (the service's COPY of 256 KiB of a chunk in 32 KiB slices,
+ * binary) and writes them out with the service's headers, the next part fetched while the previous one is
  * being written, until the file's bytes are out. Compact checks only: the `purpose` field, one `file` part.
  *
  * Env: PORT, HOST (default 127.0.0.1), DATABASE_URL, API_KEYS (name:key,...), DB_POOL_SIZE (default 10).
@@ -18,7 +18,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { floorPool, HttpError, portOr, send, serve, tenantOf } from './floor-setup';
 import type { PoolClient } from 'pg';
 import { contentDisposition, presentFile } from '../../src/files/file.presenter';
-import { FILE_TRANSFER_STATEMENTS, partOf, partParams, type PartPosition, type SliceRow } from '../../src/files/files.repository';
+import { FILE_TRANSFER_STATEMENTS } from '../../src/files/files.repository';
+import { readPartOn, type PartPosition } from '../../src/files/part-copy';
 import { chunksOf, CHUNK_BYTES, partsInOrder } from '../../src/files/storage/postgres.storage';
 
 const PORT = portOr(8091);
@@ -134,7 +135,7 @@ async function download(res: ServerResponse, tenant: string, id: string): Promis
   const file = (await pool.query<FileRow>(named('find', [id, tenant]))).rows[0];
   if (!file) throw new HttpError(404, `No such File object: ${id}`, 'id', null);
   res.writeHead(200, { 'Content-Type': file.contentType, 'Content-Length': file.bytes, 'Content-Disposition': contentDisposition(file.filename) });
-  const read = (at: PartPosition) => pool.query<SliceRow>(named('readPart', partParams(id, at))).then((result) => partOf(result.rows));
+  const read = (at: PartPosition) => readPartOn(pool, id, at);
   for await (const data of partsInOrder(id, file.bytes, read)) {
     if (!res.write(data)) await new Promise<void>((resolveDrain) => res.once('drain', resolveDrain));
     // Leaving the loop ends the parts: the one read ahead settles quietly.

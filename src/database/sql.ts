@@ -149,15 +149,30 @@ export class Sql implements OnApplicationShutdown {
     });
   }
 
-  private pooled(query: Statement, values: unknown[], done: Done): void {
+  /**
+   * A `COPY ... TO STDOUT` on a connection of the pool, each CopyData message handed to `copyData` as it
+   * arrives (valid only during the call); sent as a statement is in the pool mode, but never prepared
+   * (its text names its values: COPY takes no parameters).
+   */
+  copyOut(text: string, copyData: (data: Buffer) => void): Promise<void> {
+    return new Promise<void>((resolve, reject) => this.pooled({ text }, [], (error) => (error ? reject(error) : resolve()), copyData));
+  }
+
+  private pooled(query: Statement, values: unknown[], done: Done, copyData?: (data: Buffer) => void): void {
     this.pool.connect((checkOutError, client) => {
       if (checkOutError || !client) return done(checkOutError ?? new Error('no connection'));
       this.guard(client);
       const send = () =>
-        this.submit(client, query, values, (error, result) => {
-          client.release(error ?? undefined);
-          done(error, result);
-        });
+        this.submit(
+          client,
+          query,
+          values,
+          (error, result) => {
+            client.release(error ?? undefined);
+            done(error, result);
+          },
+          copyData,
+        );
       if (!this.needsSession(client)) return send();
       this.startSession(client).then(send, (error: Error) => {
         client.release(error);
@@ -216,11 +231,11 @@ export class Sql implements OnApplicationShutdown {
   }
 
   /** The statement as sent in the pool mode: prepared, or unnamed with its timeout set in the same round trip. */
-  private queryOf(query: Statement, values: unknown[], done: Done): Submittable {
-    if (this.mode !== 'transaction') return new StatementQuery(query, values, done) as unknown as Submittable;
+  private queryOf(query: Statement, values: unknown[], done: Done): StatementQuery {
+    if (this.mode !== 'transaction') return new StatementQuery(query, values, done);
     const setter = this.setter;
-    if (setter) return new TimedQuery(query, values, setter, done) as unknown as Submittable;
-    return new StatementQuery(query, values, done, false) as unknown as Submittable;
+    if (setter) return new TimedQuery(query, values, setter, done);
+    return new StatementQuery(query, values, done, false);
   }
 
   private command(on: Queryable, text: string): Promise<QueryResult> {
@@ -232,8 +247,12 @@ export class Sql implements OnApplicationShutdown {
     );
   }
 
-  private submit(on: Queryable, query: Statement, values: unknown[], done: Done): void {
-    this.answer((answered) => on.query(this.queryOf(query, values, answered)), done);
+  private submit(on: Queryable, query: Statement, values: unknown[], done: Done, copyData?: (data: Buffer) => void): void {
+    this.answer((answered) => {
+      const sent = this.queryOf(query, values, answered);
+      sent.copyData = copyData;
+      on.query(sent as unknown as Submittable);
+    }, done);
   }
 
   /**

@@ -62,6 +62,9 @@ function sameFields(a: Field[], b: Field[]): boolean {
  * on every connection.
  */
 export class StatementQuery extends PgQuery {
+  /** Where the data of a `COPY ... TO STDOUT` goes, a CopyData message at a time (pointing into pg's read buffer: copied or dropped at once). */
+  copyData?: (data: Buffer) => void;
+
   /** `named`: false sends the statement unnamed, parsed again each time (a pooler in transaction mode). */
   constructor(
     private readonly statement: StatementText,
@@ -91,5 +94,9 @@ export class StatementQuery extends PgQuery {
     result._prebuiltEmptyResultObject = known.empty;
     // As pg decides for a query answered through a callback.
     this._accumulateRows = true;
+  }
+
+  handleCopyData(message: { chunk: Buffer }): void {
+    this.copyData?.(message.chunk);
   }
 }

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { SortOrder } from '../common/pagination/list-query.dto';
 import { NOW_SECONDS as NOW, Queryable, Sql, Statement, statement } from '../database/sql';
 import { FilePurpose, FileRecord } from './file.entity';
+import { ChunkPart, PartCopyReader, partCopy, PartPosition } from './part-copy';
 
 /** A file that has not expired: every statement that reads or names a file applies it. */
 export const liveFile = (alias: string): string => `(${alias}.expires_at IS NULL OR ${alias}.expires_at > ${NOW})`;
@@ -43,65 +44,8 @@ const DELETE = statement(`DELETE FROM files f WHERE f.id = $1 AND f.tenant_id = 
 const DELETE_EXPIRED = statement(`
   DELETE FROM files WHERE id IN (SELECT id FROM files WHERE expires_at <= ${NOW} ORDER BY expires_at LIMIT $1) RETURNING id`);
 const INSERT_CHUNK = statement(`INSERT INTO file_chunks (file_id, n, data) VALUES ($1, $2, $3)`);
-/**
- * A chunk's bytes per row read. pg reads every value as text: a slice comes as base64 (44 KB), which
- * stays under V8's large-object size (128 KiB), so it is collected young; a whole chunk's text would wait
- * in the large-object space for a full collection, in every download at once. Base64 rather than pg's
- * hex for a bytea: 1.35 characters a byte instead of 2, to send, read into strings and decode.
- */
-const READ_SLICE_BYTES = 32 * 1024;
-/**
- * Slices per read: a download holds 256 KiB between two reads, not a whole chunk. What a download
- * holds lives as long as the client takes to receive it; held long enough, V8 moves it to the old
- * generation, where only a full collection frees it, once tens of MiB have piled up.
- */
-const READ_PART_SLICES = 8;
-/** A part of a chunk (slices from $3 on, in order), and the chunk's size: PostgreSQL serves each slice from the TOAST chunks of its range (the column is stored uncompressed). */
-const READ_PART = statement(`
-  SELECT encode(substring(c.data FROM s.k * ${READ_SLICE_BYTES} + 1 FOR ${READ_SLICE_BYTES}), 'base64') AS data, octet_length(c.data) AS "chunkBytes"
-  FROM file_chunks c
-    CROSS JOIN LATERAL generate_series($3::int, least($3::int + ${READ_PART_SLICES - 1}, (octet_length(c.data) - 1) / ${READ_SLICE_BYTES})) AS s(k)
-  WHERE c.file_id = $1 AND c.n = $2
-  ORDER BY s.k`);
-
-/** Where a read starts: chunk `n`, from byte `offset` (a whole number of slices). */
-export interface PartPosition {
-  n: number;
-  offset: number;
-}
-
-export interface ChunkPart {
-  data: Buffer;
-  /** The size of the whole chunk the part is of. */
-  chunkBytes: number;
-}
-
-/** The parameters of READ_PART for a position. */
-export const partParams = (fileId: string, at: PartPosition): [string, number, number] => [fileId, at.n, at.offset / READ_SLICE_BYTES];
-
-/** A row of READ_PART: a slice in base64 (PostgreSQL's, a line break every 76 characters). */
-export interface SliceRow {
-  data: string;
-  chunkBytes: number;
-}
-
-/** A part from the rows of READ_PART (decoded into one buffer), or undefined when the chunk has nothing there (past the file's last). */
-export function partOf(slices: SliceRow[]): ChunkPart | undefined {
-  if (slices.length === 0) return undefined;
-  const data = Buffer.allocUnsafe(slices.length * READ_SLICE_BYTES);
-  let length = 0;
-  for (const slice of slices) length += data.write(slice.data, length, 'base64');
-  return { data: data.subarray(0, length), chunkBytes: slices[0].chunkBytes };
-}
-
-/** Where the read after `part`, read at `at`, starts: further into the chunk, or at the next one. */
-export function nextPart(at: PartPosition, part: ChunkPart): PartPosition {
-  const end = at.offset + part.data.length;
-  return end < part.chunkBytes ? { n: at.n, offset: end } : { n: at.n + 1, offset: 0 };
-}
-
-/** The statements of an upload and a download, for the benchmark's floor to run as they are. */
-export const FILE_TRANSFER_STATEMENTS = { insert: INSERT, complete: COMPLETE, find: FIND, insertChunk: INSERT_CHUNK, readPart: READ_PART };
+/** The statements of an upload and a download (its parts are read by `partCopy`), for the benchmark's floor to run as they are. */
+export const FILE_TRANSFER_STATEMENTS = { insert: INSERT, complete: COMPLETE, find: FIND, insertChunk: INSERT_CHUNK };
 
 /** The tenant's live files in their order from an order key: the export's walk on (tenant_id, seq). */
 const EXPORT_FROM = statement(`
@@ -194,8 +138,9 @@ export class FilesRepository {
 
   /** A part of a file's chunk, or undefined past its last. */
   async readPart(fileId: string, at: PartPosition): Promise<ChunkPart | undefined> {
-    // Text (base64): pg's per-query binary results decode every value as UTF-8.
-    return partOf(await this.sql.rows<SliceRow>(READ_PART, partParams(fileId, at)));
+    const reader = new PartCopyReader();
+    await this.sql.copyOut(partCopy(fileId, at), reader.take);
+    return reader.part();
   }
 
   /** A page of `limit` files (`limit + 1` are fetched: the extra one only says that more lie beyond), the cursor resolved in the same statement. */

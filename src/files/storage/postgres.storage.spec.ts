@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
-import type { ChunkPart, FilesRepository, PartPosition } from '../files.repository';
+import type { FilesRepository } from '../files.repository';
+import type { ChunkPart, PartPosition } from '../part-copy';
 import { CHUNK_BYTES, PostgresFileStorage } from './postgres.storage';
 
 /** A repository whose part reads wait until the test answers them, in the order they were asked for. */

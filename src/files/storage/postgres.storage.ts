@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import type { Queryable } from '../../database/sql';
-import { FilesRepository, nextPart, type ChunkPart, type PartPosition } from '../files.repository';
+import type { FilesRepository } from '../files.repository';
+import { nextPart, type ChunkPart, type PartPosition } from '../part-copy';
 import type { FileStorage } from './file-storage';
 
 /**
