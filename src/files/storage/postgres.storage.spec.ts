@@ -139,6 +139,61 @@ describe('PostgresFileStorage.write', () => {
   }
   const tx = {} as never;
 
+  it('fills the next chunk while the last is inserted, never into a buffer whose insert is unanswered', async () => {
+    const answers: (() => void)[] = [];
+    const inserted: { n: number; buffer: Buffer; first: number }[] = [];
+    const files = {
+      insertChunk: (_fileId: string, n: number, data: Buffer) =>
+        new Promise<void>((answer) => {
+          inserted.push({ n, buffer: data, first: data[0] });
+          answers.push(answer);
+        }),
+    } as unknown as FilesRepository;
+    const storage = new PostgresFileStorage(files);
+    let pulled = 0;
+    async function* upload() {
+      for (let i = 1; i <= 3; i++) {
+        pulled = i;
+        yield Buffer.alloc(CHUNK_BYTES, i);
+      }
+    }
+    // Pulled only as the storage reads (a Readable would read ahead).
+    const written = storage.write('file-p', upload() as unknown as Readable, tx);
+    await settle();
+    // Chunk 0 is being inserted and chunk 1 was filled meanwhile; chunk 2 waits for chunk 0's answer.
+    expect([inserted.length, pulled]).toEqual([1, 2]);
+    answers[0]();
+    await settle();
+    expect(inserted.map(({ n }) => n)).toEqual([0, 1]);
+    expect(inserted[1].buffer.buffer).not.toBe(inserted[0].buffer.buffer);
+    answers[1]();
+    await settle();
+    // Chunk 2 went into chunk 0's buffer, answered by then; chunk 1's bytes are as they were sent.
+    expect(inserted[2].buffer.buffer).toBe(inserted[0].buffer.buffer);
+    expect(inserted.map(({ first }) => first)).toEqual([1, 2, 3]);
+    expect(inserted[1].buffer[0]).toBe(2);
+    answers[2]();
+    expect(await written).toBe(3 * CHUNK_BYTES);
+  });
+
+  it('waits for an insert in flight before it fails, and hands on the insert’s error', async () => {
+    let fail: (error: Error) => void = () => undefined;
+    let calls = 0;
+    const files = {
+      insertChunk: () => {
+        calls++;
+        return new Promise<void>((_answer, reject) => (fail = reject));
+      },
+    } as unknown as FilesRepository;
+    const storage = new PostgresFileStorage(files);
+    const written = storage.write('file-q', Readable.from([Buffer.alloc(CHUNK_BYTES, 1), Buffer.alloc(10, 2)]), tx);
+    await settle();
+    expect(calls).toBe(1);
+    fail(new Error('insert failed'));
+    await expect(written).rejects.toThrow('insert failed');
+    expect(calls).toBe(1);
+  });
+
   it('fills chunks of CHUNK_BYTES, and the next uploads reuse a finished upload’s buffer, one each at a time', async () => {
     const { storage, inserted } = chunkSink();
     const first = Buffer.alloc(CHUNK_BYTES + 5, 1);

@@ -64,26 +64,36 @@ export async function* partsInOrder(fileId: string, bytes: number, read: (at: Pa
  * each upload, they piled up there until a full collection.
  */
 const spareChunks: Buffer[] = [];
-const MAX_SPARE_CHUNKS = 8;
+const MAX_SPARE_CHUNKS = 16;
 
 /** Bytes in `file_chunks`, in the transaction of the file's row: any number of instances sharing the database see them, a backup holds them. */
 export class PostgresFileStorage implements FileStorage {
   constructor(private readonly files: FilesRepository) {}
 
+  /**
+   * Each chunk is inserted while the next one is filled from the upload, in two buffers taken in turn
+   * (the second only once the first is full): a buffer is filled again only after its insert was answered.
+   */
   async write(fileId: string, source: Readable, tx: Queryable): Promise<number> {
-    const chunk = spareChunks.pop() ?? Buffer.allocUnsafe(CHUNK_BYTES);
+    const buffers: Buffer[] = [];
+    let taken = 0;
+    const bufferFor = () => (buffers[taken++ % 2] ??= spareChunks.pop() ?? Buffer.allocUnsafe(CHUNK_BYTES));
     let n = 0;
     let total = 0;
+    let inserting: Promise<void> | undefined;
     try {
-      // pg copies a statement's parameters into its message as it sends it: once answered, the buffer can be refilled.
-      for await (const data of chunksOf(source as AsyncIterable<Buffer>, () => chunk)) {
+      for await (const data of chunksOf(source as AsyncIterable<Buffer>, bufferFor)) {
         total += data.length;
-        await this.files.insertChunk(fileId, n++, data, tx);
+        await inserting;
+        inserting = this.files.insertChunk(fileId, n++, data, tx);
+        // Awaited before the next insert or at the end; a failure meanwhile must not go unhandled.
+        inserting.catch(() => undefined);
       }
+      await inserting;
       return total;
     } finally {
-      // No statement holds it any more (each was awaited).
-      if (spareChunks.length < MAX_SPARE_CHUNKS) spareChunks.push(chunk);
+      await inserting?.catch(() => undefined);
+      for (const buffer of buffers) if (spareChunks.length < MAX_SPARE_CHUNKS) spareChunks.push(buffer);
     }
   }
 
