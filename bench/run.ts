@@ -55,18 +55,28 @@ interface Server {
   readyMs: number;
 }
 
-/** The node options of `npm run start:prod` (`node [options] dist/main.js`): the service runs as production runs it, and so do the floors. */
-function productionNodeOptions(root: string): string[] {
-  const command = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts['start:prod'];
-  const words = command.trim().split(/\s+/);
-  if (words[0] !== 'node' || words[words.length - 1] !== 'dist/main.js') throw new Error(`unexpected start:prod script: ${command}`);
-  return words.slice(1, -1);
+/** How `npm run start:prod` starts the service (`[NAME=value ...] node [options] dist/main.js`): the service runs as production runs it, and so do the floors. */
+interface ProductionStart {
+  env: Record<string, string>;
+  nodeOptions: string[];
 }
 
-async function startServer(name: string, script: string, env: NodeJS.ProcessEnv, root: string, rss: RssSampler, nodeOptions: string[] = []): Promise<Server> {
+function productionStart(root: string): ProductionStart {
+  const command = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts['start:prod'];
+  const words = command.trim().split(/\s+/);
+  const env: Record<string, string> = {};
+  while (/^[A-Z_][A-Z0-9_]*=/.test(words[0] ?? '')) {
+    const [name, ...value] = (words.shift() as string).split('=');
+    env[name] = value.join('=');
+  }
+  if (words[0] !== 'node' || words[words.length - 1] !== 'dist/main.js') throw new Error(`unexpected start:prod script: ${command}`);
+  return { env, nodeOptions: words.slice(1, -1) };
+}
+
+async function startServer(name: string, script: string, env: NodeJS.ProcessEnv, root: string, rss: RssSampler, production: ProductionStart): Promise<Server> {
   const port = await freePort();
   const spawnedAt = Date.now();
-  const child = spawnNode(name, [...nodeOptions, script], { ...env, PORT: String(port), HOST: '127.0.0.1' }, root);
+  const child = spawnNode(name, [...production.nodeOptions, script], { ...production.env, ...env, PORT: String(port), HOST: '127.0.0.1' }, root);
   onCleanup(`stop ${name}`, () => stopChild(child));
   const baseUrl = `http://127.0.0.1:${port}`;
   await waitReady(child, `${baseUrl}/readyz`);
@@ -567,7 +577,7 @@ async function main(): Promise<void> {
     serviceEnv(database, apiKeys, join(tempDir, 'data-1')),
     root,
     rss,
-    productionNodeOptions(root),
+    productionStart(root),
   );
   const api = new Api(service.baseUrl, key);
 
@@ -588,7 +598,7 @@ async function main(): Promise<void> {
           serviceEnv(database, apiKeys, join(tempDir, 'data-express'), 'express'),
           root,
           rss,
-          productionNodeOptions(root),
+          productionStart(root),
         )
       : undefined;
 
@@ -602,7 +612,7 @@ async function main(): Promise<void> {
       root,
       rss,
       // The service's node options: the floors differ from it in their code only.
-      productionNodeOptions(root),
+      productionStart(root),
     );
     parity = await floorParity(api, new Api(floor.baseUrl, key), fixtures);
     log(`floor parity: ${parity.ok ? 'same answers' : 'DIFFERENT answers'} (${parity.checks.filter((c) => c.ok).length}/${parity.checks.length})`);
@@ -698,7 +708,7 @@ async function main(): Promise<void> {
           serviceEnv(database, apiKeys, join(tempDir, `data-${i}`)),
           root,
           rss,
-          productionNodeOptions(root),
+          productionStart(root),
         ),
       );
     }
@@ -804,7 +814,7 @@ async function main(): Promise<void> {
       root,
       rss,
       // The service's node options: the floors differ from it in their code only.
-      productionNodeOptions(root),
+      productionStart(root),
     );
     files = await runFilesBench(
       database.url,

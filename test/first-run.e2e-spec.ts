@@ -98,15 +98,18 @@ describe('first run', () => {
     expect(await stop(third)).toBe(0);
   });
 
-  it("runs the embedded server outside the service's process group, so a terminal's Ctrl-C reaches the service only", async () => {
+  it("runs the embedded server outside the service's process group, so a terminal's Ctrl-C reaches the service only, and without the service's allocator setting", async () => {
     const dataDir = join(install.dir, 'data-group');
     const port = await portForLater();
-    const service = start({ PORT: String(port), DATA_DIR: dataDir, API_KEYS: 'sk-groupgroupgroupgroupgroup' });
+    const service = start({ PORT: String(port), DATA_DIR: dataDir, API_KEYS: 'sk-groupgroupgroupgroupgroup', MALLOC_MMAP_THRESHOLD_: '131072' });
     await waitForOutput(service, 'Listening on');
     const postmaster = Number(readFileSync(join(dataDir, 'pg', 'postmaster.pid'), 'utf8').split('\n')[0]);
     // /proc/PID/stat: pid (comm) state ppid pgrp session ...
     const group = (pid: number) => Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[2]);
     expect(group(postmaster)).not.toBe(group(service.child.pid as number));
+    const environ = (pid: number) => readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+    expect(environ(service.child.pid as number)).toContain('MALLOC_MMAP_THRESHOLD_=131072');
+    expect(environ(postmaster).filter((entry) => entry.startsWith('MALLOC_'))).toEqual([]);
     expect(await stop(service, 'SIGINT')).toBe(0);
     expect(existsSync(`/proc/${postmaster}`)).toBe(false);
   });

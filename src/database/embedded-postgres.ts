@@ -22,6 +22,13 @@ export interface EmbeddedPostgresOptions {
 }
 
 /** A start-up problem the user can fix: the message names the directory and the fix. */
+/** The service's environment, less the allocator setting `npm run start:prod` gives the service alone. */
+function serverEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  delete env.MALLOC_MMAP_THRESHOLD_;
+  return env;
+}
+
 export class EmbeddedPostgresError extends Error {}
 
 const USER = 'postgres';
@@ -322,6 +329,7 @@ export class EmbeddedPostgres {
       // which finishes the requests in flight before it stops the server, and not the server under them.
       const child = spawn(command, argv, {
         ...owner,
+        env: serverEnv(),
         cwd: ENTER_THEN_DROP ? this.clusterDir : undefined,
         stdio: ['ignore', 'ignore', 'pipe'],
         detached: true,
