@@ -250,7 +250,7 @@ export class Sql implements OnApplicationShutdown {
   private submit(on: Queryable, query: Statement, values: unknown[], done: Done, copyData?: (data: Buffer) => void): void {
     this.answer((answered) => {
       const sent = this.queryOf(query, values, answered);
-      sent.copyData = copyData;
+      if (copyData) sent.copyData = copyData;
       on.query(sent as unknown as Submittable);
     }, done);
   }
