@@ -21,7 +21,6 @@ export interface EmbeddedPostgresOptions {
   settings?: Record<string, string>;
 }
 
-/** A start-up problem the user can fix: the message names the directory and the fix. */
 /** The service's environment, less the allocator setting `npm run start:prod` gives the service alone. */
 function serverEnv(): NodeJS.ProcessEnv {
   const env = { ...process.env };
@@ -29,6 +28,7 @@ function serverEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
+/** A start-up problem the user can fix: the message names the directory and the fix. */
 export class EmbeddedPostgresError extends Error {}
 
 const USER = 'postgres';
