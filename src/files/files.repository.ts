@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { SortOrder } from '../common/pagination/list-query.dto';
 import { NOW_SECONDS as NOW, Queryable, Sql, Statement, statement } from '../database/sql';
 import { FilePurpose, FileRecord } from './file.entity';
-import { ChunkPart, PartCopyReader, partCopy, PartPosition } from './part-copy';
+import { ChunkPart, PartPosition, readPart } from './part-copy';
 
 /** A file that has not expired: every statement that reads or names a file applies it. */
 export const liveFile = (alias: string): string => `(${alias}.expires_at IS NULL OR ${alias}.expires_at > ${NOW})`;
@@ -44,7 +44,7 @@ const DELETE = statement(`DELETE FROM files f WHERE f.id = $1 AND f.tenant_id = 
 const DELETE_EXPIRED = statement(`
   DELETE FROM files WHERE id IN (SELECT id FROM files WHERE expires_at <= ${NOW} ORDER BY expires_at LIMIT $1) RETURNING id`);
 const INSERT_CHUNK = statement(`INSERT INTO file_chunks (file_id, n, data) VALUES ($1, $2, $3)`);
-/** The statements of an upload and a download (its parts are read by `partCopy`), for the benchmark's floor to run as they are. */
+/** The statements of an upload and a download (its parts are read by `readPart`), for the benchmark's floor to run as they are. */
 export const FILE_TRANSFER_STATEMENTS = { insert: INSERT, complete: COMPLETE, find: FIND, insertChunk: INSERT_CHUNK };
 
 /** The tenant's live files in their order from an order key: the export's walk on (tenant_id, seq). */
@@ -138,9 +138,7 @@ export class FilesRepository {
 
   /** A part of a file's chunk, or undefined past its last. */
   async readPart(fileId: string, at: PartPosition): Promise<ChunkPart | undefined> {
-    const reader = new PartCopyReader();
-    await this.sql.copyOut(partCopy(fileId, at), reader.take);
-    return reader.part();
+    return readPart((text, copyData) => this.sql.copyOut(text, copyData), fileId, at);
   }
 
   /** A page of `limit` files (`limit + 1` are fetched: the extra one only says that more lie beyond), the cursor resolved in the same statement. */

@@ -108,17 +108,30 @@ export class PartCopyReader {
   }
 }
 
-/** A part read on a connection of `pool` as the service reads it, answered as a promise (the benchmark's floor, the tests). */
+/** How a `COPY ... TO STDOUT` is run: each CopyData message handed to `copyData` as it arrives. */
+export type CopyOut = (text: string, copyData: (data: Buffer) => void) => Promise<void>;
+
+/** A part of a file's chunk, or undefined past its last: its COPY run by `copyOut`, its data read in place. */
+export async function readPart(copyOut: CopyOut, fileId: string, at: PartPosition): Promise<ChunkPart | undefined> {
+  const reader = new PartCopyReader();
+  await copyOut(partCopy(fileId, at), reader.take);
+  return reader.part();
+}
+
+/** A part read on a connection of `pool`, as the service reads it (the benchmark's floor, the tests). */
 export async function readPartOn(pool: Pool, fileId: string, at: PartPosition): Promise<ChunkPart | undefined> {
   const client = await pool.connect();
   try {
-    const reader = new PartCopyReader();
-    await new Promise<void>((resolve, reject) => {
-      const query = new StatementQuery({ text: partCopy(fileId, at) }, [], (error) => (error ? reject(error) : resolve()), false);
-      query.copyData = reader.take;
-      client.query(query as unknown as Submittable);
-    });
-    return reader.part();
+    return await readPart(
+      (text, copyData) =>
+        new Promise<void>((resolve, reject) => {
+          const query = new StatementQuery({ text }, [], (error) => (error ? reject(error) : resolve()), false);
+          query.copyData = copyData;
+          client.query(query as unknown as Submittable);
+        }),
+      fileId,
+      at,
+    );
   } finally {
     client.release();
   }
