@@ -35,7 +35,6 @@ EXPOSE 8080
 HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/readyz').then(r=>process.exit(r.ok?0:1)).catch(()=>process.exit(1))"
 
-# The same as `npm run start:prod`; node is PID 1 and handles SIGTERM itself
-# (finishes in-flight requests, then exits).
-# The same command as `npm run start:prod` (node directly, so that it receives SIGTERM as PID 1).
-CMD ["node", "--max-semi-space-size=8", "--no-allocation-site-pretenuring", "dist/main.js"]
+# The same command as `npm run start:prod` (node directly: it is PID 1 and handles SIGTERM itself,
+# finishing in-flight requests, then exiting).
+CMD ["node", "--expose-gc", "--max-semi-space-size=8", "--no-allocation-site-pretenuring", "dist/main.js"]

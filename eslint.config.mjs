@@ -19,7 +19,7 @@ export const MAY_IMPORT = {
   database: ['config', 'runtime'],
   auth: ['common', 'config', 'database'],
   idempotency: ['common', 'database'],
-  files: ['common', 'config', 'database', 'idempotency'],
+  files: ['common', 'config', 'database', 'idempotency', 'runtime'],
   messages: ['common', 'database', 'idempotency', 'files'],
   threads: ['common', 'database', 'idempotency', 'files', 'messages'],
   conversations: ['common', 'database', 'idempotency', 'files', 'messages', 'threads'],

@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import type { Queryable } from '../../database/sql';
 import type { FilesRepository } from '../files.repository';
 import { nextPart, type ChunkPart, type PartPosition } from '../part-copy';
+import { transferred } from '../../runtime/transfer-collections';
 import type { FileStorage } from './file-storage';
 
 /**
@@ -84,6 +85,7 @@ export class PostgresFileStorage implements FileStorage {
     try {
       for await (const data of chunksOf(source as AsyncIterable<Buffer>, bufferFor)) {
         total += data.length;
+        transferred(data.length);
         await inserting;
         inserting = this.files.insertChunk(fileId, n++, data, tx);
         // Awaited before the next insert or at the end; a failure meanwhile must not go unhandled.
@@ -100,7 +102,11 @@ export class PostgresFileStorage implements FileStorage {
   /** The file's bytes, a part at a time (`partsInOrder`). */
   read(fileId: string, bytes: number): Readable {
     return Readable.from(
-      partsInOrder(fileId, bytes, (at) => this.files.readPart(fileId, at)),
+      partsInOrder(fileId, bytes, async (at) => {
+        const part = await this.files.readPart(fileId, at);
+        if (part) transferred(part.data.length);
+        return part;
+      }),
       { objectMode: false, highWaterMark: 1 },
     );
   }

@@ -1,7 +1,8 @@
 import { DeleteObjectCommand, GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { PassThrough, pipeline, Readable, Transform } from 'node:stream';
+import { pipeline, Readable, Transform } from 'node:stream';
 import type { S3Config } from '../../config/files.config';
+import { transferred } from '../../runtime/transfer-collections';
 import type { FileStorage } from './file-storage';
 
 /** Parts of 8 MiB, two in flight: an upload holds about 16 MiB whatever the file's size (S3's minimum part is 5 MiB). */
@@ -32,6 +33,7 @@ export class S3FileStorage implements FileStorage {
     const counted = new Transform({
       transform(chunk: Buffer, _encoding, done) {
         total += chunk.length;
+        transferred(chunk.length);
         done(null, chunk);
       },
     });
@@ -53,7 +55,12 @@ export class S3FileStorage implements FileStorage {
   }
 
   read(fileId: string): Readable {
-    const out = new PassThrough();
+    const out = new Transform({
+      transform(chunk: Buffer, _encoding, done) {
+        transferred(chunk.length);
+        done(null, chunk);
+      },
+    });
     this.client
       .send(new GetObjectCommand({ Bucket: this.config.bucket, Key: this.key(fileId) }))
       // Either side ending early ends the other: a reader gone releases the object's connection.
