@@ -1,7 +1,10 @@
 import { Readable } from 'node:stream';
+import { transferred } from '../../runtime/transfer-collections';
 import type { FilesRepository } from '../files.repository';
 import type { ChunkPart, PartPosition } from '../part-copy';
 import { CHUNK_BYTES, PostgresFileStorage } from './postgres.storage';
+
+jest.mock('../../runtime/transfer-collections', () => ({ transferred: jest.fn() }));
 
 /** A repository whose part reads wait until the test answers them, in the order they were asked for. */
 function chunkSource() {
@@ -212,5 +215,28 @@ describe('PostgresFileStorage.write', () => {
     expect([forB.bytes.equals(Buffer.alloc(10, 2)), forC.bytes.equals(Buffer.alloc(20, 3))]).toEqual([true, true]);
     expect(forB.buffer.buffer === buffer.buffer || forC.buffer.buffer === buffer.buffer).toBe(true);
     expect(forB.buffer.buffer).not.toBe(forC.buffer.buffer);
+  });
+});
+
+describe('PostgresFileStorage and the young collections', () => {
+  const moved = transferred as jest.MockedFunction<typeof transferred>;
+  beforeEach(() => moved.mockClear());
+
+  it('counts the bytes of every part a download reads', async () => {
+    const { storage, asked } = chunkSource();
+    const body = collect(storage.read('file-a', HALF + 10));
+    await settle();
+    asked[0].answer(part(HALF, 1));
+    await settle();
+    asked[1].answer(part(10, 2, HALF + 10));
+    await body;
+    expect(moved.mock.calls).toEqual([[HALF], [10]]);
+  });
+
+  it('counts the bytes of every chunk an upload writes', async () => {
+    const files = { insertChunk: async () => undefined } as unknown as FilesRepository;
+    const written = await new PostgresFileStorage(files).write('file-a', Readable.from([Buffer.alloc(CHUNK_BYTES + 5, 1)]), {} as never);
+    expect(written).toBe(CHUNK_BYTES + 5);
+    expect(moved.mock.calls).toEqual([[CHUNK_BYTES], [5]]);
   });
 });
