@@ -2,6 +2,7 @@ import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { randomBytes } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { Client } from 'pg';
+import * as transferCollections from '../src/runtime/transfer-collections';
 import { startS3Server, TestS3Server } from './support/s3-server';
 import { bearer, bytesOf, KEY_A, KEY_B, startTestApp, TestApp } from './support/test-app';
 
@@ -62,6 +63,23 @@ describe('Files API on S3 storage', () => {
       expect([deleted.status, deleted.body]).toEqual([200, expect.anything()]);
     }
     expect(await s3.keys()).toEqual([]);
+  });
+
+  it('counts the bytes it moves, up and down, toward the young collections', async () => {
+    const moved = jest.spyOn(transferCollections, 'transferred');
+    try {
+      const content = randomBytes(300_000);
+      const created = await t.http.post('/v1/files').set(bearer(KEY_A)).field('purpose', 'user_data').attach('file', content, 'counted.bin');
+      expect(created.status).toBe(200);
+      const uploaded = moved.mock.calls.reduce((sum, [bytes]) => sum + bytes, 0);
+      const download = await bytesOf(t.http.get(`/v1/files/${created.body.id}/content`).set(bearer(KEY_A)));
+      expect((download.body as Buffer).equals(content)).toBe(true);
+      const total = moved.mock.calls.reduce((sum, [bytes]) => sum + bytes, 0);
+      expect([uploaded, total - uploaded]).toEqual([content.length, content.length]);
+      await t.http.delete(`/v1/files/${created.body.id}`).set(bearer(KEY_A));
+    } finally {
+      moved.mockRestore();
+    }
   });
 
   it('removes the object of an upload refused after its bytes were stored', async () => {
