@@ -23,7 +23,5 @@ export function collectionsEvery(every: number, collect: (() => void) | undefine
  * `npm run start:prod` and the image run node), a young collection every TRANSFER_COLLECTION_BYTES;
  * without it, nothing beyond what V8 does on its own.
  */
-export const transferred = collectionsEvery(
-  TRANSFER_COLLECTION_BYTES,
-  typeof globalThis.gc === 'function' ? () => globalThis.gc?.({ type: 'minor' }) : undefined,
-);
+const gc = globalThis.gc;
+export const transferred = collectionsEvery(TRANSFER_COLLECTION_BYTES, gc && (() => gc({ type: 'minor' })));

@@ -9,6 +9,16 @@ import type { FileStorage } from './file-storage';
 const PART_BYTES = 8 * 1024 * 1024;
 const PARTS_IN_FLIGHT = 2;
 
+/** A stream that passes its chunks on as they are, telling `count` the size of each. */
+function countedThrough(count: (bytes: number) => void): Transform {
+  return new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      count(chunk.length);
+      done(null, chunk);
+    },
+  });
+}
+
 /** Bytes as objects in an S3-compatible store, one per file, keyed by the prefix and the file's id. */
 export class S3FileStorage implements FileStorage {
   readonly client: S3Client;
@@ -30,12 +40,9 @@ export class S3FileStorage implements FileStorage {
     let total = 0;
     // Counts the bytes on their way. The source failing or closing before its end (the upload refused
     // while its last bytes were still queued, the client gone) fails the upload, which then aborts its parts.
-    const counted = new Transform({
-      transform(chunk: Buffer, _encoding, done) {
-        total += chunk.length;
-        transferred(chunk.length);
-        done(null, chunk);
-      },
+    const counted = countedThrough((bytes) => {
+      total += bytes;
+      transferred(bytes);
     });
     pipeline(source, counted, () => undefined);
     const upload = new Upload({
@@ -55,12 +62,7 @@ export class S3FileStorage implements FileStorage {
   }
 
   read(fileId: string): Readable {
-    const out = new Transform({
-      transform(chunk: Buffer, _encoding, done) {
-        transferred(chunk.length);
-        done(null, chunk);
-      },
-    });
+    const out = countedThrough(transferred);
     this.client
       .send(new GetObjectCommand({ Bucket: this.config.bucket, Key: this.key(fileId) }))
       // Either side ending early ends the other: a reader gone releases the object's connection.
