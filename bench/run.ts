@@ -134,6 +134,8 @@ interface Fixtures {
   /** Conversation ids (`conv_...`): one to append items to, one of 1,000 items to list. */
   createConversation?: string;
   listConversation?: string;
+  /** Files (`file-...`) uploaded through the API, to retrieve. */
+  fileIds?: string[];
   seeding: Record<string, unknown>;
 }
 
@@ -208,6 +210,9 @@ async function seed(api: Api, database: BenchDatabase, options: BenchOptions, wa
       items: 1000,
       kinds: 'user message, function_call, function_call_output, assistant message',
     };
+  }
+  if (wanted.has(9)) {
+    fixtures.fileIds = (await inParallel(100, 8, (i) => api.upload(`retrieve-${i}.txt`, `${SEED_TEXT} ${i}`))).map((file) => file.id);
   }
   if (wanted.has(4)) {
     const info = await seedLongThread(api, database, 'deep-100k', options.deepMessages, options.seedBudget);
@@ -342,6 +347,16 @@ function scenarios(fixtures: Fixtures, headers: Record<string, string>): Map<num
       check: isItemList(20, true),
     });
   }
+  if (fixtures.fileIds) {
+    add({
+      id: 9,
+      name: 'retrieve file',
+      request: 'GET /v1/files/{file_id}',
+      description: "a file's object, cycling through 100 files uploaded through the API",
+      plan: get(fixtures.fileIds.map((id) => `/v1/files/${id}`)),
+      check: (status, body) => expect(status === 200 && (body as Json)?.object === 'file', `expected 200 and a file, got ${status}`),
+    });
+  }
   return all;
 }
 
@@ -386,6 +401,13 @@ async function floorParity(service: Api, floor: Api, fixtures: Fixtures): Promis
   const conversation = fixtures.listConversation ?? fixtures.createConversation;
   if (conversation) await conversationParity(service, floor, conversation, fixtures.listConversation !== undefined, same, checks);
   if (conversation) await noKey('conversation items without a key is 401', `/v1/conversations/${conversation}/items`);
+  if (fixtures.fileIds) {
+    const file = `/v1/files/${fixtures.fileIds[0]}`;
+    await same('retrieved file, byte for byte', 'GET', file, undefined, 'bytes');
+    await same('unknown file is 404, byte for byte', 'GET', '/v1/files/file-missing', undefined, 'bytes');
+    await same('a malformed file id is 404, byte for byte', 'GET', '/v1/files/file%20x', undefined, 'bytes');
+    await noKey('retrieve a file without a key is 401', file);
+  }
   const otherThread = await threadParity(service, floor, same, checks);
   const thread = fixtures.listThread ?? fixtures.deepThread ?? fixtures.createThread ?? fixtures.spreadThreads?.[0];
   if (!thread) return { ok: checks.every((c) => c.ok), checks };

@@ -9,7 +9,8 @@
  * arrays in the same statement), the same keyset list query (built by the service's own listMessagesQuery and
  * listItemsQuery), the service's own retrieve statement (FIND_MESSAGE), and the same v2 message objects, thread
  * objects, conversation items and list envelope. File ids (attachments, tool resources) are stored as given, not
- * checked against the tenant's files. v2 shapes only (no OpenAI-Beta header, or assistants=v2).
+ * checked against the tenant's files. v2 shapes only (no OpenAI-Beta header, or assistants=v2). And
+ * `GET /v1/files/{file_id}`: the service's statement (FilesRepository's find) and its file object (presentFile).
  *
  * Env: PORT, HOST (default 127.0.0.1), DATABASE_URL, API_KEYS (name:key,...), DB_POOL_SIZE (default 10),
  * BODY_LIMIT_BYTES (default 10 MiB). It serves an already migrated database; it never changes the schema.
@@ -21,6 +22,9 @@ import { planKeyset, takePage } from '../../src/common/pagination/keyset';
 import { listEnvelope } from '../../src/common/pagination/list-envelope';
 import { listItemsQuery } from '../../src/conversations/conversation-items.repository';
 import { INCLUDABLE as INCLUDABLE_VALUES } from '../../src/conversations/dto/item-query.dto';
+import type { FileRecord } from '../../src/files/file.entity';
+import { presentFile } from '../../src/files/file.presenter';
+import { FILE_TRANSFER_STATEMENTS } from '../../src/files/files.repository';
 import { messageColumns } from '../../src/messages/message-columns';
 import { FIND_MESSAGE, listMessagesQuery } from '../../src/messages/messages.repository';
 
@@ -110,6 +114,7 @@ const badRequest = (message: string, param: string | null = null, code: string |
 const unknownParameter = (param: string) => badRequest(`Unknown parameter: '${param}'.`, param, 'unknown_parameter');
 const threadNotFound = (id: string) => new HttpError(404, `No thread found with id '${id}'.`);
 const messageNotFound = (id: string) => new HttpError(404, `No message found with id '${id}'.`);
+const fileNotFound = (id: string) => new HttpError(404, `No file found with id '${id}'.`);
 
 // ---- validation of the create body (v2) --------------------------------------------------------------------
 
@@ -304,6 +309,13 @@ async function retrieve(tenant: string, thread: string, id: string) {
   if (rows.length === 0) throw threadNotFound(thread);
   if (rows[0].id === null) throw messageNotFound(id);
   return present(rows[0]);
+}
+
+async function retrieveFile(tenant: string, id: string) {
+  if (!WELL_FORMED_ID.test(id)) throw fileNotFound(id);
+  const { rows } = await pool.query<FileRecord>({ ...FILE_TRANSFER_STATEMENTS.find, values: [id, tenant] });
+  if (rows.length === 0) throw fileNotFound(id);
+  return presentFile(rows[0]);
 }
 
 // ---- conversation items (the Conversations view of the same rows) -----------------------------------------
@@ -681,6 +693,16 @@ const ROUTE = /^\/v1\/threads\/([^/]+)\/messages\/?$/;
 const MESSAGE_ROUTE = /^\/v1\/threads\/([^/]+)\/messages\/([^/]+)$/;
 const THREADS_PATH = '/v1/threads';
 const ITEMS_ROUTE = /^\/v1\/conversations\/([^/]+)\/items\/?$/;
+const FILE_ROUTE = /^\/v1\/files\/([^/]+)$/;
+
+/** A path segment as the service reads it: bad percent-encoding routes nowhere. */
+function segment(encoded: string, method: string | undefined, path: string): string {
+  try {
+    return decodeURIComponent(encoded);
+  } catch {
+    throw new HttpError(404, `Invalid URL (${method} ${path})`);
+  }
+}
 
 async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = req.url ?? '/';
@@ -700,14 +722,11 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
     );
   }
   const body = hasBody ? await readBody(req) : undefined;
+  const file = req.method === 'GET' ? FILE_ROUTE.exec(path) : null;
+  if (file) return send(res, 200, await retrieveFile(tenantOf(req.headers.authorization), segment(file[1], req.method, path)));
   const items = ITEMS_ROUTE.exec(path);
   if (items && (req.method === 'GET' || req.method === 'POST')) {
-    let conversationId: string;
-    try {
-      conversationId = decodeURIComponent(items[1]);
-    } catch {
-      throw new HttpError(404, `Invalid URL (${req.method} ${path})`);
-    }
+    const conversationId = segment(items[1], req.method, path);
     const tenant = tenantOf(req.headers.authorization);
     const query = new URLSearchParams(mark < 0 ? '' : url.slice(mark + 1));
     if (req.method === 'POST') return send(res, 200, await createItems(tenant, conversationId, body, query));
@@ -717,12 +736,7 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
   const one = req.method === 'GET' ? MESSAGE_ROUTE.exec(path) : null;
   const match = one ?? ROUTE.exec(path);
   if (!creatingThread && (!match || (req.method !== 'GET' && req.method !== 'POST'))) throw new HttpError(404, `Invalid URL (${req.method} ${path})`);
-  let ids: string[];
-  try {
-    ids = (match ?? []).slice(1).map((segment) => decodeURIComponent(segment));
-  } catch {
-    throw new HttpError(404, `Invalid URL (${req.method} ${path})`);
-  }
+  const ids = (match ?? []).slice(1).map((encoded) => segment(encoded, req.method, path));
   const tenant = tenantOf(req.headers.authorization);
   const beta = req.headers['openai-beta'];
   if (beta !== undefined && beta !== '' && beta !== 'assistants=v2') {

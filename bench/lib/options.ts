@@ -34,15 +34,14 @@ export interface BenchOptions {
   scaleOutN: number[];
 }
 
-export const ALL_SCENARIOS = [1, 2, 3, 4, 5, 6, 7, 8];
-const FLOOR_CAPABLE = [1, 2, 3, 4, 5, 6, 7, 8];
+export const ALL_SCENARIOS = [1, 2, 3, 4, 5, 6, 7, 8, 9];
 
 export const USAGE = `Usage: npm run bench -- [options]
 
   --duration N          measured seconds per scenario (default 10)
   --warmup N            warm-up seconds before each measured run (default 2)
   --connections N       concurrent connections (default 32)
-  --scenarios LIST      which scenarios, e.g. 1,3 (default 1,2,3,4,5,6,7,8)
+  --scenarios LIST      which scenarios, e.g. 1,3 (default 1,2,3,4,5,6,7,8,9)
   --floor-scenarios L   scenarios also run on the floor server (default: all of --scenarios; "none" to skip)
   --rounds N            alternating rounds of the targets of a scenario, and of the search's write states (default 2)
   --scale-out           also run scenarios 1 and 3 on two service instances sharing the database
@@ -68,7 +67,8 @@ export const USAGE = `Usage: npm run bench -- [options]
 
 Scenarios: 1 create message (one thread), 2 create message (100 threads), 3 list limit=20 (1,000-message
 thread), 4 list limit=20 after a cursor deep in a 100,000-message thread, 5 retrieve message, 6 create thread,
-7 create conversation item (one user message), 8 list conversation items limit=20 (1,000-item conversation).
+7 create conversation item (one user message), 8 list conversation items limit=20 (1,000-item conversation),
+9 retrieve a file's object (100 files).
 "--scenarios none" skips the scenarios: what runs then is the transfers (unless --no-files) and whatever
 --search, --soak or --scale-out-n ask for.
 `;
@@ -149,7 +149,7 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
         options.scenarios = scenarioList(flag, value(), ALL_SCENARIOS);
         break;
       case '--floor-scenarios':
-        options.floorScenarios = scenarioList(flag, value(), FLOOR_CAPABLE);
+        options.floorScenarios = scenarioList(flag, value(), ALL_SCENARIOS);
         break;
       case '--no-floor':
         options.floorScenarios = [];
