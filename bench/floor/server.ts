@@ -20,6 +20,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { floorPool, HttpError, portOr, send, serve, tenantOf } from './floor-setup';
 import { planKeyset, takePage } from '../../src/common/pagination/keyset';
 import { listEnvelope } from '../../src/common/pagination/list-envelope';
+import { STATUS_DEFAULTED, withOutputTextFields } from '../../src/conversations/conversation-item';
 import { listItemsQuery } from '../../src/conversations/conversation-items.repository';
 import { INCLUDABLE as INCLUDABLE_VALUES } from '../../src/conversations/dto/item-query.dto';
 import type { FileRecord } from '../../src/files/file.entity';
@@ -488,10 +489,8 @@ function storedItem(input: Json): StoredItem {
   const { id: _id, ...rest } = input;
   void _id;
   const item: Json = { type, ...rest };
-  if (type === 'message') {
-    item.content = partsOf(input.role as string, input.content);
-    item.status = input.status ?? 'completed';
-  }
+  if (type === 'message') item.content = partsOf(input.role as string, input.content).map(withOutputTextFields);
+  if (STATUS_DEFAULTED.has(type)) item.status = input.status ?? 'completed';
   return {
     id: type === 'message' ? messageId() : `${ITEM_PREFIX[type]}_${base62(24)}`,
     role: type === 'message' ? (input.role as string) : 'item',

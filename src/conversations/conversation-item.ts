@@ -120,7 +120,7 @@ const ITEM_FIELDS: ReadonlyMap<string, readonly string[]> = new Map([
 const ITEM_STATUSES = ['in_progress', 'completed', 'incomplete'] as const;
 const MESSAGE_PHASES = ['commentary', 'final_answer'] as const;
 /** Types whose item, as the API returns it, always carries a status (`completed` unless sent). */
-const STATUS_DEFAULTED = new Set(['message', 'function_call', 'function_call_output']);
+export const STATUS_DEFAULTED = new Set(['message', 'function_call', 'function_call_output']);
 /** The parts a tool call's output, or a message not the assistant's, may hold (besides a string). */
 const INPUT_PART_TYPES = ['input_text', 'input_image', 'input_file'] as const;
 const MAX_CALL_ID = 64;
@@ -269,7 +269,7 @@ function partsOf(role: string, content: unknown): Part[] {
 }
 
 /** An `output_text` part as the API returns it: `annotations` and `logprobs` always there. */
-function withOutputTextFields(part: Part): Part {
+export function withOutputTextFields(part: Part): Part {
   if (part.type !== 'output_text' || (part.annotations !== undefined && part.logprobs !== undefined)) return part;
   return { ...part, annotations: part.annotations ?? [], logprobs: part.logprobs ?? [] };
 }
