@@ -1,8 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { Transform } from 'node:stream';
+import type { Transform } from 'node:stream';
 import { ApiError } from '../errors/api-error';
 import { uploadWording } from '../errors/wording';
+import { tappedStream } from '../tapped-stream';
 import { clientClosedRequest } from './json-body';
 import { RawRequestBody } from './raw-body';
 
@@ -51,11 +52,8 @@ export class UploadWatch {
       request,
       response,
       since: clock(),
-      body: new Transform({
-        transform(chunk: Buffer, _encoding, done) {
-          watched.since = clock();
-          done(null, chunk);
-        },
+      body: tappedStream(() => {
+        watched.since = clock();
       }),
     };
     const { body } = watched;

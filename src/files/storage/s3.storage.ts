@@ -1,6 +1,7 @@
 import { DeleteObjectCommand, GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { pipeline, Readable, Transform } from 'node:stream';
+import { pipeline, Readable } from 'node:stream';
+import { tappedStream } from '../../common/tapped-stream';
 import type { S3Config } from '../../config/files.config';
 import { transferred } from '../../runtime/transfer-collections';
 import type { FileStorage } from './file-storage';
@@ -8,16 +9,6 @@ import type { FileStorage } from './file-storage';
 /** Parts of 8 MiB, two in flight: an upload holds about 16 MiB whatever the file's size (S3's minimum part is 5 MiB). */
 const PART_BYTES = 8 * 1024 * 1024;
 const PARTS_IN_FLIGHT = 2;
-
-/** A stream that passes its chunks on as they are, telling `count` the size of each. */
-function countedThrough(count: (bytes: number) => void): Transform {
-  return new Transform({
-    transform(chunk: Buffer, _encoding, done) {
-      count(chunk.length);
-      done(null, chunk);
-    },
-  });
-}
 
 /** Bytes as objects in an S3-compatible store, one per file, keyed by the prefix and the file's id. */
 export class S3FileStorage implements FileStorage {
@@ -40,9 +31,9 @@ export class S3FileStorage implements FileStorage {
     let total = 0;
     // Counts the bytes on their way. The source failing or closing before its end (the upload refused
     // while its last bytes were still queued, the client gone) fails the upload, which then aborts its parts.
-    const counted = countedThrough((bytes) => {
-      total += bytes;
-      transferred(bytes);
+    const counted = tappedStream((chunk) => {
+      total += chunk.length;
+      transferred(chunk.length);
     });
     pipeline(source, counted, () => undefined);
     const upload = new Upload({
@@ -62,7 +53,7 @@ export class S3FileStorage implements FileStorage {
   }
 
   read(fileId: string): Readable {
-    const out = countedThrough(transferred);
+    const out = tappedStream((chunk) => transferred(chunk.length));
     this.client
       .send(new GetObjectCommand({ Bucket: this.config.bucket, Key: this.key(fileId) }))
       // Either side ending early ends the other: a reader gone releases the object's connection.
