@@ -28,7 +28,7 @@ import {
   stopChild,
   waitReady,
 } from './lib/processes';
-import { FilesResults, runFilesBench } from './lib/files-bench';
+import { FilesResults, runFilesBench, uploadWhole } from './lib/files-bench';
 import { Ratio, renderFilesTable, renderSoak, renderSearchTable, renderTable, ScenarioResult, TargetResult, targetRatio, writeResults } from './lib/report';
 import { runSearchBench, SearchResults } from './lib/search-bench';
 import { runSoak, SoakResults, writeSoak } from './lib/soak';
@@ -212,7 +212,11 @@ async function seed(api: Api, database: BenchDatabase, options: BenchOptions, wa
     };
   }
   if (wanted.has(9)) {
-    fixtures.fileIds = (await inParallel(100, 8, (i) => api.upload(`retrieve-${i}.txt`, `${SEED_TEXT} ${i}`))).map((file) => file.id);
+    fixtures.fileIds = await inParallel(100, 8, async (i) => {
+      const uploaded = await uploadWhole(api.baseUrl, api.key, `retrieve-${i}.txt`, Buffer.from(`${SEED_TEXT} ${i}`));
+      if (uploaded.status !== 200) throw new Error(`POST /v1/files answered ${uploaded.status}: ${JSON.stringify(uploaded.body)}`);
+      return String(uploaded.body.id);
+    });
   }
   if (wanted.has(4)) {
     const info = await seedLongThread(api, database, 'deep-100k', options.deepMessages, options.seedBudget);

@@ -2,7 +2,7 @@
 export class Api {
   constructor(
     readonly baseUrl: string,
-    private readonly key: string,
+    readonly key: string,
   ) {}
 
   get headers(): Record<string, string> {
@@ -24,22 +24,6 @@ export class Api {
     const { status, text } = await this.raw(method, path, body);
     if (status !== 200) throw new Error(`${method} ${path} answered ${status}: ${text.slice(0, 500)}`);
     return JSON.parse(text) as T;
-  }
-
-  /** `POST /v1/files` (multipart, purpose `assistants`): the file object. */
-  async upload(filename: string, content: string): Promise<{ id: string }> {
-    const form = new FormData();
-    form.append('purpose', 'assistants');
-    form.append('file', new Blob([content], { type: 'text/plain' }), filename);
-    const response = await fetch(`${this.baseUrl}/v1/files`, {
-      method: 'POST',
-      headers: { authorization: this.headers.authorization },
-      body: form,
-      signal: AbortSignal.timeout(30_000),
-    });
-    const text = await response.text();
-    if (response.status !== 200) throw new Error(`POST /v1/files answered ${response.status}: ${text.slice(0, 500)}`);
-    return JSON.parse(text) as { id: string };
   }
 }
 

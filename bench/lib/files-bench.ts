@@ -78,7 +78,8 @@ function form(filename: string, content: Buffer): Buffer {
 
 // ---- parity ----------------------------------------------------------------------------------------------------
 
-async function uploadWhole(baseUrl: string, key: string, filename: string, content: Buffer): Promise<{ status: number; body: Record<string, unknown> }> {
+/** `POST /v1/files` of `content` as one form, purpose `assistants`: the status and the answer. */
+export async function uploadWhole(baseUrl: string, key: string, filename: string, content: Buffer): Promise<{ status: number; body: Record<string, unknown> }> {
   const response = await fetch(`${baseUrl}/v1/files`, {
     method: 'POST',
     headers: { authorization: `Bearer ${key}`, 'content-type': FORM_TYPE },
