@@ -19,15 +19,19 @@ export interface AdmissionResult {
   headers?: Record<string, string>;
 }
 
-const CREDENTIAL_HEADERS = ['authorization', 'api-key'];
-
+/** A credential header sent twice, by its name; only names of a credential header's length are compared (every request is checked). */
 function duplicateCredential(rawHeaders: readonly string[]): string | undefined {
-  const seen = new Set<string>();
+  let authorization = false;
+  let apiKey = false;
   for (let i = 0; i < rawHeaders.length; i += 2) {
-    const name = rawHeaders[i].toLowerCase();
-    if (!CREDENTIAL_HEADERS.includes(name)) continue;
-    if (seen.has(name)) return name;
-    seen.add(name);
+    const name = rawHeaders[i];
+    if (name.length === 13 && name.toLowerCase() === 'authorization') {
+      if (authorization) return 'authorization';
+      authorization = true;
+    } else if (name.length === 7 && name.toLowerCase() === 'api-key') {
+      if (apiKey) return 'api-key';
+      apiKey = true;
+    }
   }
   return undefined;
 }

@@ -67,7 +67,7 @@ export function parseApiKeys(raw: string): ApiKey[] {
 }
 
 export function newSecretKey(): string {
-  return `sk-${randomBase62(48)}`;
+  return randomBase62(48, 'sk-');
 }
 
 /**
