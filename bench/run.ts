@@ -674,12 +674,17 @@ async function main(): Promise<void> {
     const cpu = parts.reduce((total, part) => total + part.cpuMs, 0);
     const cpuMsPerRequest = stats.responses > 0 ? Math.round((cpu / stats.responses) * 1000) / 1000 : 0;
     const responsesPerCpuSecond = cpu > 0 ? Math.round(stats.responses / (cpu / 1000)) : 0;
-    return { target, instances: servers.length, rounds: parts.length, connections: options.connections, stats, cpuMsPerRequest, responsesPerCpuSecond, memory };
+    const perRound = parts.map((part) => ({
+      requestsPerSecond: part.run.stats.requestsPerSecond,
+      cpuMsPerRequest: part.run.stats.responses > 0 ? Math.round((part.cpuMs / part.run.stats.responses) * 1000) / 1000 : 0,
+    }));
+    return { target, instances: servers.length, rounds: parts.length, connections: options.connections, stats, cpuMsPerRequest, responsesPerCpuSecond, memory, perRound };
   };
   const describeRun = (label: string, result: TargetResult) =>
     log(
       `  ${label}: ${result.stats.requestsPerSecond} req/s, p50 ${result.stats.latencyMs.p50} ms, p99 ${result.stats.latencyMs.p99} ` +
-        `ms, CPU ${result.cpuMsPerRequest} ms/req, non-2xx ${result.stats.non2xx}, errors ${result.stats.errors}`,
+        `ms, CPU ${result.cpuMsPerRequest} ms/req, non-2xx ${result.stats.non2xx}, errors ${result.stats.errors}` +
+        (result.perRound.length > 1 ? ` (rounds: ${result.perRound.map((round) => `${Math.round(round.requestsPerSecond)} req/s`).join(', ')})` : ''),
     );
 
   const results: ScenarioResult[] = [];

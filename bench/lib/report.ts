@@ -23,6 +23,8 @@ export interface TargetResult {
   responsesPerCpuSecond: number;
   /** Per process (service, service-2, floor): the highest VmRSS sampled during the measured runs, and VmHWM after them. */
   memory: Record<string, MemoryFigures>;
+  /** Each alternating round on its own, in the order run: how much the host moved during the scenario. */
+  perRound: { requestsPerSecond: number; cpuMsPerRequest: number }[];
 }
 
 export interface Ratio {
