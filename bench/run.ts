@@ -678,7 +678,17 @@ async function main(): Promise<void> {
       requestsPerSecond: part.run.stats.requestsPerSecond,
       cpuMsPerRequest: part.run.stats.responses > 0 ? Math.round((part.cpuMs / part.run.stats.responses) * 1000) / 1000 : 0,
     }));
-    return { target, instances: servers.length, rounds: parts.length, connections: options.connections, stats, cpuMsPerRequest, responsesPerCpuSecond, memory, perRound };
+    return {
+      target,
+      instances: servers.length,
+      rounds: parts.length,
+      connections: options.connections,
+      stats,
+      cpuMsPerRequest,
+      responsesPerCpuSecond,
+      memory,
+      perRound,
+    };
   };
   const describeRun = (label: string, result: TargetResult) =>
     log(
