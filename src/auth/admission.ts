@@ -19,19 +19,15 @@ export interface AdmissionResult {
   headers?: Record<string, string>;
 }
 
-/** A credential header sent twice, by its name; only names of a credential header's length are compared (every request is checked). */
+const CREDENTIAL_HEADERS = ['authorization', 'api-key'];
+
 function duplicateCredential(rawHeaders: readonly string[]): string | undefined {
-  let authorization = false;
-  let apiKey = false;
+  const seen = new Set<string>();
   for (let i = 0; i < rawHeaders.length; i += 2) {
-    const name = rawHeaders[i];
-    if (name.length === 13 && name.toLowerCase() === 'authorization') {
-      if (authorization) return 'authorization';
-      authorization = true;
-    } else if (name.length === 7 && name.toLowerCase() === 'api-key') {
-      if (apiKey) return 'api-key';
-      apiKey = true;
-    }
+    const name = rawHeaders[i].toLowerCase();
+    if (!CREDENTIAL_HEADERS.includes(name)) continue;
+    if (seen.has(name)) return name;
+    seen.add(name);
   }
   return undefined;
 }

@@ -67,7 +67,7 @@ export function parseApiKeys(raw: string): ApiKey[] {
 }
 
 export function newSecretKey(): string {
-  return randomBase62(48, 'sk-');
+  return `sk-${randomBase62(48)}`;
 }
 
 /**

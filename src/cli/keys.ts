@@ -66,7 +66,7 @@ const create: Command = (args) => {
   if (name !== null && (name.length === 0 || name.length > 128)) throw new UsageError('--name takes 1 to 128 characters');
   return async (keys, io) => {
     const secret = newSecretKey();
-    const id = randomBase62(20, 'key_');
+    const id = `key_${randomBase62(20)}`;
     await keys.create({ id, tenantId: tenant, name, hash: hashKey(secret).toString('hex') });
     io.out(secret);
     io.err(`Created key ${id} for tenant '${tenant}'. The secret above is shown once: store it now.`);

@@ -17,25 +17,19 @@ function randomByte(): number {
   return pool[poolOffset++];
 }
 
-const ALPHABET_CODES = Buffer.from(ALPHABET, 'latin1');
-/** Where an id's characters are written before they become one string (one allocation, not one per character). */
-const spelled = Buffer.alloc(64);
-
-/** `prefix` and `length` uniform base62 characters from crypto: bytes of 248 and above are dropped so that no letter is favoured. */
-export function randomBase62(length: number, prefix = ''): string {
-  const size = prefix.length + length;
-  const out = size <= spelled.length ? spelled : Buffer.alloc(size);
-  let at = out.write(prefix, 0, 'latin1');
-  while (at < size) {
+/** Uniform base62 from crypto: bytes of 248 and above are dropped so that no letter is favoured. */
+export function randomBase62(length: number): string {
+  let out = '';
+  while (out.length < length) {
     const byte = randomByte();
-    if (byte < 248) out[at++] = ALPHABET_CODES[byte % 62];
+    if (byte < 248) out += ALPHABET[byte % 62];
   }
-  return out.toString('latin1', 0, size);
+  return out;
 }
 
-export const newThreadId = (): string => randomBase62(ID_LENGTH, 'thread_');
-export const newMessageId = (): string => randomBase62(ID_LENGTH, 'msg_');
-export const newFileId = (): string => randomBase62(ID_LENGTH, 'file-');
+export const newThreadId = (): string => `thread_${randomBase62(ID_LENGTH)}`;
+export const newMessageId = (): string => `msg_${randomBase62(ID_LENGTH)}`;
+export const newFileId = (): string => `file-${randomBase62(ID_LENGTH)}`;
 
 /**
  * The one id rule, for every id a client sends (path, body, cursor): 1 to 128 visible ASCII

@@ -364,7 +364,7 @@ export function toNewItem(input: Record<string, unknown>): NewItem {
   const item: Record<string, unknown> = { type, ...rest };
   if (type === 'message') item.content = partsOf(input.role as string, input.content).map(withOutputTextFields);
   if (STATUS_DEFAULTED.has(type)) item.status = input.status ?? 'completed';
-  const id = type === 'message' ? newMessageId() : randomBase62(24, `${ITEM_PREFIXES.get(type) as string}_`);
+  const id = type === 'message' ? newMessageId() : `${ITEM_PREFIXES.get(type) as string}_${randomBase62(24)}`;
   return { id, role: type === 'message' ? (input.role as string) : 'item', content: [], attachments: [], metadata: {}, item };
 }
 

@@ -3,8 +3,6 @@ import type { Metric, Registry } from 'prom-client';
 const BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 interface Series {
-  method: string;
-  status: number;
   labels: { method: string; route: string; status: string };
   /** Observations per bucket (not cumulative): index i counts values in (BUCKETS[i-1], BUCKETS[i]]; the last, above every bound. */
   counts: Float64Array;
@@ -27,38 +25,25 @@ function metric(name: string, help: string, type: 'counter' | 'histogram', value
 
 /**
  * `http_requests_total` and `http_request_duration_seconds` by method, route and status. Recording a
- * request is a lookup of its route (a string the router keeps, its hash computed once) and a scan of
- * that route's few series, then a few additions; the text format is built when `/metrics` is read
+ * request is a map lookup and a few additions; the text format is built when `/metrics` is read
  * (prom-client's own metrics hash their label objects on every observation).
  */
 export class RequestMetrics {
-  private readonly series: Series[] = [];
-  private readonly byRoute = new Map<string, Series[]>();
+  private readonly series = new Map<string, Series>();
 
   constructor(registry: Registry) {
     registry.registerMetric(
-      metric('http_requests_total', 'HTTP requests answered', 'counter', () => this.series.map((s) => ({ labels: s.labels, value: s.count }))),
+      metric('http_requests_total', 'HTTP requests answered', 'counter', () => [...this.series.values()].map((s) => ({ labels: s.labels, value: s.count }))),
     );
     registry.registerMetric(metric('http_request_duration_seconds', 'Time to answer an HTTP request', 'histogram', () => this.histogramValues()));
   }
 
   record(method: string, route: string, status: number, seconds: number): void {
-    let ofRoute = this.byRoute.get(route);
-    if (!ofRoute) {
-      ofRoute = [];
-      this.byRoute.set(route, ofRoute);
-    }
-    let series: Series | undefined;
-    for (let i = 0; i < ofRoute.length; i++) {
-      if (ofRoute[i].status === status && ofRoute[i].method === method) {
-        series = ofRoute[i];
-        break;
-      }
-    }
+    const key = `${method} ${route} ${status}`;
+    let series = this.series.get(key);
     if (!series) {
-      series = { method, status, labels: { method, route, status: String(status) }, counts: new Float64Array(BUCKETS.length + 1), sum: 0, count: 0 };
-      ofRoute.push(series);
-      this.series.push(series);
+      series = { labels: { method, route, status: String(status) }, counts: new Float64Array(BUCKETS.length + 1), sum: 0, count: 0 };
+      this.series.set(key, series);
     }
     let bucket = 0;
     while (bucket < BUCKETS.length && seconds > BUCKETS[bucket]) bucket++;
@@ -69,7 +54,7 @@ export class RequestMetrics {
 
   private histogramValues(): Value[] {
     const values: Value[] = [];
-    for (const { labels, counts, sum, count } of this.series) {
+    for (const { labels, counts, sum, count } of this.series.values()) {
       let cumulative = 0;
       BUCKETS.forEach((le, i) => {
         cumulative += counts[i];

@@ -42,7 +42,6 @@ export class RequestObserver {
   answered(request: ApiRequest, route: string | undefined, status: number, elapsedMs: number): void {
     const label = route ?? 'unmatched';
     this.requests.record(request.method, label, status, elapsedMs / 1000);
-    if (!request.log.isLevelEnabled('info')) return;
     request.log.info({ method: request.method, route: label, status, duration_ms: Math.round(elapsedMs * 100) / 100, tenant: request.tenant }, 'request');
   }
 

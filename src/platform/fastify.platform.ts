@@ -27,8 +27,8 @@ import type { HttpPlatform, PlatformHooks, PlatformSettings } from './http-platf
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 
-/** What the platform keeps on a request (decorated: every request has these fields from the start). */
-type TrackedRequest = FastifyRequest & { reply: FastifyReply | null; startedAt: number; routePattern: string | undefined };
+/** What the platform keeps on a request (decorated: every request has both fields from the start). */
+type TrackedRequest = FastifyRequest & { reply: FastifyReply | null; startedAt: number };
 const MAX_PARAM_LENGTH = 8192;
 
 /** Fastify's own errors that reach the app, as the API words them. */
@@ -93,22 +93,23 @@ export function fastifyPlatform(settings: PlatformSettings): HttpPlatform {
   return {
     adapter,
     install(_app: INestApplication, { drain, observer, admit }: PlatformHooks): void {
+      fastify.decorateRequest('routePattern', {
+        getter(this: FastifyRequest) {
+          return this.routeOptions.url;
+        },
+      });
       const { cors } = settings;
       const deadlines = new RequestDeadlines<FastifyRequest, FastifyReply>(settings.requestTimeoutMs, (reply) => {
         // The connection is closed once answered: the rest of a stalled body is not waited for.
         if (!reply.sent && !reply.raw.headersSent) void reply.code(504).header('connection', 'close').type(JSON_TYPE).send(TIMEOUT_BODY);
       });
-      // Per request, on the request itself: its reply (for the upload parser), when it started (for a 499) and its
-      // route's pattern, read once: Fastify's `routeOptions` builds a new object of the route's options at each read.
+      // Per request, on the request itself: its reply (for the upload parser) and when it started (for a 499).
       fastify.decorateRequest('reply', null);
       fastify.decorateRequest('startedAt', 0);
-      fastify.decorateRequest('routePattern', undefined);
       // One hook: the route is known here (Fastify routes before its hooks), the body not yet read.
       fastify.addHook('onRequest', (request, reply, done) => {
         const tracked = request as TrackedRequest;
         tracked.startedAt = performance.now();
-        const route = request.routeOptions.url;
-        tracked.routePattern = route;
         void reply.headers(securityHeadersFor(request.url));
         void reply.header('x-request-id', request.id);
         if (drain.draining) void reply.header('connection', 'close');
@@ -119,6 +120,7 @@ export function fastifyPlatform(settings: PlatformSettings): HttpPlatform {
         }
         deadlines.start(request, reply);
         tracked.reply = reply;
+        const route = request.routeOptions.url;
         const early = bodyFollows(request.headers);
         // No such route: 404 (Nest's not-found, worded by the error filter) without parsing a body.
         if (route === undefined) {
@@ -136,7 +138,7 @@ export function fastifyPlatform(settings: PlatformSettings): HttpPlatform {
         deadlines.end(request);
         observer.answered(
           request as unknown as ApiRequest,
-          (request as TrackedRequest).routePattern,
+          request.routeOptions.url,
           499,
           performance.now() - ((request as TrackedRequest).startedAt || performance.now()),
         );
@@ -144,7 +146,7 @@ export function fastifyPlatform(settings: PlatformSettings): HttpPlatform {
       });
       fastify.addHook('onResponse', (request, reply, done) => {
         deadlines.end(request);
-        observer.answered(request as unknown as ApiRequest, (request as TrackedRequest).routePattern, reply.statusCode, reply.elapsedTime);
+        observer.answered(request as unknown as ApiRequest, request.routeOptions.url, reply.statusCode, reply.elapsedTime);
         done();
       });
       fastify.addHook('onClose', (_instance, done) => {
@@ -169,7 +171,7 @@ export function fastifyPlatform(settings: PlatformSettings): HttpPlatform {
       // arrives, its deadline counted from its last byte.
       fastify.addContentTypeParser('*', (request: FastifyRequest, _payload, done) => {
         const { reply } = request as TrackedRequest;
-        if (!reply || !isStreamedUpload(request.method, (request as TrackedRequest).routePattern ?? ''))
+        if (!reply || !isStreamedUpload(request.method, request.routeOptions.url ?? ''))
           return done(unsupportedMediaType(request.headers['content-type']), undefined);
         done(null, settings.uploads.open(request.raw, reply.raw, deadlines.suspend(request)));
       });

@@ -1,4 +1,4 @@
-import { ForbiddenException, StreamableFile, type ArgumentMetadata, type CanActivate, type PipeTransform, type Type } from '@nestjs/common';
+import { ForbiddenException, type ArgumentMetadata, type CanActivate, type PipeTransform, type Type } from '@nestjs/common';
 import { FORBIDDEN_MESSAGE } from '@nestjs/core/guards/constants';
 import type { HandlerMetadata } from '@nestjs/core/helpers/handler-metadata-storage';
 import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host';
@@ -6,7 +6,6 @@ import { STATIC_CONTEXT } from '@nestjs/core/injector/constants';
 import { ParamsTokenFactory } from '@nestjs/core/pipes/params-token-factory';
 import { markRejectedByPipes } from '@nestjs/core/router/rejected-by-pipes';
 import { RouterExecutionContext, type ParamProperties } from '@nestjs/core/router/router-execution-context';
-import { isObservable } from 'rxjs';
 
 type RouteHandler = (req: unknown, res: unknown, next: unknown) => Promise<void> | void;
 type CreateArgs = Parameters<RouterExecutionContext['create']>;
@@ -21,14 +20,7 @@ interface RouterInternals {
   guardsContextCreator: { create(...args: unknown[]): CanActivate[] };
   interceptorsContextCreator: { create(...args: unknown[]): unknown[] };
   guardsConsumer: { pickResult(answer: unknown): Promise<boolean> };
-  responseController: {
-    setStatus(res: unknown, status: number): void;
-    setHeaders(res: unknown, headers: HandlerMetadata['responseHeaders']): void;
-    applicationRef: { reply(res: unknown, body: unknown, status?: number): unknown };
-  };
-  isResponseHandled(instance: object, methodName: string, params: ParamProperties[]): boolean;
-  reflectRedirect(callback: unknown): { url?: unknown } | undefined;
-  reflectRenderTemplate(callback: unknown): unknown;
+  responseController: { setStatus(res: unknown, status: number): void; setHeaders(res: unknown, headers: HandlerMetadata['responseHeaders']): void };
 }
 
 interface Step {
@@ -55,10 +47,8 @@ const tokens = new ParamsTokenFactory();
  * steps: a guard's promise is awaited as Nest awaits it, and when a pipe throws or answers with a
  * promise, the parameters are resolved again from their extracted values by Nest's own resolution,
  * so which error answers a request that is wrong in several ways is Nest's choice. Pipes turn a value
- * into another and have no side effects, so resolving them again is safe. A value the handler answers
- * (at once or through its promise) goes to the platform's reply as Nest's response step sends it, without
- * its two awaits, unless it is a stream (an Observable, a file). Routes with interceptors, server-sent
- * events or a request scope keep Nest's handler as it is.
+ * into another and have no side effects, so resolving them again is safe. Routes with interceptors,
+ * server-sent events or a request scope keep Nest's handler as it is.
  */
 function routeHandler(internals: RouterInternals, nest: RouteHandler, args: CreateArgs): RouteHandler {
   const [instance, callback, methodName, moduleKey, requestMethod, contextId = STATIC_CONTEXT, inquirerId] = args;
@@ -68,9 +58,8 @@ function routeHandler(internals: RouterInternals, nest: RouteHandler, args: Crea
   if (meta.isSseHandler || interceptors.length > 0) return nest;
   const guards = internals.guardsContextCreator.create(instance, callback, moduleKey, contextId, inquirerId);
   const pipes = internals.pipesContextCreator.create(instance, callback, moduleKey, contextId, inquirerId);
-  const params = meta.getParamsMetadata(moduleKey, contextId, inquirerId);
   const steps: Step[] = internals.contextUtils
-    .mergeParamsMetatypes(params, meta.paramtypes)
+    .mergeParamsMetatypes(meta.getParamsMetadata(moduleKey, contextId, inquirerId), meta.paramtypes)
     .map(({ index, extractValue, type, data, metatype, pipes: own }) => ({
       index,
       extract: extractValue as Step['extract'],
@@ -84,19 +73,8 @@ function routeHandler(internals: RouterInternals, nest: RouteHandler, args: Crea
   const fnHandleResponse = meta.fnHandleResponse as (result: unknown, res: unknown, req: unknown) => Promise<void> | void;
   const controller = (instance as object).constructor as Type;
 
-  // Nest's response step awaits the result and then its own reply; a value that is not a stream (an Observable, a
-  // file) needs neither, on a route that answers itself (no template, redirect, or response the handler writes).
-  const sendsPlainly =
-    !internals.reflectRenderTemplate(callback) &&
-    typeof internals.reflectRedirect(callback)?.url !== 'string' &&
-    !internals.isResponseHandled(instance as object, methodName, params);
-  const platform = internals.responseController.applicationRef;
-  const answer = (value: unknown, req: unknown, res: unknown): Promise<void> | void => {
-    if (!sendsPlainly || isObservable(value) || value instanceof StreamableFile) return fnHandleResponse(value, res, req);
-    platform.reply(res, value);
-  };
   const respond = (result: unknown, req: unknown, res: unknown): Promise<void> | void =>
-    isThenable(result) ? Promise.resolve(result).then((value) => answer(value, req, res)) : answer(result, req, res);
+    isThenable(result) ? Promise.resolve(result).then((value) => fnHandleResponse(value, res, req)) : fnHandleResponse(result, res, req);
 
   /** Nest's resolution of the parameters (all at once, each through its pipes in turn), from their extracted values. */
   const resolve = async (values: unknown[], callArgs: unknown[], req: unknown): Promise<void> => {

@@ -15,7 +15,7 @@ export interface HttpRequest {
   /** The request id (x-request-id). */
   id: string;
   /** The request's logger: every line carries its request id. */
-  log: Pick<Logger, 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'isLevelEnabled'>;
+  log: Pick<Logger, 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace'>;
   /** The pattern of the route the request matched (`/v1/threads/:thread_id`); undefined when none did. */
   readonly routePattern?: string;
 }
