@@ -26,4 +26,22 @@ describe('RequestMetrics', () => {
     expect(value(`http_request_duration_seconds_count{${post}}`)).toBe('3');
     expect(value('http_request_duration_seconds_bucket{le="0.001",method="GET",route="/v1/threads/:thread_id",status="404"}')).toBe('1');
   });
+
+  it('keeps a series for each method and status of a route', async () => {
+    const registry = new Registry();
+    const metrics = new RequestMetrics(registry);
+    metrics.record('POST', '/v1/threads', 200, 0.001);
+    metrics.record('POST', '/v1/threads', 400, 0.001);
+    metrics.record('GET', '/v1/threads', 200, 0.001);
+    metrics.record('POST', '/v1/threads', 400, 0.001);
+    metrics.record('GET', '/v1/threads', 200, 0.001);
+    metrics.record('GET', '/v1/threads', 200, 0.001);
+    const lines = (await registry.metrics()).split('\n');
+    const counts = lines.filter((line) => line.startsWith('http_requests_total{')).sort();
+    expect(counts).toEqual([
+      'http_requests_total{method="GET",route="/v1/threads",status="200"} 3',
+      'http_requests_total{method="POST",route="/v1/threads",status="200"} 1',
+      'http_requests_total{method="POST",route="/v1/threads",status="400"} 2',
+    ]);
+  });
 });
