@@ -1,16 +1,23 @@
 import { Registry } from 'prom-client';
 import { RequestMetrics } from './request-metrics';
 
+/** The registry's text after recording each request (method, route, status, seconds), line by line. */
+async function linesAfter(requests: [string, string, number, number][]): Promise<string[]> {
+  const registry = new Registry();
+  const metrics = new RequestMetrics(registry);
+  for (const [method, route, status, seconds] of requests) metrics.record(method, route, status, seconds);
+  return (await registry.metrics()).split('\n');
+}
+
 describe('RequestMetrics', () => {
   it('counts requests and their durations by method, route and status, in the Prometheus text format', async () => {
-    const registry = new Registry();
-    const metrics = new RequestMetrics(registry);
     // 5 ms falls in the bucket le="0.005" itself (le: less than or equal), 7 ms in le="0.01", 20 s above every bound.
-    metrics.record('POST', '/v1/threads', 200, 0.005);
-    metrics.record('POST', '/v1/threads', 200, 0.007);
-    metrics.record('POST', '/v1/threads', 200, 20);
-    metrics.record('GET', '/v1/threads/:thread_id', 404, 0.0001);
-    const lines = (await registry.metrics()).split('\n');
+    const lines = await linesAfter([
+      ['POST', '/v1/threads', 200, 0.005],
+      ['POST', '/v1/threads', 200, 0.007],
+      ['POST', '/v1/threads', 200, 20],
+      ['GET', '/v1/threads/:thread_id', 404, 0.0001],
+    ]);
     const value = (prefix: string) => lines.find((line) => line.startsWith(`${prefix} `))?.slice(prefix.length + 1);
     const post = 'method="POST",route="/v1/threads",status="200"';
     expect(lines).toContain('# TYPE http_requests_total counter');
@@ -28,17 +35,15 @@ describe('RequestMetrics', () => {
   });
 
   it('keeps a series for each method and status of a route', async () => {
-    const registry = new Registry();
-    const metrics = new RequestMetrics(registry);
-    metrics.record('POST', '/v1/threads', 200, 0.001);
-    metrics.record('POST', '/v1/threads', 400, 0.001);
-    metrics.record('GET', '/v1/threads', 200, 0.001);
-    metrics.record('POST', '/v1/threads', 400, 0.001);
-    metrics.record('GET', '/v1/threads', 200, 0.001);
-    metrics.record('GET', '/v1/threads', 200, 0.001);
-    const lines = (await registry.metrics()).split('\n');
-    const counts = lines.filter((line) => line.startsWith('http_requests_total{')).sort();
-    expect(counts).toEqual([
+    const lines = await linesAfter([
+      ['POST', '/v1/threads', 200, 0.001],
+      ['POST', '/v1/threads', 400, 0.001],
+      ['GET', '/v1/threads', 200, 0.001],
+      ['POST', '/v1/threads', 400, 0.001],
+      ['GET', '/v1/threads', 200, 0.001],
+      ['GET', '/v1/threads', 200, 0.001],
+    ]);
+    expect(lines.filter((line) => line.startsWith('http_requests_total{')).sort()).toEqual([
       'http_requests_total{method="GET",route="/v1/threads",status="200"} 3',
       'http_requests_total{method="POST",route="/v1/threads",status="200"} 1',
       'http_requests_total{method="POST",route="/v1/threads",status="400"} 2',
