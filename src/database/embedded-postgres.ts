@@ -19,6 +19,8 @@ export interface EmbeddedPostgresOptions {
   ephemeral?: boolean;
   /** Extra `-c name=value` server settings. */
   settings?: Record<string, string>;
+  /** Where the server's port comes from (a port free a moment ago; tests give taken ones). */
+  portToTry?: () => Promise<number>;
 }
 
 /** The service's environment, less the allocator setting `npm run start:prod` gives the service alone. */
@@ -30,6 +32,12 @@ function serverEnv(): NodeJS.ProcessEnv {
 
 /** A start-up problem the user can fix: the message names the directory and the fix. */
 export class EmbeddedPostgresError extends Error {}
+
+/** The server could not listen on its port: another process took it after it was found free. */
+class PortTaken extends EmbeddedPostgresError {}
+
+/** Ports tried before giving up: a port found free can be taken by any process before the server binds it. */
+const PORT_ATTEMPTS = 5;
 
 const USER = 'postgres';
 /** Where a root-run service keeps a copy of the binaries that the postgres user can reach. */
@@ -222,10 +230,16 @@ export class EmbeddedPostgres {
     await this.stopOrphan();
     const binaries = reachableBinaries(owner);
     if (!existsSync(join(this.clusterDir, 'PG_VERSION'))) this.initialise(binaries, owner);
-    this.port = await freePort();
     writeFileSync(this.ownerFile, `${process.pid}\n`);
-    await this.launch(binaries, owner);
-    return this.url;
+    for (let attempt = 1; ; attempt++) {
+      this.port = await (this.options.portToTry ?? freePort)();
+      try {
+        await this.launch(binaries, owner);
+        return this.url;
+      } catch (error) {
+        if (!(error instanceof PortTaken) || attempt === PORT_ATTEMPTS) throw error;
+      }
+    }
   }
 
   private prepareDataDir(owner: Owner | undefined): void {
@@ -351,7 +365,8 @@ export class EmbeddedPostgres {
       child.once('exit', (code) => {
         process.off('exit', stopOnExit);
         this.process = undefined;
-        reject(new EmbeddedPostgresError(`the embedded PostgreSQL exited with code ${code}: ${output.slice(-2000)}`));
+        const failure = `the embedded PostgreSQL exited with code ${code}: ${output.slice(-2000)}`;
+        reject(/could not bind .*Address already in use/.test(output) ? new PortTaken(failure) : new EmbeddedPostgresError(failure));
       });
     });
   }
