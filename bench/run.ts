@@ -662,6 +662,8 @@ async function main(): Promise<void> {
     for (const server of servers) memory[server.name] = rss.figures(server.child.pid);
     return { run, memory, cpuMs: cpu };
   };
+  /** CPU milliseconds per response, to the microsecond (0 without responses). */
+  const msPerResponse = (cpuMs: number, responses: number): number => (responses > 0 ? Math.round((cpuMs / responses) * 1000) / 1000 : 0);
   const targetResult = (target: TargetResult['target'], servers: Server[], parts: Measured[]): TargetResult => {
     const memory: Record<string, MemoryFigures> = {};
     for (const part of parts) {
@@ -672,11 +674,11 @@ async function main(): Promise<void> {
     }
     const stats = combineRuns(parts.map((p) => p.run)).stats;
     const cpu = parts.reduce((total, part) => total + part.cpuMs, 0);
-    const cpuMsPerRequest = stats.responses > 0 ? Math.round((cpu / stats.responses) * 1000) / 1000 : 0;
+    const cpuMsPerRequest = msPerResponse(cpu, stats.responses);
     const responsesPerCpuSecond = cpu > 0 ? Math.round(stats.responses / (cpu / 1000)) : 0;
     const perRound = parts.map((part) => ({
       requestsPerSecond: part.run.stats.requestsPerSecond,
-      cpuMsPerRequest: part.run.stats.responses > 0 ? Math.round((part.cpuMs / part.run.stats.responses) * 1000) / 1000 : 0,
+      cpuMsPerRequest: msPerResponse(part.cpuMs, part.run.stats.responses),
     }));
     return {
       target,

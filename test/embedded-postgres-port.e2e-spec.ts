@@ -14,19 +14,18 @@ async function takenPort(): Promise<{ port: number; holder: Server }> {
 
 const close = (server: Server) => new Promise((resolve) => server.close(resolve));
 
+/** A throwaway embedded server whose ports come from `portToTry`. */
+const embeddedTrying = (portToTry: () => Promise<number>) =>
+  new EmbeddedPostgres({ dataDir: mkdtempSync(join(tmpdir(), 'threads-port-')), ephemeral: true, settings: { fsync: 'off' }, portToTry });
+
 describe('embedded PostgreSQL: a port taken between finding it free and binding it', () => {
   it('starts on another port', async () => {
     const taken = await takenPort();
     const tried: number[] = [];
-    const embedded = new EmbeddedPostgres({
-      dataDir: mkdtempSync(join(tmpdir(), 'threads-port-')),
-      ephemeral: true,
-      settings: { fsync: 'off' },
-      portToTry: async () => {
-        const port = tried.length === 0 ? taken.port : await freePort();
-        tried.push(port);
-        return port;
-      },
+    const embedded = embeddedTrying(async () => {
+      const port = tried.length === 0 ? taken.port : await freePort();
+      tried.push(port);
+      return port;
     });
     try {
       const url = await embedded.start();
@@ -48,14 +47,9 @@ describe('embedded PostgreSQL: a port taken between finding it free and binding 
   it('gives up after five taken ports, saying why', async () => {
     const taken = await takenPort();
     let tries = 0;
-    const embedded = new EmbeddedPostgres({
-      dataDir: mkdtempSync(join(tmpdir(), 'threads-port-')),
-      ephemeral: true,
-      settings: { fsync: 'off' },
-      portToTry: () => {
-        tries++;
-        return Promise.resolve(taken.port);
-      },
+    const embedded = embeddedTrying(() => {
+      tries++;
+      return Promise.resolve(taken.port);
     });
     try {
       await expect(embedded.start()).rejects.toThrow(/Address already in use/);
