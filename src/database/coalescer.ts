@@ -1,0 +1,91 @@
+/** The answer PostgreSQL gave to a statement it refused (pg's DatabaseError): nothing of it was written. */
+const refusedByServer = (error: unknown): boolean =>
+  error instanceof Error && typeof (error as { code?: unknown }).code === 'string' && typeof (error as { severity?: unknown }).severity === 'string';
+
+interface Waiting<In, Out> {
+  input: In;
+  resolve(output: Out): void;
+  reject(error: unknown): void;
+}
+
+export interface CoalescerOptions<In, Out> {
+  /** How many statements may be in flight at once; what arrives beyond them waits. */
+  concurrency: number;
+  /** The most inputs one statement takes. */
+  maxBatch: number;
+  /** The most one statement takes by `sizeOf` (an input larger than that goes alone). */
+  maxSize: number;
+  sizeOf(input: In): number;
+  /** One input alone: the statement as it is sent without coalescing. */
+  one(input: In): Promise<Out>;
+  /** Several inputs in one statement, all or nothing: their outputs in the same order. */
+  many(inputs: In[]): Promise<Out[]>;
+}
+
+/**
+ * Writes of one kind sent together: while `concurrency` statements are in flight, the writes that
+ * arrive wait, and once one is answered those waiting go as one statement (no timer: a write waits
+ * only while it would have waited for a connection anyway). Under load, one round trip and one
+ * commit serve many requests; alone, a write is sent at once as it would be without this.
+ * Each write is answered only once its statement has committed. A statement PostgreSQL refuses
+ * wrote nothing: its writes are then sent one by one, so that one write's error is not another's.
+ * A connection lost or a statement unanswered is every write's error, as it is for a write alone.
+ */
+export class Coalescer<In, Out> {
+  private readonly waiting: Waiting<In, Out>[] = [];
+  private inFlight = 0;
+
+  constructor(private readonly options: CoalescerOptions<In, Out>) {}
+
+  run(input: In): Promise<Out> {
+    return new Promise<Out>((resolve, reject) => {
+      this.waiting.push({ input, resolve, reject });
+      this.dispatch();
+    });
+  }
+
+  private dispatch(): void {
+    while (this.inFlight < this.options.concurrency && this.waiting.length > 0) {
+      const batch = this.waiting.splice(0, this.batchLength());
+      this.inFlight++;
+      void this.send(batch).finally(() => {
+        this.inFlight--;
+        this.dispatch();
+      });
+    }
+  }
+
+  /** How many of the first waiting inputs the next statement takes (at least one). */
+  private batchLength(): number {
+    const { maxBatch, maxSize, sizeOf } = this.options;
+    let size = sizeOf(this.waiting[0].input);
+    let n = 1;
+    while (n < this.waiting.length && n < maxBatch) {
+      size += sizeOf(this.waiting[n].input);
+      if (size > maxSize) break;
+      n++;
+    }
+    return n;
+  }
+
+  private async send(batch: Waiting<In, Out>[]): Promise<void> {
+    if (batch.length === 1) return this.alone(batch[0]);
+    let outputs: Out[];
+    try {
+      outputs = await this.options.many(batch.map((w) => w.input));
+    } catch (error) {
+      if (!refusedByServer(error)) return batch.forEach((w) => w.reject(error));
+      await Promise.all(batch.map((w) => this.alone(w)));
+      return;
+    }
+    batch.forEach((w, i) => w.resolve(outputs[i]));
+  }
+
+  private async alone(w: Waiting<In, Out>): Promise<void> {
+    try {
+      w.resolve(await this.options.one(w.input));
+    } catch (error) {
+      w.reject(error);
+    }
+  }
+}
