@@ -4,9 +4,11 @@ import { KeysetPlan, takePage } from '../common/pagination/keyset';
 import { readAsRawJson } from '../common/http/raw-json';
 import { SortOrder } from '../common/pagination/list-query.dto';
 import { Metadata } from '../common/metadata/is-metadata';
+import { Coalescer } from '../database/coalescer';
 import { NOW_SECONDS as NOW, Queryable, Sql, Statement, statement } from '../database/sql';
 import { firstMissingFile } from '../files/files.repository';
 import { messageColumns } from '../messages/message-columns';
+import { coalescedInserts, RowsToInsert } from '../messages/coalesced-inserts';
 import { insertedMessage } from '../messages/new-message';
 import { ThreadRecord } from '../threads/threads.repository';
 import { ItemRecord, NewItem } from './conversation-item';
@@ -110,16 +112,22 @@ export interface ListItemsInput {
   after?: string;
 }
 
-function itemParams(items: NewItem[]): unknown[] {
-  // Columns as arrays, not one JSON document: json_to_recordset would unescape \u0000, which text cannot hold.
-  return [
-    items.map((i) => i.id),
-    items.map((i) => i.role),
-    items.map((i) => JSON.stringify(i.content)),
-    items.map((i) => JSON.stringify(i.attachments)),
-    items.map((i) => (i.item === null ? null : JSON.stringify(i.item))),
-  ];
+/** A request's items as the inserts take them: columns of JSON texts. */
+function rowsOf(tenantId: string, threadId: string, items: NewItem[]): RowsToInsert {
+  return {
+    threadId,
+    tenantId,
+    ids: items.map((i) => i.id),
+    roles: items.map((i) => i.role),
+    contents: items.map((i) => JSON.stringify(i.content)),
+    attachments: items.map((i) => JSON.stringify(i.attachments)),
+    metadata: items.map(() => '{}'),
+    items: items.map((i) => (i.item === null ? null : JSON.stringify(i.item))),
+  };
 }
+
+/** The items' columns as itemsSource reads them. Columns as arrays, not one JSON document: json_to_recordset would unescape \u0000, which text cannot hold. */
+const itemParams = (rows: RowsToInsert): unknown[] => [rows.ids, rows.roles, rows.contents, rows.attachments, rows.items];
 
 /** An item just inserted, as it is stored (the insert returns only the database's time). */
 function inserted(threadId: string, createdAt: number, item: NewItem): ItemRecord {
@@ -133,7 +141,15 @@ function inserted(threadId: string, createdAt: number, item: NewItem): ItemRecor
  */
 @Injectable()
 export class ConversationItemsRepository {
-  constructor(private readonly sql: Sql) {}
+  /** Items appended outside a transaction with no files to check, coalesced under load (messages/coalesced-inserts.ts). */
+  private readonly inserts: Coalescer<RowsToInsert, number | null>;
+
+  constructor(private readonly sql: Sql) {
+    this.inserts = coalescedInserts(sql, async (rows) => {
+      const found = await sql.rows<{ createdAt: number | null }>(INSERT, [rows.threadId, rows.tenantId, ...itemParams(rows)]);
+      return found.length === 0 || found[0].createdAt === null ? null : Number(found[0].createdAt);
+    });
+  }
 
   /** `fileIds`: the ids that must name live files of the tenant (none: no check). */
   async create(
@@ -142,7 +158,7 @@ export class ConversationItemsRepository {
     on?: Queryable,
     fileIds: string[] = [],
   ): Promise<ConversationCreate> {
-    const params = [thread.id, thread.tenantId, JSON.stringify(thread.metadata), ...itemParams(items)];
+    const params = [thread.id, thread.tenantId, JSON.stringify(thread.metadata), ...itemParams(rowsOf(thread.tenantId, thread.id, items))];
     if (fileIds.length === 0) return { kind: 'thread', thread: (await this.sql.rows<ThreadRecord>(CREATE, params, on))[0] };
     const [{ missingFile, ...created }] = await this.sql.rows<{ missingFile: number | null } & ThreadRecord>(CREATE_CHECKED, [...params, fileIds], on);
     return missingFile !== null ? { kind: 'missing-file', position: missingFile } : { kind: 'thread', thread: created };
@@ -150,19 +166,26 @@ export class ConversationItemsRepository {
 
   /** `fileIds`: the ids that must name live files of the tenant (none: no check). */
   async insert(tenant: string, threadId: string, items: NewItem[], on?: Queryable, fileIds: string[] = []): Promise<ItemsInsert> {
-    let rows: { threadFound: string; createdAt: number | null; missingFile?: number | null }[];
+    const rows = rowsOf(tenant, threadId, items);
+    let createdAt: number | null;
     try {
-      const params = [threadId, tenant, ...itemParams(items)];
-      rows = fileIds.length === 0 ? await this.sql.rows(INSERT, params, on) : await this.sql.rows(INSERT_CHECKED, [...params, fileIds], on);
+      if (fileIds.length === 0 && !on) {
+        createdAt = await this.inserts.run(rows);
+      } else {
+        const params = [threadId, tenant, ...itemParams(rows)];
+        const found: { createdAt: number | null; missingFile?: number | null }[] =
+          fileIds.length === 0 ? await this.sql.rows(INSERT, params, on) : await this.sql.rows(INSERT_CHECKED, [...params, fileIds], on);
+        if (found.length === 0) return { kind: 'no-thread' };
+        const { missingFile } = found[0];
+        if (missingFile !== undefined && missingFile !== null) return { kind: 'missing-file', position: missingFile };
+        createdAt = Number(found[0].createdAt);
+      }
     } catch (error) {
       // The thread was deleted between the statement's read of it and its insert.
       if (sqlState(error) === FOREIGN_KEY_VIOLATION) return { kind: 'no-thread' };
       throw error;
     }
-    if (rows.length === 0) return { kind: 'no-thread' };
-    const { missingFile } = rows[0];
-    if (missingFile !== undefined && missingFile !== null) return { kind: 'missing-file', position: missingFile };
-    const createdAt = Number(rows[0].createdAt);
+    if (createdAt === null) return { kind: 'no-thread' };
     return { kind: 'items', items: items.map((item) => inserted(threadId, createdAt, item)) };
   }
 

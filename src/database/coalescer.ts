@@ -2,6 +2,12 @@
 const refusedByServer = (error: unknown): boolean =>
   error instanceof Error && typeof (error as { code?: unknown }).code === 'string' && typeof (error as { severity?: unknown }).severity === 'string';
 
+/**
+ * The limits the repositories' coalesced inserts share: two statements in flight (one waits for its commit
+ * while the next fills), up to 100 requests or about 1 MiB of values in one.
+ */
+export const INSERT_COALESCING = { concurrency: 2, maxBatch: 100, maxSize: 1024 * 1024 } as const;
+
 interface Waiting<In, Out> {
   input: In;
   resolve(output: Out): void;
@@ -24,12 +30,12 @@ export interface CoalescerOptions<In, Out> {
 
 /**
  * Writes of one kind sent together: while `concurrency` statements are in flight, the writes that
- * arrive wait, and once one is answered those waiting go as one statement (no timer: a write waits
- * only while it would have waited for a connection anyway). Under load, one round trip and one
- * commit serve many requests; alone, a write is sent at once as it would be without this.
- * Each write is answered only once its statement has committed. A statement PostgreSQL refuses
- * wrote nothing: its writes are then sent one by one, so that one write's error is not another's.
- * A connection lost or a statement unanswered is every write's error, as it is for a write alone.
+ * arrive wait, and once one is answered those waiting go as one statement (no timer: a write waits at
+ * most for one statement in flight to be answered). Under load, one round trip and one commit serve
+ * many requests; alone, a write is sent at once as it would be without this. Each write is answered
+ * only once its statement has committed. A statement PostgreSQL refuses wrote nothing: its writes are
+ * then sent one after the other, in their order, so that one write's error is not another's. A
+ * connection lost or a statement unanswered is every write's error, as it is for a write alone.
  */
 export class Coalescer<In, Out> {
   private readonly waiting: Waiting<In, Out>[] = [];
@@ -75,7 +81,7 @@ export class Coalescer<In, Out> {
       outputs = await this.options.many(batch.map((w) => w.input));
     } catch (error) {
       if (!refusedByServer(error)) return batch.forEach((w) => w.reject(error));
-      await Promise.all(batch.map((w) => this.alone(w)));
+      for (const w of batch) await this.alone(w);
       return;
     }
     batch.forEach((w, i) => w.resolve(outputs[i]));

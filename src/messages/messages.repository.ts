@@ -8,6 +8,8 @@ import { searchQueryExpression } from '../database/text-search';
 import { firstMissingFile } from '../files/files.repository';
 import { messageColumns } from './message-columns';
 import { MessageRecord } from './message.entity';
+import { Coalescer } from '../database/coalescer';
+import { coalescedInserts, RowsToInsert } from './coalesced-inserts';
 import { insertedMessage, NewMessage } from './new-message';
 import { SearchTerms } from './search-query';
 import { SearchHitRecord, searchMessages, SearchMessagesInput } from './tenant-search';
@@ -99,32 +101,47 @@ function lookup(rows: ThreadScopedRow<MessageRecord>[]): MessageLookup {
  */
 @Injectable()
 export class MessagesRepository {
-  constructor(private readonly sql: Sql) {}
+  /** Messages created outside a transaction with no files to check, coalesced under load (coalesced-inserts.ts). */
+  private readonly inserts: Coalescer<RowsToInsert, number | null>;
+
+  constructor(private readonly sql: Sql) {
+    this.inserts = coalescedInserts(sql, async (rows) => {
+      const values = [rows.threadId, rows.tenantId, rows.ids[0], rows.roles[0], rows.contents[0], rows.attachments[0], rows.metadata[0]];
+      return (await sql.rows<{ createdAt: number }>(INSERT, values))[0]?.createdAt ?? null;
+    });
+  }
 
   /** `fileIds`: the ids that must name live files of the tenant (none: no check). */
   async insert(tenantId: string, threadId: string, message: NewMessage, on?: Queryable, fileIds: string[] = []): Promise<MessageInsert> {
-    let rows: { createdAt: number | null; missingFile?: number | null }[];
+    const rows: RowsToInsert = {
+      threadId,
+      tenantId,
+      ids: [message.id],
+      roles: [message.role],
+      contents: [JSON.stringify(message.content)],
+      attachments: [JSON.stringify(message.attachments)],
+      metadata: [JSON.stringify(message.metadata)],
+      items: [null],
+    };
+    const values = [threadId, tenantId, message.id, message.role, rows.contents[0], rows.attachments[0], rows.metadata[0]];
+    let createdAt: number | null;
     try {
-      const params: unknown[] = [
-        threadId,
-        tenantId,
-        message.id,
-        message.role,
-        JSON.stringify(message.content),
-        JSON.stringify(message.attachments),
-        JSON.stringify(message.metadata),
-      ];
-      if (fileIds.length > 0) params.push(fileIds);
-      rows = await this.sql.rows<{ createdAt: number | null; missingFile?: number | null }>(fileIds.length > 0 ? INSERT_CHECKED : INSERT, params, on);
+      if (fileIds.length > 0) {
+        const checked = await this.sql.rows<{ createdAt: number | null; missingFile: number | null }>(INSERT_CHECKED, [...values, fileIds], on);
+        if (checked.length === 0) return { kind: 'no-thread' };
+        if (checked[0].missingFile !== null) return { kind: 'missing-file', position: checked[0].missingFile };
+        createdAt = checked[0].createdAt;
+      } else if (on) {
+        createdAt = (await this.sql.rows<{ createdAt: number }>(INSERT, values, on))[0]?.createdAt ?? null;
+      } else {
+        createdAt = await this.inserts.run(rows);
+      }
     } catch (error) {
       // The thread was deleted between the statement's read of it and its insert.
       if (sqlState(error) === FOREIGN_KEY_VIOLATION) return { kind: 'no-thread' };
       throw error;
     }
-    if (rows.length === 0) return { kind: 'no-thread' };
-    const { createdAt, missingFile } = rows[0];
-    if (missingFile !== undefined && missingFile !== null) return { kind: 'missing-file', position: missingFile };
-    // The thread was deleted between the statement's read of it and its insert.
+    // No such thread for the tenant, or (checked insert) it was deleted between the statement's read of it and its insert.
     if (createdAt === null) return { kind: 'no-thread' };
     return {
       kind: 'message',

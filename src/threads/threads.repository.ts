@@ -3,7 +3,7 @@ import { Metadata } from '../common/metadata/is-metadata';
 import { KeysetPlan, takePage } from '../common/pagination/keyset';
 import { SortOrder } from '../common/pagination/list-query.dto';
 import { NOW_SECONDS as NOW, Queryable, Sql, Statement, statement } from '../database/sql';
-import { Coalescer } from '../database/coalescer';
+import { Coalescer, INSERT_COALESCING } from '../database/coalescer';
 import { firstMissingFile } from '../files/files.repository';
 import { NewMessage } from '../messages/new-message';
 import { ThreadEntity, ToolResources } from './thread.entity';
@@ -79,12 +79,6 @@ interface ThreadInsert {
   /** About how many bytes its values take. */
   size: number;
 }
-
-/** How many thread inserts may be in flight at once; those that arrive meanwhile go together in the next. */
-const INSERTS_IN_FLIGHT = 2;
-/** The most threads, and about the most bytes of values, one statement takes. */
-const INSERTS_PER_STATEMENT = 100;
-const BYTES_PER_STATEMENT = 1024 * 1024;
 
 function insertOf(thread: NewThread, messages: NewMessage[]): ThreadInsert {
   const row: ThreadInsert['thread'] = [thread.id, thread.tenantId, JSON.stringify(thread.metadata), JSON.stringify(thread.toolResources)];
@@ -198,9 +192,7 @@ export class ThreadsRepository {
    * about half the CPU, README "Performance"). A create alone is sent at once, as its own statement.
    */
   private readonly inserts = new Coalescer<ThreadInsert, Inserted>({
-    concurrency: INSERTS_IN_FLIGHT,
-    maxBatch: INSERTS_PER_STATEMENT,
-    maxSize: BYTES_PER_STATEMENT,
+    ...INSERT_COALESCING,
     sizeOf: (insert) => insert.size,
     one: async (insert) => (await this.sql.rows<Inserted>(insert.messages.id.length === 0 ? INSERT : INSERT_WITH_MESSAGES, paramsOf(insert)))[0],
     many: async (inserts) => {
