@@ -1,4 +1,3 @@
-import { Client } from 'pg';
 import OpenAI from 'openai';
 import * as ids from '../src/common/ids';
 import { definedStatements } from '../src/database/sql';
@@ -11,6 +10,7 @@ import { CreateThreadDto } from '../src/threads/dto/create-thread.dto';
 import { bearer, KEY_A, KEY_B, startTestApp, TestApp } from './support/test-app';
 
 import { explain, nodes } from './support/query-plan';
+import { watchSentQueries } from './support/sent-queries';
 
 /**
  * Threads and messages created at the same time go to PostgreSQL together (the repositories' coalesced
@@ -24,28 +24,38 @@ describe('threads and messages created together', () => {
   let conversations: ConversationsService;
   /** Each insert sent: 1 for a request's own statement; for a coalesced one, how many rows its arrays carry (threads, or rows of messages when no thread is inserted). */
   const sent: number[] = [];
-  const original = Client.prototype.query;
+  let stopWatching: () => void;
 
   beforeAll(async () => {
     t = await startTestApp({ listen: true });
     threads = t.app.get(ThreadsService);
     messages = t.app.get(MessagesService);
     conversations = t.app.get(ConversationsService);
-    Client.prototype.query = function (this: Client, ...args: unknown[]) {
-      const config = args[0] as string | { text?: string; values?: unknown[] };
-      const text = typeof config === 'string' ? config : (config?.text ?? '');
-      const values = typeof config === 'string' ? (args[1] as unknown[] | undefined) : config.values;
+    stopWatching = watchSentQueries((text, values) => {
       if (/INSERT INTO (threads|messages)/.test(text)) sent.push(text.includes('unnest($1::varchar[]') ? (values?.[0] as unknown[]).length : 1);
-      return (original as (...a: unknown[]) => unknown).apply(this, args);
-    } as typeof Client.prototype.query;
+    });
   });
   afterAll(async () => {
-    Client.prototype.query = original;
+    stopWatching();
     await t.close();
   });
 
   /** The statements sent, by the threads each carried, in a set order (two sent at once may reach pg in either order). */
   const statements = () => [...sent].sort((a, b) => a - b);
+
+  /** Six creates at once (`create(i)`), the fourth given the existing `id` by the id generator `generator`: what each answered. */
+  async function sixWithFourthId<T>(generator: 'newThreadId' | 'newMessageId', id: string, create: (i: number) => Promise<T>): Promise<T[]> {
+    const real = ids[generator];
+    const planned = ['', '', '', id, '', ''];
+    let call = 0;
+    const spy = jest.spyOn(ids, generator).mockImplementation(() => planned[call++] || real());
+    sent.length = 0;
+    try {
+      return await Promise.all(planned.map((_, i) => create(i)));
+    } finally {
+      spy.mockRestore();
+    }
+  }
   const dto = (body: object) => body as CreateThreadDto;
   /** Texts that need escaping in an array literal (quotes, backslashes, braces, commas) or in JSON (a NUL). */
   const awkward = ['a "quoted", {braced} text', 'back\\slash \\" and \\\\', 'nul \u0000 here', 'accents é ü 漢字 🎉', ' ', 'NULL'];
@@ -81,21 +91,13 @@ describe('threads and messages created together', () => {
 
   it('sends the creates of a statement PostgreSQL refused one by one: only the one at fault fails, nothing of it is written', async () => {
     const existing = await threads.create('alpha', 'v2', dto({ metadata: { keep: 'me' } }));
-    const real = ids.newThreadId;
-    const planned = ['', '', '', existing.id, '', ''];
-    let call = 0;
     // The fourth create is given the id of a thread that exists: its insert violates the primary key.
-    const spy = jest.spyOn(ids, 'newThreadId').mockImplementation(() => planned[call++] || real());
-    sent.length = 0;
-    const outcomes = await Promise.all(
-      planned.map((_, i) =>
-        threads.create('alpha', 'v2', dto({ metadata: { n: String(i) }, messages: [{ role: 'user', content: `m${i}` }] })).then(
-          (thread) => ({ id: thread.id }),
-          (error: Error) => ({ error: error.message }),
-        ),
+    const outcomes = await sixWithFourthId('newThreadId', existing.id, (i) =>
+      threads.create('alpha', 'v2', dto({ metadata: { n: String(i) }, messages: [{ role: 'user', content: `m${i}` }] })).then(
+        (thread) => ({ id: thread.id }),
+        (error: Error) => ({ error: error.message }),
       ),
     );
-    spy.mockRestore();
     // Two alone, four together (refused), then those four one by one.
     expect(statements()).toEqual([1, 1, 1, 1, 1, 1, 4]);
     expect(outcomes.filter((o) => 'error' in o)).toHaveLength(1);
@@ -181,16 +183,10 @@ describe('threads and messages created together', () => {
     it('sends the creates of a statement PostgreSQL refused one by one: only the one at fault fails', async () => {
       const thread = await threads.create('alpha', 'v2', dto({ messages: [{ role: 'user', content: 'first' }] }));
       const [first] = (await t.http.get(`/v1/threads/${thread.id}/messages`).set(bearer(KEY_A))).body.data;
-      const real = ids.newMessageId;
       // The fourth create is given the id of the thread's first message: its insert violates (thread_id, id)'s uniqueness.
-      const planned = ['', '', '', first.id, '', ''];
-      let call = 0;
-      const spy = jest.spyOn(ids, 'newMessageId').mockImplementation(() => planned[call++] || real());
-      sent.length = 0;
-      const results = await Promise.all(
-        planned.map((_, i) => outcome(messages.create('alpha', 'v2', thread.id, { role: 'user', content: `m${i}` } as CreateMessageDto))),
+      const results = await sixWithFourthId('newMessageId', first.id, (i) =>
+        outcome(messages.create('alpha', 'v2', thread.id, { role: 'user', content: `m${i}` } as CreateMessageDto)),
       );
-      spy.mockRestore();
       expect(statements()).toEqual([1, 1, 1, 1, 1, 1, 4]);
       expect(results.map((r) => 'id' in r)).toEqual([true, true, true, false, true, true]);
       // The first two went at once, side by side; those of the refused statement one after the other, in their order.

@@ -1,4 +1,5 @@
 import { bearer, KEY_A, KEY_B, snapshot, startTestApp, TestApp } from './support/test-app';
+import { watchSentQueries } from './support/sent-queries';
 
 /** FILE_REFERENCES=strict (the default): every file id a message or thread names is a live file of the tenant. */
 describe('file references', () => {
@@ -308,20 +309,15 @@ describe('file references', () => {
   });
 
   it('a message with files is still one round trip', async () => {
-    const { Client } = await import('pg');
-    const original = Client.prototype.query;
     let sent = 0;
-    Client.prototype.query = function (this: unknown, ...args: unknown[]) {
-      const config = args[0] as string | { text?: string };
-      const text = typeof config === 'string' ? config : (config?.text ?? '');
+    const stopWatching = watchSentQueries((text) => {
       if (!text.includes('api_keys') && !text.startsWith('LISTEN')) sent++;
-      return (original as (...a: unknown[]) => unknown).apply(this, args);
-    } as typeof Client.prototype.query;
+    });
     try {
       const response = await attach(fileA);
       expect(response.status).toBe(200);
     } finally {
-      Client.prototype.query = original;
+      stopWatching();
     }
     expect(sent).toBe(1);
   });

@@ -1,4 +1,4 @@
-import { Client } from 'pg';
+import { watchSentQueries } from './support/sent-queries';
 import { bearer, KEY_A, startTestApp, TestApp } from './support/test-app';
 
 /**
@@ -10,7 +10,7 @@ describe('SQL round trips per request', () => {
   let threadId: string;
   let messageId: string;
   const sent: string[] = [];
-  const original = Client.prototype.query;
+  let stopWatching: () => void;
 
   beforeAll(async () => {
     t = await startTestApp();
@@ -21,15 +21,12 @@ describe('SQL round trips per request', () => {
     threadId = thread.body.id;
     const list = await t.http.get(`/v1/threads/${threadId}/messages`).set(bearer(KEY_A));
     messageId = list.body.data[0].id;
-    Client.prototype.query = function (this: Client, ...args: unknown[]) {
-      const config = args[0] as string | { text?: string };
-      const text = typeof config === 'string' ? config : (config?.text ?? '');
+    stopWatching = watchSentQueries((text) => {
       if (!text.includes('api_keys') && !text.startsWith('LISTEN')) sent.push(text);
-      return (original as (...a: unknown[]) => unknown).apply(this, args);
-    } as typeof Client.prototype.query;
+    });
   });
   afterAll(async () => {
-    Client.prototype.query = original;
+    stopWatching();
     await t.close();
   });
 
