@@ -187,9 +187,10 @@ const json = (value: unknown): string | null => (value === undefined || value ==
 @Injectable()
 export class ThreadsRepository {
   /**
-   * Threads created outside a transaction with no files to check, coalesced: under load, the creates that
-   * wait for a connection go together as one statement (one round trip, one commit; a created thread costs
-   * about half the CPU, README "Performance"). A create alone is sent at once, as its own statement.
+   * Threads created outside a transaction with no files to check, coalesced (database/coalescer.ts): under
+   * load, the creates that arrive while two are in flight go together as one statement (one round trip, one
+   * commit; a created thread costs about half the CPU, README "Performance"). A create alone is sent at once,
+   * as its own statement.
    */
   private readonly inserts = new Coalescer<ThreadInsert, Inserted>({
     ...INSERT_COALESCING,
