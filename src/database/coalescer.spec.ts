@@ -111,6 +111,16 @@ describe('Coalescer', () => {
     expect(sent).toHaveLength(2);
   });
 
+  it('answers every input with the error of a statement the server cancelled (its timeout): nothing is sent again', async () => {
+    const { sent, coalescer, settled } = harness({ concurrency: 1 });
+    const results = ['first', 'x', 'y'].map((input) => settled(coalescer.run(input)));
+    sent[0].answer();
+    await flush();
+    sent[1].answer(refused('57014'));
+    await expect(Promise.all(results)).resolves.toEqual([{ value: 'first!' }, { error: 'refused 57014' }, { error: 'refused 57014' }]);
+    expect(sent).toHaveLength(2);
+  });
+
   it('keeps going after a failed statement: the next inputs are sent', async () => {
     const { sent, coalescer } = harness({ concurrency: 1 });
     const failed = coalescer.run('a').catch((error: Error) => error.message);

@@ -1,6 +1,13 @@
-/** The answer PostgreSQL gave to a statement it refused (pg's DatabaseError): nothing of it was written. */
-const refusedByServer = (error: unknown): boolean =>
-  error instanceof Error && typeof (error as { code?: unknown }).code === 'string' && typeof (error as { severity?: unknown }).severity === 'string';
+/**
+ * A statement PostgreSQL refused for one of its rows (pg's DatabaseError of class 22, data exception, or 23,
+ * integrity constraint violation: a duplicate key, a thread deleted meanwhile): nothing of it was written, and
+ * each of its writes alone may well succeed. A statement cancelled (its timeout), or refused for the server's
+ * own state, would fail alone as well: no reason to send its writes again.
+ */
+const refusedForARow = (error: unknown): boolean => {
+  const { code, severity } = (error ?? {}) as { code?: unknown; severity?: unknown };
+  return error instanceof Error && typeof severity === 'string' && typeof code === 'string' && /^2[23]/.test(code);
+};
 
 /**
  * The limits the repositories' coalesced inserts share: two statements in flight (one waits for its commit
@@ -33,9 +40,10 @@ export interface CoalescerOptions<In, Out> {
  * arrive wait, and once one is answered those waiting go as one statement (no timer: a write waits at
  * most for one statement in flight to be answered). Under load, one round trip and one commit serve
  * many requests; alone, a write is sent at once as it would be without this. Each write is answered
- * only once its statement has committed. A statement PostgreSQL refuses wrote nothing: its writes are
- * then sent one after the other, in their order, so that one write's error is not another's. A
- * connection lost or a statement unanswered is every write's error, as it is for a write alone.
+ * only once its statement has committed. A statement PostgreSQL refused for one of its rows wrote
+ * nothing: its writes are then sent one after the other, in their order, so that one write's error is
+ * not another's. Any other error (a connection lost, a statement unanswered or cancelled) is every
+ * write's error, as it would be for a write alone.
  */
 export class Coalescer<In, Out> {
   private readonly waiting: Waiting<In, Out>[] = [];
@@ -80,7 +88,7 @@ export class Coalescer<In, Out> {
     try {
       outputs = await this.options.many(batch.map((w) => w.input));
     } catch (error) {
-      if (!refusedByServer(error)) return batch.forEach((w) => w.reject(error));
+      if (!refusedForARow(error)) return batch.forEach((w) => w.reject(error));
       for (const w of batch) await this.alone(w);
       return;
     }
