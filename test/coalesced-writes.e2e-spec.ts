@@ -2,6 +2,7 @@ import OpenAI from 'openai';
 import * as ids from '../src/common/ids';
 import { definedStatements } from '../src/database/sql';
 import { ConversationsService } from '../src/conversations/conversations.service';
+import { CreateConversationDto } from '../src/conversations/dto/create-conversation.dto';
 import { CreateItemsDto } from '../src/conversations/dto/create-items.dto';
 import { MessagesService } from '../src/messages/messages.service';
 import { CreateMessageDto } from '../src/messages/dto/create-message.dto';
@@ -271,6 +272,31 @@ describe('threads and messages created together', () => {
       expect(calls.map((item: { arguments: string }) => item.arguments)).toEqual(
         requests.flatMap(([, id, items]) => (id === conversation ? items.filter((item) => item.type === 'function_call').map((item) => item.arguments) : [])),
       );
+    }
+  });
+
+  it('sends the conversations created while two creates are in flight as one statement, each with its own items, metadata and tenant', async () => {
+    sent.length = 0;
+    const bodies = Array.from({ length: 10 }, (_, i) => ({
+      metadata: { n: String(i) },
+      items: Array.from({ length: i % 3 }, (_, j) =>
+        j === 1
+          ? { type: 'function_call', call_id: `call_${i}`, name: 'f', arguments: `{"i":${i}}` }
+          : { type: 'message', role: 'user', content: [{ type: 'input_text', text: `${awkward[(i + j) % awkward.length]} ${i}` }] },
+      ),
+    }));
+    const created = await Promise.all(bodies.map((body, i) => conversations.create(i % 2 ? 'beta' : 'alpha', body as CreateConversationDto)));
+    expect(statements()).toEqual([1, 1, 8]);
+    expect(new Set(created.map((c) => c.id)).size).toBe(10);
+    for (const [i, conversation] of created.entries()) {
+      const key = i % 2 ? KEY_B : KEY_A;
+      const read = await t.http.get(`/v1/conversations/${conversation.id}`).set(bearer(key));
+      expect(read.body).toEqual({ id: conversation.id, object: 'conversation', created_at: conversation.created_at, metadata: bodies[i].metadata });
+      expect((await t.http.get(`/v1/conversations/${conversation.id}`).set(bearer(i % 2 ? KEY_A : KEY_B))).status).toBe(404);
+      const page = await t.http.get(`/v1/conversations/${conversation.id}/items?order=asc`).set(bearer(key));
+      expect(
+        page.body.data.map((item: { type: string; arguments?: string; content?: { text: string }[] }) => item.arguments ?? item.content?.[0].text),
+      ).toEqual(bodies[i].items.map((item) => ('arguments' in item ? item.arguments : item.content[0].text)));
     }
   });
 });

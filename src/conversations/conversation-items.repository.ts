@@ -8,9 +8,9 @@ import { Coalescer } from '../database/coalescer';
 import { NOW_SECONDS as NOW, Queryable, Sql, Statement, statement } from '../database/sql';
 import { firstMissingFile } from '../files/files.repository';
 import { messageColumns } from '../messages/message-columns';
-import { coalescedInserts, RowsToInsert } from '../messages/coalesced-inserts';
+import { coalescedInserts, RowColumns, RowsToInsert } from '../messages/coalesced-inserts';
 import { insertedMessage } from '../messages/new-message';
-import { ThreadRecord } from '../threads/threads.repository';
+import { coalescedThreadInserts, Inserted, threadInsert, ThreadInsert, ThreadRecord } from '../threads/threads.repository';
 import { ItemRecord, NewItem } from './conversation-item';
 
 /** The columns of an item: a message's, and the item stored whole (null for a message). */
@@ -127,7 +127,7 @@ function rowsOf(tenantId: string, threadId: string, items: NewItem[]): RowsToIns
 }
 
 /** The items' columns as itemsSource reads them. Columns as arrays, not one JSON document: json_to_recordset would unescape \u0000, which text cannot hold. */
-const itemParams = (rows: RowsToInsert): unknown[] => [rows.ids, rows.roles, rows.contents, rows.attachments, rows.items];
+const itemParams = (rows: RowColumns): unknown[] => [rows.ids, rows.roles, rows.contents, rows.attachments, rows.items];
 
 /** An item just inserted, as it is stored (the insert returns only the database's time). */
 function inserted(threadId: string, createdAt: number, item: NewItem): ItemRecord {
@@ -143,11 +143,17 @@ function inserted(threadId: string, createdAt: number, item: NewItem): ItemRecor
 export class ConversationItemsRepository {
   /** Items appended outside a transaction with no files to check, coalesced under load (messages/coalesced-inserts.ts). */
   private readonly inserts: Coalescer<RowsToInsert, number | null>;
+  /** Conversations created outside a transaction with no files to check, coalesced under load (ThreadsRepository's way). */
+  private readonly creates: Coalescer<ThreadInsert, Inserted>;
 
   constructor(private readonly sql: Sql) {
     this.inserts = coalescedInserts(sql, async (rows) => {
       const found = await sql.rows<{ createdAt: number | null }>(INSERT, [rows.threadId, rows.tenantId, ...itemParams(rows)]);
       return found.length === 0 || found[0].createdAt === null ? null : Number(found[0].createdAt);
+    });
+    this.creates = coalescedThreadInserts(sql, async ({ thread, rows }) => {
+      const [created] = await sql.rows<ThreadRecord>(CREATE, [thread[0], thread[1], thread[2], ...itemParams(rows)]);
+      return { id: created.id, createdAt: created.createdAt };
     });
   }
 
@@ -158,7 +164,13 @@ export class ConversationItemsRepository {
     on?: Queryable,
     fileIds: string[] = [],
   ): Promise<ConversationCreate> {
-    const params = [thread.id, thread.tenantId, JSON.stringify(thread.metadata), ...itemParams(rowsOf(thread.tenantId, thread.id, items))];
+    const rows = rowsOf(thread.tenantId, thread.id, items);
+    const metadata = JSON.stringify(thread.metadata);
+    if (fileIds.length === 0 && !on) {
+      const { id, createdAt } = await this.creates.run(threadInsert([thread.id, thread.tenantId, metadata, '{}'], rows));
+      return { kind: 'thread', thread: { id, createdAt, metadata: thread.metadata, toolResources: {} } };
+    }
+    const params = [thread.id, thread.tenantId, metadata, ...itemParams(rows)];
     if (fileIds.length === 0) return { kind: 'thread', thread: (await this.sql.rows<ThreadRecord>(CREATE, params, on))[0] };
     const [{ missingFile, ...created }] = await this.sql.rows<{ missingFile: number | null } & ThreadRecord>(CREATE_CHECKED, [...params, fileIds], on);
     return missingFile !== null ? { kind: 'missing-file', position: missingFile } : { kind: 'thread', thread: created };

@@ -28,7 +28,11 @@ const INSERT_MANY = statement(`
   ORDER BY m.ord
   RETURNING thread_id AS "threadId", id, created_at AS "createdAt"`);
 
-const sizeOf = (rows: RowsToInsert): number => {
+/** The columns of a request's rows without their thread: what a thread created with them takes. */
+export type RowColumns = Omit<RowsToInsert, 'threadId' | 'tenantId'>;
+
+/** About how many bytes the values of some rows take. */
+export const sizeOf = (rows: RowColumns): number => {
   let size = 0;
   for (let i = 0; i < rows.ids.length; i++)
     size += rows.contents[i].length + rows.attachments[i].length + rows.metadata[i].length + (rows.items[i]?.length ?? 0);
@@ -37,20 +41,23 @@ const sizeOf = (rows: RowsToInsert): number => {
 
 const keyOf = (threadId: string, id: string): string => `${threadId}\n${id}`;
 
+/** Appends each of `rows` to the column arrays `columns`: `prefix` first (the same for every row), then the row's own columns. */
+export function appendRows(columns: (string | null)[][], prefix: readonly string[], rows: RowColumns): void {
+  for (let i = 0; i < rows.ids.length; i++) {
+    let c = 0;
+    for (const value of prefix) columns[c++].push(value);
+    columns[c++].push(rows.ids[i]);
+    columns[c++].push(rows.roles[i]);
+    columns[c++].push(rows.contents[i]);
+    columns[c++].push(rows.attachments[i]);
+    columns[c++].push(rows.metadata[i]);
+    columns[c].push(rows.items[i]);
+  }
+}
+
 function valuesOf(requests: RowsToInsert[]): unknown[] {
   const columns: (string | null)[][] = [[], [], [], [], [], [], [], []];
-  for (const rows of requests) {
-    for (let i = 0; i < rows.ids.length; i++) {
-      columns[0].push(rows.threadId);
-      columns[1].push(rows.tenantId);
-      columns[2].push(rows.ids[i]);
-      columns[3].push(rows.roles[i]);
-      columns[4].push(rows.contents[i]);
-      columns[5].push(rows.attachments[i]);
-      columns[6].push(rows.metadata[i]);
-      columns[7].push(rows.items[i]);
-    }
-  }
+  for (const rows of requests) appendRows(columns, [rows.threadId, rows.tenantId], rows);
   return columns;
 }
 

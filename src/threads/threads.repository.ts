@@ -4,6 +4,7 @@ import { KeysetPlan, takePage } from '../common/pagination/keyset';
 import { SortOrder } from '../common/pagination/list-query.dto';
 import { NOW_SECONDS as NOW, Queryable, Sql, Statement, statement } from '../database/sql';
 import { Coalescer, INSERT_COALESCING } from '../database/coalescer';
+import { appendRows, RowColumns, sizeOf } from '../messages/coalesced-inserts';
 import { firstMissingFile } from '../files/files.repository';
 import { NewMessage } from '../messages/new-message';
 import { ThreadEntity, ToolResources } from './thread.entity';
@@ -52,8 +53,9 @@ const INSERT_WITH_MESSAGES = statement(`
   SELECT thread.* FROM thread`);
 
 /**
- * Several threads and their first messages in one statement (see ThreadsRepository's `inserts`): each
- * message names its thread, the messages keyed in the order given. The threads come back by id.
+ * Several threads and their first messages (or a conversation's first items) in one statement (see
+ * `coalescedThreadInserts`): each message names its thread, the messages keyed in the order given. The
+ * threads come back by id.
  */
 const INSERT_MANY = statement(`
   WITH thread AS (
@@ -63,60 +65,76 @@ const INSERT_MANY = statement(`
     RETURNING id, tenant_id, created_at AS "createdAt"
   ),
   inserted AS (
-    INSERT INTO messages (thread_id, id, tenant_id, created_at, completed_at, role, content, attachments, metadata)
-    SELECT thread.id, m.id, thread.tenant_id, thread."createdAt", thread."createdAt", m.role, m.content, m.attachments, m.metadata
-    FROM unnest($5::varchar[], $6::varchar[], $7::varchar[], $8::json[], $9::json[], $10::json[]) WITH ORDINALITY
-        AS m(thread_id, id, role, content, attachments, metadata, ord)
+    INSERT INTO messages (thread_id, id, tenant_id, created_at, completed_at, role, content, attachments, metadata, item)
+    SELECT thread.id, m.id, thread.tenant_id, thread."createdAt", thread."createdAt", m.role, m.content, m.attachments, m.metadata, m.item
+    FROM unnest($5::varchar[], $6::varchar[], $7::varchar[], $8::json[], $9::json[], $10::json[], $11::json[]) WITH ORDINALITY
+        AS m(thread_id, id, role, content, attachments, metadata, item, ord)
       JOIN thread ON thread.id = m.thread_id
     ORDER BY m.ord
   )
   SELECT thread.id, thread."createdAt" FROM thread`);
 
-/** A thread insert as the coalescer takes it: the thread's columns, its messages' columns. */
-interface ThreadInsert {
+/** A thread insert as the coalescer takes it: the thread's columns (its json ones as text), its first rows' columns. */
+export interface ThreadInsert {
   thread: [id: string, tenantId: string, metadata: string, toolResources: string];
-  messages: { id: string[]; role: string[]; content: string[]; attachments: string[]; metadata: string[] };
+  rows: RowColumns;
   /** About how many bytes its values take. */
   size: number;
 }
 
+/** What a thread insert returns. */
+export type Inserted = Pick<ThreadRecord, 'id' | 'createdAt'>;
+
+export function threadInsert(thread: ThreadInsert['thread'], rows: RowColumns): ThreadInsert {
+  return { thread, rows, size: thread[2].length + thread[3].length + sizeOf(rows) };
+}
+
 function insertOf(thread: NewThread, messages: NewMessage[]): ThreadInsert {
-  const row: ThreadInsert['thread'] = [thread.id, thread.tenantId, JSON.stringify(thread.metadata), JSON.stringify(thread.toolResources)];
   // Columns as arrays, not one JSON document: json_to_recordset would unescape \u0000, which text cannot hold.
-  const columns: ThreadInsert['messages'] = {
-    id: messages.map((m) => m.id),
-    role: messages.map((m) => m.role),
-    content: messages.map((m) => JSON.stringify(m.content)),
+  return threadInsert([thread.id, thread.tenantId, JSON.stringify(thread.metadata), JSON.stringify(thread.toolResources)], {
+    ids: messages.map((m) => m.id),
+    roles: messages.map((m) => m.role),
+    contents: messages.map((m) => JSON.stringify(m.content)),
     attachments: messages.map((m) => JSON.stringify(m.attachments)),
     metadata: messages.map((m) => JSON.stringify(m.metadata)),
-  };
-  let size = row[2].length + row[3].length;
-  for (let i = 0; i < messages.length; i++) size += columns.content[i].length + columns.attachments[i].length + columns.metadata[i].length;
-  return { thread: row, messages: columns, size };
+    items: messages.map(() => null),
+  });
 }
 
 /** The values of one thread's own statement (INSERT, INSERT_WITH_MESSAGES and their checked forms). */
-function paramsOf({ thread, messages }: ThreadInsert): unknown[] {
-  if (messages.id.length === 0) return [...thread];
-  return [...thread, messages.id, messages.role, messages.content, messages.attachments, messages.metadata];
+function paramsOf({ thread, rows }: ThreadInsert): unknown[] {
+  if (rows.ids.length === 0) return [...thread];
+  return [...thread, rows.ids, rows.roles, rows.contents, rows.attachments, rows.metadata];
 }
 
 /** The values of INSERT_MANY. */
 function manyParamsOf(inserts: ThreadInsert[]): unknown[] {
   const threads: string[][] = [[], [], [], []];
-  const messages: string[][] = [[], [], [], [], [], []];
-  for (const { thread, messages: m } of inserts) {
+  const rows: (string | null)[][] = [[], [], [], [], [], [], []];
+  for (const { thread, rows: r } of inserts) {
     for (let c = 0; c < 4; c++) threads[c].push(thread[c]);
-    for (let i = 0; i < m.id.length; i++) {
-      messages[0].push(thread[0]);
-      messages[1].push(m.id[i]);
-      messages[2].push(m.role[i]);
-      messages[3].push(m.content[i]);
-      messages[4].push(m.attachments[i]);
-      messages[5].push(m.metadata[i]);
-    }
+    appendRows(rows, [thread[0]], r);
   }
-  return [...threads, ...messages];
+  return [...threads, ...rows];
+}
+
+/**
+ * A repository's thread creates made outside a transaction with no files to check, coalesced
+ * (database/coalescer.ts): under load, the creates that arrive while two are in flight go together as one
+ * statement (one round trip, one commit; a created thread costs about half the CPU, README "Performance").
+ * A create alone is sent at once through `alone`, the repository's own statement.
+ */
+export function coalescedThreadInserts(sql: Sql, alone: (insert: ThreadInsert) => Promise<Inserted>): Coalescer<ThreadInsert, Inserted> {
+  return new Coalescer<ThreadInsert, Inserted>({
+    ...INSERT_COALESCING,
+    sizeOf: (insert) => insert.size,
+    one: alone,
+    many: async (inserts) => {
+      const rows = await sql.rows<Inserted>(INSERT_MANY, manyParamsOf(inserts));
+      const byId = new Map(rows.map((row) => [row.id, row]));
+      return inserts.map((insert) => byId.get(insert.thread[0]) as Inserted);
+    },
+  });
 }
 
 /** The advisory lock key of retention (any instance's job and the purge command): 'retention' as a number. */
@@ -165,9 +183,6 @@ const MODIFY_CHECKED = statement(`
   )
   SELECT (SELECT ord FROM missing)::int AS "missingFile", u.* FROM threads t LEFT JOIN u ON true WHERE t.id = $1 AND t.tenant_id = $2`);
 
-/** What a thread insert returns. */
-type Inserted = Pick<ThreadRecord, 'id' | 'createdAt'>;
-
 function written<R extends { id: string }>(rows: Checked<R>[], toRecord: (row: R) => ThreadRecord): ThreadWrite | undefined {
   if (rows.length === 0) return undefined;
   const { missingFile, ...thread } = rows[0];
@@ -186,24 +201,14 @@ const json = (value: unknown): string | null => (value === undefined || value ==
  */
 @Injectable()
 export class ThreadsRepository {
-  /**
-   * Threads created outside a transaction with no files to check, coalesced (database/coalescer.ts): under
-   * load, the creates that arrive while two are in flight go together as one statement (one round trip, one
-   * commit; a created thread costs about half the CPU, README "Performance"). A create alone is sent at once,
-   * as its own statement.
-   */
-  private readonly inserts = new Coalescer<ThreadInsert, Inserted>({
-    ...INSERT_COALESCING,
-    sizeOf: (insert) => insert.size,
-    one: async (insert) => (await this.sql.rows<Inserted>(insert.messages.id.length === 0 ? INSERT : INSERT_WITH_MESSAGES, paramsOf(insert)))[0],
-    many: async (inserts) => {
-      const rows = await this.sql.rows<Inserted>(INSERT_MANY, manyParamsOf(inserts));
-      const byId = new Map(rows.map((row) => [row.id, row]));
-      return inserts.map((insert) => byId.get(insert.thread[0]) as Inserted);
-    },
-  });
+  private readonly inserts: Coalescer<ThreadInsert, Inserted>;
 
-  constructor(private readonly sql: Sql) {}
+  constructor(private readonly sql: Sql) {
+    this.inserts = coalescedThreadInserts(
+      sql,
+      async (insert) => (await sql.rows<Inserted>(insert.rows.ids.length === 0 ? INSERT : INSERT_WITH_MESSAGES, paramsOf(insert)))[0],
+    );
+  }
 
   /** `fileIds`: the ids (of its tool resources and messages) that must name live files of the tenant; none, no check. */
   async create(thread: NewThread, messages: NewMessage[], on?: Queryable, fileIds: string[] = []): Promise<ThreadWrite> {
