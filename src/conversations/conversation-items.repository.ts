@@ -129,6 +129,12 @@ function rowsOf(tenantId: string, threadId: string, items: NewItem[]): RowsToIns
 /** The items' columns as itemsSource reads them. Columns as arrays, not one JSON document: json_to_recordset would unescape \u0000, which text cannot hold. */
 const itemParams = (rows: RowColumns): unknown[] => [rows.ids, rows.roles, rows.contents, rows.attachments, rows.items];
 
+/** INSERT's values (INSERT_CHECKED's first ones): the thread, the tenant, the items' columns. */
+const insertParams = (rows: RowsToInsert): unknown[] => [rows.threadId, rows.tenantId, ...itemParams(rows)];
+
+/** CREATE's values (CREATE_CHECKED's first ones): the thread's id, tenant and metadata, its items' columns. */
+const createParams = ({ thread, rows }: ThreadInsert): unknown[] => [thread[0], thread[1], thread[2], ...itemParams(rows)];
+
 /** An item just inserted, as it is stored (the insert returns only the database's time). */
 function inserted(threadId: string, createdAt: number, item: NewItem): ItemRecord {
   return { ...insertedMessage(item, threadId, createdAt), role: item.role as ItemRecord['role'], item: item.item };
@@ -147,14 +153,17 @@ export class ConversationItemsRepository {
   private readonly creates: Coalescer<ThreadInsert, Inserted>;
 
   constructor(private readonly sql: Sql) {
-    this.inserts = coalescedInserts(sql, async (rows) => {
-      const found = await sql.rows<{ createdAt: number | null }>(INSERT, [rows.threadId, rows.tenantId, ...itemParams(rows)]);
-      return found.length === 0 || found[0].createdAt === null ? null : Number(found[0].createdAt);
-    });
-    this.creates = coalescedThreadInserts(sql, async ({ thread, rows }) => {
-      const [created] = await sql.rows<ThreadRecord>(CREATE, [thread[0], thread[1], thread[2], ...itemParams(rows)]);
+    this.inserts = coalescedInserts(sql, (rows) => this.insertOne(rows));
+    this.creates = coalescedThreadInserts(sql, async (insert) => {
+      const [created] = await sql.rows<ThreadRecord>(CREATE, createParams(insert));
       return { id: created.id, createdAt: created.createdAt };
     });
+  }
+
+  /** A request's items by their own INSERT (on `on`, or on a connection of the pool): when they were created, or null: no such thread for the tenant. */
+  private async insertOne(rows: RowsToInsert, on?: Queryable): Promise<number | null> {
+    const found = await this.sql.rows<{ createdAt: number | null }>(INSERT, insertParams(rows), on);
+    return found.length === 0 || found[0].createdAt === null ? null : Number(found[0].createdAt);
   }
 
   /** `fileIds`: the ids that must name live files of the tenant (none: no check). */
@@ -164,13 +173,12 @@ export class ConversationItemsRepository {
     on?: Queryable,
     fileIds: string[] = [],
   ): Promise<ConversationCreate> {
-    const rows = rowsOf(thread.tenantId, thread.id, items);
-    const metadata = JSON.stringify(thread.metadata);
+    const insert = threadInsert([thread.id, thread.tenantId, JSON.stringify(thread.metadata), '{}'], rowsOf(thread.tenantId, thread.id, items));
     if (fileIds.length === 0 && !on) {
-      const { id, createdAt } = await this.creates.run(threadInsert([thread.id, thread.tenantId, metadata, '{}'], rows));
+      const { id, createdAt } = await this.creates.run(insert);
       return { kind: 'thread', thread: { id, createdAt, metadata: thread.metadata, toolResources: {} } };
     }
-    const params = [thread.id, thread.tenantId, metadata, ...itemParams(rows)];
+    const params = createParams(insert);
     if (fileIds.length === 0) return { kind: 'thread', thread: (await this.sql.rows<ThreadRecord>(CREATE, params, on))[0] };
     const [{ missingFile, ...created }] = await this.sql.rows<{ missingFile: number | null } & ThreadRecord>(CREATE_CHECKED, [...params, fileIds], on);
     return missingFile !== null ? { kind: 'missing-file', position: missingFile } : { kind: 'thread', thread: created };
@@ -181,15 +189,12 @@ export class ConversationItemsRepository {
     const rows = rowsOf(tenant, threadId, items);
     let createdAt: number | null;
     try {
-      if (fileIds.length === 0 && !on) {
-        createdAt = await this.inserts.run(rows);
+      if (fileIds.length === 0) {
+        createdAt = on ? await this.insertOne(rows, on) : await this.inserts.run(rows);
       } else {
-        const params = [threadId, tenant, ...itemParams(rows)];
-        const found: { createdAt: number | null; missingFile?: number | null }[] =
-          fileIds.length === 0 ? await this.sql.rows(INSERT, params, on) : await this.sql.rows(INSERT_CHECKED, [...params, fileIds], on);
+        const found = await this.sql.rows<{ createdAt: number | null; missingFile: number | null }>(INSERT_CHECKED, [...insertParams(rows), fileIds], on);
         if (found.length === 0) return { kind: 'no-thread' };
-        const { missingFile } = found[0];
-        if (missingFile !== undefined && missingFile !== null) return { kind: 'missing-file', position: missingFile };
+        if (found[0].missingFile !== null) return { kind: 'missing-file', position: found[0].missingFile };
         createdAt = Number(found[0].createdAt);
       }
     } catch (error) {

@@ -5,10 +5,10 @@ import { KeysetPlan, takePage } from '../common/pagination/keyset';
 import { SortOrder } from '../common/pagination/list-query.dto';
 import { NOW_SECONDS as NOW, Queryable, Sql, Statement, statement } from '../database/sql';
 import { searchQueryExpression } from '../database/text-search';
+import { Coalescer } from '../database/coalescer';
 import { firstMissingFile } from '../files/files.repository';
 import { messageColumns } from './message-columns';
 import { MessageRecord } from './message.entity';
-import { Coalescer } from '../database/coalescer';
 import { coalescedInserts, RowsToInsert } from './coalesced-inserts';
 import { insertedMessage, NewMessage } from './new-message';
 import { SearchTerms } from './search-query';
@@ -20,6 +20,17 @@ const INSERT = statement(`
   SELECT t.id, $3, t.tenant_id, ${NOW}, ${NOW}, $4, $5::json, $6::json, $7::json
   FROM threads t WHERE t.id = $1 AND t.tenant_id = $2
   RETURNING created_at AS "createdAt"`);
+
+/** INSERT's values (INSERT_CHECKED's first ones) for a message as the coalesced inserts take it. */
+const insertValues = (rows: RowsToInsert): unknown[] => [
+  rows.threadId,
+  rows.tenantId,
+  rows.ids[0],
+  rows.roles[0],
+  rows.contents[0],
+  rows.attachments[0],
+  rows.metadata[0],
+];
 
 /**
  * The insert when the message names files: each must be a live file of the tenant, checked in the
@@ -105,10 +116,12 @@ export class MessagesRepository {
   private readonly inserts: Coalescer<RowsToInsert, number | null>;
 
   constructor(private readonly sql: Sql) {
-    this.inserts = coalescedInserts(sql, async (rows) => {
-      const values = [rows.threadId, rows.tenantId, rows.ids[0], rows.roles[0], rows.contents[0], rows.attachments[0], rows.metadata[0]];
-      return (await sql.rows<{ createdAt: number }>(INSERT, values))[0]?.createdAt ?? null;
-    });
+    this.inserts = coalescedInserts(sql, (rows) => this.insertOne(rows));
+  }
+
+  /** A message's own INSERT (on `on`, or on a connection of the pool): when it was created, or null: no such thread for the tenant. */
+  private async insertOne(rows: RowsToInsert, on?: Queryable): Promise<number | null> {
+    return (await this.sql.rows<{ createdAt: number }>(INSERT, insertValues(rows), on))[0]?.createdAt ?? null;
   }
 
   /** `fileIds`: the ids that must name live files of the tenant (none: no check). */
@@ -123,18 +136,15 @@ export class MessagesRepository {
       metadata: [JSON.stringify(message.metadata)],
       items: [null],
     };
-    const values = [threadId, tenantId, message.id, message.role, rows.contents[0], rows.attachments[0], rows.metadata[0]];
     let createdAt: number | null;
     try {
       if (fileIds.length > 0) {
-        const checked = await this.sql.rows<{ createdAt: number | null; missingFile: number | null }>(INSERT_CHECKED, [...values, fileIds], on);
+        const checked = await this.sql.rows<{ createdAt: number | null; missingFile: number | null }>(INSERT_CHECKED, [...insertValues(rows), fileIds], on);
         if (checked.length === 0) return { kind: 'no-thread' };
         if (checked[0].missingFile !== null) return { kind: 'missing-file', position: checked[0].missingFile };
         createdAt = checked[0].createdAt;
-      } else if (on) {
-        createdAt = (await this.sql.rows<{ createdAt: number }>(INSERT, values, on))[0]?.createdAt ?? null;
       } else {
-        createdAt = await this.inserts.run(rows);
+        createdAt = on ? await this.insertOne(rows, on) : await this.inserts.run(rows);
       }
     } catch (error) {
       // The thread was deleted between the statement's read of it and its insert.

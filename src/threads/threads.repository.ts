@@ -204,10 +204,12 @@ export class ThreadsRepository {
   private readonly inserts: Coalescer<ThreadInsert, Inserted>;
 
   constructor(private readonly sql: Sql) {
-    this.inserts = coalescedThreadInserts(
-      sql,
-      async (insert) => (await sql.rows<Inserted>(insert.rows.ids.length === 0 ? INSERT : INSERT_WITH_MESSAGES, paramsOf(insert)))[0],
-    );
+    this.inserts = coalescedThreadInserts(sql, (insert) => this.insertOne(insert));
+  }
+
+  /** A thread's own INSERT or INSERT_WITH_MESSAGES, on `on` or on a connection of the pool. */
+  private async insertOne(insert: ThreadInsert, on?: Queryable): Promise<Inserted> {
+    return (await this.sql.rows<Inserted>(insert.rows.ids.length === 0 ? INSERT : INSERT_WITH_MESSAGES, paramsOf(insert), on))[0];
   }
 
   /** `fileIds`: the ids (of its tool resources and messages) that must name live files of the tenant; none, no check. */
@@ -218,11 +220,7 @@ export class ThreadsRepository {
       const checkedInsert = messages.length === 0 ? INSERT_CHECKED : INSERT_WITH_MESSAGES_CHECKED;
       return written(await this.sql.rows<Checked<Inserted>>(checkedInsert, [...paramsOf(insert), fileIds], on), created) as ThreadWrite;
     }
-    if (on) {
-      const plain = messages.length === 0 ? INSERT : INSERT_WITH_MESSAGES;
-      return { kind: 'thread', thread: created((await this.sql.rows<Inserted>(plain, paramsOf(insert), on))[0]) };
-    }
-    return { kind: 'thread', thread: created(await this.inserts.run(insert)) };
+    return { kind: 'thread', thread: created(on ? await this.insertOne(insert, on) : await this.inserts.run(insert)) };
   }
 
   async find(tenant: string, threadId: string): Promise<ThreadRecord | undefined> {
